@@ -1,0 +1,34 @@
+# The two commands the README starts with:
+#   make demo   set up, build the demo ledger from sources/ + claims/, serve it on 127.0.0.1
+#   make test   set up and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+DB ?= ledger.db
+PORT ?= 8001
+
+.PHONY: setup demo build test docs bench bench-full clean
+
+$(BIN)/ledger: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/ledger
+
+setup: $(BIN)/ledger
+
+build: setup
+	$(BIN)/ledger build --db $(DB)
+
+demo: build
+	$(BIN)/ledger verify --db $(DB)
+	$(BIN)/ledger serve --db $(DB) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+docs: setup
+	$(BIN)/cog -r README.md
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

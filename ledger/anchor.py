@@ -1,0 +1,279 @@
+"""Locate a typed quote in a source text and return the source's own span.
+
+Offsets are Python string indices (Unicode code points), end excluded: the
+W3C TextPositionSelector model, and what SQLite's ``substr()`` counts, so
+``substr(text, start + 1, end - start)`` returns the stored span text.
+
+Matching tolerates what people type: straight vs curly quotes, dash variants,
+runs of whitespace and line breaks, NFC vs NFD, zero-width characters. Both
+sides are mapped to a comparison form and every match is carried back to the
+offsets of the original text, so the stored span is always the source's own
+characters, never the typed ones.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
+
+CONTEXT_CHARS = 32
+
+# One-for-one character folds: the comparison form keeps every offset.
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u0060\u00b4"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u301d\u301e"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACES = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Characters with no visible width: dropped from the comparison form.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Bidirectional controls: matched through like zero-width characters, and
+# flagged on the claim because they can make a span read differently.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+_FOLD = str.maketrans(
+    {
+        **{c: "'" for c in _SINGLE_QUOTES},
+        **{c: '"' for c in _DOUBLE_QUOTES},
+        **{c: "-" for c in _DASHES},
+        **{c: " " for c in _SPACES},
+    }
+)
+_INVISIBLE = ZERO_WIDTH + BIDI_CONTROLS
+_DROP_RE = re.compile("[ " + re.escape(_INVISIBLE) + "]{2,}|[" + re.escape(_INVISIBLE) + "]")
+_SPACE_RUN_RE = re.compile(" {2,}")
+_INVISIBLE_RE = re.compile("[" + re.escape(_INVISIBLE) + "]")
+_BIDI_RE = re.compile("[" + re.escape(BIDI_CONTROLS) + "]")
+_ZERO_WIDTH_RE = re.compile("[" + re.escape(ZERO_WIDTH) + "]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a quote sits in a source text (code-point offsets, end excluded)."""
+
+    start: int
+    end: int
+    text: str
+    prefix: str
+    suffix: str
+    match: str  # "exact" or "normalised"
+    occurrences: int = 1
+    flags: tuple[str, ...] = ()
+
+
+class Folded:
+    """A source text in comparison form, with the map back to the original.
+
+    The NFC case (nearly every text) keeps a piecewise-linear map: folded
+    offset ``folded_at[k]`` is original offset ``original_at[k]`` and the map
+    advances one for one until the next breakpoint. A text with decomposed
+    characters keeps one (start, end) pair per folded character instead.
+    """
+
+    __slots__ = ("original", "text", "folded_at", "original_at", "unit_starts", "unit_ends")
+
+    def __init__(self, original, text, folded_at=None, original_at=None, unit_starts=None, unit_ends=None):
+        self.original = original
+        self.text = text
+        self.folded_at = folded_at
+        self.original_at = original_at
+        self.unit_starts = unit_starts
+        self.unit_ends = unit_ends
+
+    def to_original(self, i: int) -> int:
+        """Original offset of the folded character at ``i``."""
+        if self.unit_starts is not None:
+            return self.unit_starts[i]
+        k = bisect.bisect_right(self.folded_at, i) - 1
+        return self.original_at[k] + (i - self.folded_at[k])
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Original [start, end) of the folded range [i, j) (j > i)."""
+        if self.unit_ends is not None:
+            return self.unit_starts[i], self.unit_ends[j - 1]
+        return self.to_original(i), self.to_original(j - 1) + 1
+
+
+def fold_quote(quote: str) -> str:
+    """The comparison form of a typed quote (also used for prefix/suffix hints)."""
+    q = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", quote).translate(_FOLD))
+    return _SPACE_RUN_RE.sub(" ", q).strip()
+
+
+@lru_cache(maxsize=64)
+def fold_source(text: str) -> Folded:
+    """Fold a source text once; cached because many claims share a source."""
+    if unicodedata.is_normalized("NFC", text):
+        return _fold_nfc(text)
+    return _fold_decomposed(text)
+
+
+def _fold_nfc(text: str) -> Folded:
+    translated = text.translate(_FOLD)
+    parts = []
+    folded_at = [0]
+    original_at = [0]
+    pos = 0  # original offset of the next character not yet copied
+    flen = 0
+    for m in _DROP_RE.finditer(translated):
+        s, e = m.span()
+        parts.append(translated[pos:s])
+        flen += s - pos
+        if " " in m.group():  # a run with a space keeps one space, mapped to s
+            parts.append(" ")
+            folded_at.append(flen)
+            original_at.append(s)
+            flen += 1
+        pos = e
+        folded_at.append(flen)
+        original_at.append(e)
+    parts.append(translated[pos:])
+    return Folded(text, "".join(parts), folded_at, original_at)
+
+
+def _fold_decomposed(text: str) -> Folded:
+    """Fold a text holding decomposed characters: a base character and the
+    combining marks after it are one unit, composed to NFC."""
+    parts, starts, ends = [], [], []
+    prev_space = False
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        piece = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text[i:j]).translate(_FOLD))
+        for ch in piece:
+            if ch == " " and prev_space:
+                continue
+            prev_space = ch == " "
+            parts.append(ch)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return Folded(text, "".join(parts), unit_starts=starts, unit_ends=ends)
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    found = []
+    i = haystack.find(needle)
+    while i != -1:
+        found.append(i)
+        i = haystack.find(needle, i + 1)
+    return found
+
+
+def flags_for(span_text: str) -> tuple[str, ...]:
+    """Names of the invisible characters a span carries, for display."""
+    flags = []
+    if _BIDI_RE.search(span_text):
+        flags.append("bidi-control")
+    if _ZERO_WIDTH_RE.search(span_text):
+        flags.append("zero-width")
+    return tuple(flags)
+
+
+def make_span(text: str, start: int, end: int, match: str, occurrences: int = 1) -> Span:
+    span_text = text[start:end]
+    return Span(
+        start=start,
+        end=end,
+        text=span_text,
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+        match=match,
+        occurrences=occurrences,
+        flags=flags_for(span_text),
+    )
+
+
+def locate(
+    text: str,
+    quote: str,
+    *,
+    occurrence: int | None = None,
+    prefix: str | None = None,
+    suffix: str | None = None,
+) -> Span:
+    """Anchor ``quote`` in ``text``.
+
+    ``occurrence`` (1-based) picks one of several matches; ``prefix`` and
+    ``suffix`` (text typed just before/after the quote) pick the match they
+    surround. Raises EmptyQuote, QuoteNotFound or AmbiguousQuote.
+    """
+    if quote is None or not quote.strip() or not fold_quote(quote):
+        raise EmptyQuote("the quote is empty or only whitespace")
+    # Fast path: the quote as typed occurs exactly once and nothing asks for
+    # another occurrence.
+    if occurrence is None and prefix is None and suffix is None:
+        i = text.find(quote)
+        if i != -1 and text.find(quote, i + 1) == -1:
+            folded_quote = fold_quote(quote)
+            folded = fold_source(text)
+            if folded.text.find(folded_quote) == folded.text.rfind(folded_quote):
+                return make_span(text, i, i + len(quote), "exact")
+    folded = fold_source(text)
+    needle = fold_quote(quote)
+    starts = _find_all(folded.text, needle)
+    if not starts:
+        raise QuoteNotFound(quote, closest_passage(text, quote))
+    spans = [folded.span(s, s + len(needle)) for s in starts]
+    if prefix is not None or suffix is not None:
+        spans = [sp for sp in spans if _context_fits(folded, sp, prefix, suffix, text)] or spans
+        if len(spans) != len(starts) and len(spans) == 1 and occurrence is None:
+            s, e = spans[0]
+            return make_span(text, s, e, _match_kind(text, s, e, quote), len(starts))
+    if occurrence is not None:
+        if not 1 <= occurrence <= len(starts):
+            raise AmbiguousQuote(
+                quote,
+                [make_span(text, s, e, "") for s, e in spans],
+                f"occurrence {occurrence} asked for, but the quote occurs {len(starts)} time(s)",
+            )
+        s, e = spans[occurrence - 1]
+        return make_span(text, s, e, _match_kind(text, s, e, quote), len(starts))
+    if len(spans) > 1:
+        raise AmbiguousQuote(quote, [make_span(text, s, e, "") for s, e in spans])
+    s, e = spans[0]
+    return make_span(text, s, e, _match_kind(text, s, e, quote), len(starts))
+
+
+def _match_kind(text: str, s: int, e: int, quote: str) -> str:
+    return "exact" if text[s:e] == quote else "normalised"
+
+
+def _context_fits(folded: Folded, span: tuple[int, int], prefix, suffix, text) -> bool:
+    s, e = span
+    if prefix:
+        want = fold_quote(prefix)
+        got = fold_quote(text[max(0, s - len(prefix) - 16) : s])
+        if want and not got.endswith(want):
+            return False
+    if suffix:
+        want = fold_quote(suffix)
+        got = fold_quote(text[e : e + len(suffix) + 16])
+        if want and not got.startswith(want):
+            return False
+    return True
+
+
+def closest_passage(text: str, quote: str) -> tuple[int, int, str, float] | None:
+    """The passage of ``text`` most like ``quote``: (start, end, text, score 0-100)."""
+    from rapidfuzz import fuzz
+
+    folded = fold_source(text)
+    needle = fold_quote(quote)
+    if not needle or not folded.text:
+        return None
+    if len(needle) > len(folded.text):
+        return (0, len(text), text, fuzz.ratio(needle, folded.text))
+    al = fuzz.partial_ratio_alignment(needle, folded.text)
+    if al is None or al.dest_end <= al.dest_start:
+        return None
+    s, e = folded.span(al.dest_start, al.dest_end)
+    return (s, e, text[s:e], al.score)

@@ -1,0 +1,485 @@
+"""Read claim files (YAML, JSON, JSON Lines) into validated claim records.
+
+A file is either a list of claims, or a mapping with a ``claims`` list and
+defaults that apply to every claim in it (``source``, ``recorded_by``). JSON
+Lines holds one claim object per line. Every record keeps the file and line
+it came from, so an error can say exactly where to look.
+
+YAML is read with a safe loader that also refuses anchors/aliases (no alias
+bombs), duplicate keys (never silently overwritten) and any tag outside the
+YAML core schema (``!!python/...`` is rejected, never executed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import InvalidClaim, InvalidClaimFile
+
+SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# YAML is parsed whole and in pure Python: past this size use JSON Lines,
+# which streams.
+MAX_YAML_BYTES = 20 * 1024 * 1024
+MAX_JSON_BYTES = 200 * 1024 * 1024
+
+REQUIRED = ("source", "subject", "predicate", "value", "quote", "confidence")
+OPTIONAL = (
+    "id",
+    "occurrence",
+    "prefix",
+    "suffix",
+    "start",
+    "end",
+    "speaker",
+    "as_of",
+    "valid_from",
+    "valid_to",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "status",
+    "origin",
+)
+FILE_DEFAULTS = ("source", "recorded_by")
+STATUSES = ("recorded", "candidate", "machine-extracted")
+PREDICATE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass
+class ClaimInput:
+    """One validated claim as read from a file or the command line."""
+
+    source: str
+    subject: str
+    predicate: str
+    value: str
+    quote: str
+    confidence: float
+    occurrence: int | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    start: int | None = None
+    end: int | None = None
+    speaker: str | None = None
+    as_of: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    note: str | None = None
+    recorded_by: str | None = None
+    recorded_at: str | None = None
+    status: str | None = None
+    origin: str | None = None
+    id: str | None = None
+    # where it came from, for error messages
+    path: str = "<input>"
+    line: int | None = None
+    index: int = 1
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return describe(self.path, self.line, self.index, self.subject, self.predicate)
+
+
+def describe(path, line, index, subject=None, predicate=None) -> str:
+    """``claims/x.yml:12: claim 3 (Prak Sokhonn / title)``: the prefix of every error."""
+    loc = f"{path}:{line}" if line else str(path)
+    what = f"claim {index}"
+    if subject or predicate:
+        what += f" ({subject or '?'} / {predicate or '?'})"
+    return f"{loc}: {what}"
+
+
+# ---------------------------------------------------------------- YAML loading
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader without aliases and without duplicate keys."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise InvalidClaimFile(
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in claim files; "
+                "write the value out in full"
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise InvalidClaimFile(
+                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in claim files; "
+                "write the value out in full"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise InvalidClaimFile(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
+                    f"(first at line {seen[key] + 1}); each key may appear once per claim"
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 reads yes/no/on/off as booleans: in claim files only true/false are.
+_StrictLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
+    """Parse YAML; return the data and, for each claim mapping's id(), its line."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except InvalidClaimFile as e:
+        raise InvalidClaimFile(f"{path}: {e}") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = e.problem or e.context or "not valid YAML"
+        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in str(problem):
+            problem += " (claim files may only use plain YAML: strings, numbers, dates, lists and mappings)"
+        raise InvalidClaimFile(f"{path}{line}: malformed YAML: {problem}") from None
+    except yaml.YAMLError as e:
+        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
+    finally:
+        loader.dispose()
+    lines = {}
+    _claim_lines(node, data, lines)
+    return data, lines
+
+
+def _claim_lines(node, data, lines):
+    """Record the line of each mapping in the claims list (by object id)."""
+    seq = None
+    if isinstance(node, yaml.SequenceNode):
+        seq, items = node, data
+    elif isinstance(node, yaml.MappingNode) and isinstance(data, dict):
+        for k, v in node.value:
+            if k.value == "claims" and isinstance(v, yaml.SequenceNode):
+                seq, items = v, data.get("claims")
+    if seq is not None and isinstance(items, list):
+        for n, item in zip(seq.value, items):
+            lines[id(item)] = n.start_mark.line + 1
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def file_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidClaimFile(
+            f"{path}: unknown claim file type {suffix!r}; use .yml/.yaml, .json or .jsonl"
+        )
+    return SUFFIXES[suffix]
+
+
+def decode(data: bytes, path: str) -> str:
+    """Strict UTF-8, a leading BOM dropped; invalid bytes named by line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InvalidClaimFile(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def read_claims(path: str | Path, *, display: str | None = None) -> Iterator[ClaimInput]:
+    """Yield the validated claims of one file; raise on the first bad one.
+
+    Use :func:`iter_records` plus :func:`validate` to collect every error.
+    """
+    for rec in iter_records(path, display=display):
+        yield validate(rec)
+
+
+@dataclass
+class Record:
+    """A raw claim mapping with where it came from."""
+
+    data: Any
+    path: str
+    line: int | None
+    index: int
+
+
+def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Record]:
+    """Yield the raw claim mappings of a file with file defaults applied."""
+    shown = display or str(path)
+    fmt = file_format(path)
+    try:
+        size = Path(path).stat().st_size
+    except OSError as e:
+        raise InvalidClaimFile(f"{shown}: cannot read: {e.strerror}") from None
+    if fmt == "jsonl":
+        yield from _iter_jsonl(path, shown)
+        return
+    limit = MAX_YAML_BYTES if fmt == "yaml" else MAX_JSON_BYTES
+    if size > limit:
+        raise InvalidClaimFile(
+            f"{shown}: file is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit for {fmt.upper()} "
+            "claim files; split it, or use JSON Lines (.jsonl), which is read a line at a time"
+        )
+    text = decode(Path(path).read_bytes(), shown)
+    if fmt == "yaml":
+        data, lines = _load_yaml(text, shown)
+    else:
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
+        except json.JSONDecodeError as e:
+            raise InvalidClaimFile(f"{shown}:{e.lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
+        except ValueError as e:
+            raise InvalidClaimFile(f"{shown}: malformed JSON: {e}") from None
+        lines = {}
+    yield from _records_from(data, shown, lines)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _records_from(data, shown, lines):
+    defaults = {}
+    if data is None:
+        return
+    if isinstance(data, dict):
+        unknown = set(data) - {"claims", *FILE_DEFAULTS}
+        if "claims" not in data:
+            raise InvalidClaimFile(
+                f"{shown}: a claims file is a list of claims or a mapping with a `claims:` list; "
+                f"found a mapping with keys {sorted(map(str, data))}"
+            )
+        if unknown:
+            raise InvalidClaimFile(
+                f"{shown}: unknown top-level key(s) {sorted(map(str, unknown))}; "
+                f"allowed: claims, {', '.join(FILE_DEFAULTS)}"
+            )
+        defaults = {k: data[k] for k in FILE_DEFAULTS if k in data}
+        items = data["claims"]
+        if items is None:
+            return
+    else:
+        items = data
+    if not isinstance(items, list):
+        raise InvalidClaimFile(f"{shown}: `claims` must be a list of claims, not {type(items).__name__}")
+    for i, item in enumerate(items, 1):
+        line = lines.get(id(item))
+        if isinstance(item, dict):
+            item = {**defaults, **item}
+        yield Record(item, shown, line, i)
+
+
+def _iter_jsonl(path, shown):
+    with open(path, "rb") as f:
+        index = 0
+        for lineno, raw in enumerate(f, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            index += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InvalidClaimFile(
+                    f"{shown}:{lineno}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
+                ) from None
+            try:
+                item = json.loads(text, parse_constant=_no_constant)
+            except json.JSONDecodeError as e:
+                raise InvalidClaimFile(f"{shown}:{lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
+            except ValueError as e:
+                raise InvalidClaimFile(f"{shown}:{lineno}: malformed JSON: {e}") from None
+            yield Record(item, shown, lineno, index)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate(rec: Record) -> ClaimInput:
+    """Check one raw claim and return it as a ClaimInput; raise InvalidClaim."""
+    data = rec.data
+    if not isinstance(data, dict):
+        raise InvalidClaim(
+            f"{describe(rec.path, rec.line, rec.index)}: a claim must be a mapping of fields, "
+            f"not {type(data).__name__}"
+        )
+    subject = data.get("subject") if isinstance(data.get("subject"), str) else None
+    predicate = data.get("predicate") if isinstance(data.get("predicate"), str) else None
+    where = describe(rec.path, rec.line, rec.index, subject, predicate)
+
+    def fail(msg):
+        raise InvalidClaim(f"{where}: {msg}")
+
+    keys = [k for k in data if not isinstance(k, str)]
+    if keys:
+        fail(f"field names must be strings, found {keys[0]!r}")
+    unknown = [k for k in data if k not in REQUIRED and k not in OPTIONAL]
+    if unknown:
+        k = unknown[0]
+        close = difflib.get_close_matches(k, REQUIRED + OPTIONAL, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else f"; known fields: {', '.join(REQUIRED + OPTIONAL)}"
+        fail(f"unknown field `{k}`{hint}")
+    missing = [k for k in REQUIRED if data.get(k) is None]
+    if missing:
+        fail(f"missing required field{'s' if len(missing) > 1 else ''} {', '.join(f'`{m}`' for m in missing)}")
+
+    out: dict[str, Any] = {}
+    for k in ("source", "subject", "quote"):
+        out[k] = _text(data[k], k, fail)
+    for k in ("source", "subject"):
+        if not out[k].strip():
+            fail(f"`{k}` is empty")
+    out["predicate"] = _text(data["predicate"], "predicate", fail)
+    if not PREDICATE_RE.match(out["predicate"]):
+        suggestion = re.sub(r"[^a-z0-9]+", "_", out["predicate"].lower()).strip("_")
+        fail(
+            f"predicate {out['predicate']!r} is not lower_snake_case"
+            + (f"; write it as {suggestion!r}" if suggestion else "")
+        )
+    value = data["value"]
+    if isinstance(value, bool):
+        fail("`value` is a boolean; quote it if you mean the text (YAML reads true/false unquoted)")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            fail(f"`value` {value!r} is not a finite number")
+        value = str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    out["value"] = _text(value, "value", fail)
+    if not out["value"].strip():
+        fail("`value` is empty")
+    if not out["quote"].strip():
+        fail("`quote` is empty or only whitespace; quote the passage of the source the claim rests on")
+
+    conf = data["confidence"]
+    if isinstance(conf, bool) or not isinstance(conf, (int, float)):
+        fail(f"`confidence` must be a number between 0 and 1, not {conf!r}")
+    if not (math.isfinite(conf) and 0 <= conf <= 1):
+        fail(f"`confidence` {conf!r} is outside 0..1; use a number between 0 and 1")
+    out["confidence"] = float(conf)
+
+    for k in ("occurrence", "start", "end"):
+        v = data.get(k)
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, int):
+                fail(f"`{k}` must be a whole number, not {v!r}")
+            if k == "occurrence" and v < 1:
+                fail("`occurrence` counts from 1 (the first match)")
+            if v < 0:
+                fail(f"`{k}` must not be negative")
+            out[k] = v
+    if (out.get("start") is None) != (out.get("end") is None):
+        fail("`start` and `end` go together: give both or neither")
+    if out.get("start") is not None and out["end"] < out["start"]:
+        fail(f"`end` {out['end']} is before `start` {out['start']}")
+
+    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id"):
+        v = data.get(k)
+        if v is not None:
+            out[k] = _text(v, k, fail)
+    for k in ("as_of", "valid_from", "valid_to"):
+        v = data.get(k)
+        if v is not None:
+            out[k] = _date(v, k, fail)
+    if out.get("as_of") and (out.get("valid_from") or out.get("valid_to")):
+        fail("give either `as_of` or `valid_from`/`valid_to`, not both")
+    if out.get("valid_from") and out.get("valid_to") and _date_start(out["valid_to"]) < _date_start(out["valid_from"]):
+        fail(f"`valid_to` {out['valid_to']} is before `valid_from` {out['valid_from']}")
+    v = data.get("recorded_at")
+    if v is not None:
+        out["recorded_at"] = _timestamp(v, fail)
+    v = data.get("status")
+    if v is not None:
+        if v not in STATUSES:
+            fail(f"`status` {v!r} is not one of {', '.join(STATUSES)}")
+        out["status"] = v
+    return ClaimInput(path=rec.path, line=rec.line, index=rec.index, **out)
+
+
+def _text(v, name, fail) -> str:
+    if isinstance(v, str):
+        return v
+    fail(f"`{name}` must be text, not {type(v).__name__} {v!r}")
+
+
+def _date(v, name, fail) -> str:
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, int) and not isinstance(v, bool) and 1000 <= v <= 9999:
+        return str(v)
+    if isinstance(v, str):
+        m = DATE_RE.match(v.strip())
+        if m:
+            y, mo, d = m.groups()
+            try:
+                dt.date(int(y), int(mo or 1), int(d or 1))
+                return v.strip()
+            except ValueError:
+                pass
+    fail(f"`{name}` {v!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def _date_start(s: str) -> str:
+    return (s + "-01-01")[:10] if len(s) == 4 else (s + "-01")[:10] if len(s) == 7 else s
+
+
+def _timestamp(v, fail) -> str:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.timezone.utc)
+        return v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, str):
+        try:
+            dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+            return v
+        except ValueError:
+            pass
+    fail(f"`recorded_at` {v!r} is not an ISO 8601 timestamp (e.g. 2026-11-29T10:00:00+00:00)")
+
+
+def dump_yaml(claims: list[dict], source: str | None = None) -> str:
+    """A claims file in the import format (block style, Unicode kept)."""
+    doc = {"source": source, "claims": claims} if source else claims
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[ClaimInput]:
+    """Parse claims from a string (tests and tools that build files in memory)."""
+    if fmt == "yaml":
+        data, lines = _load_yaml(text, path)
+        return [validate(r) for r in _records_from(data, path, lines)]
+    buf = io.StringIO(text)
+    return [validate(Record(json.loads(line), path, n, n)) for n, line in enumerate(buf, 1) if line.strip()]

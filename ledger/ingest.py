@@ -1,0 +1,194 @@
+"""Importing claim files and building the ledger from ``sources/`` + ``claims/``.
+
+Every import is one write transaction: the files are read, validated and
+anchored a claim at a time (so memory stays flat for large files) and
+written in batches inside that transaction. Any bad claim in any file rolls
+the whole invocation back, after every error in it has been collected, so
+the user fixes them all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlite_utils import Database
+
+from .claimfile import SUFFIXES, iter_records, validate
+from .db import write_transaction
+from .errors import LedgerError
+from .shape import ensure_shape
+from .sources import iter_source_files, read_source
+from .store import ClaimWriter, SourceIndex, add_source, prepare
+
+MAX_ERRORS_SHOWN = 20
+
+
+class ImportFailed(LedgerError):
+    """One or more claims could not be imported; nothing was written."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}; nothing was written"
+        body = "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
+        super().__init__(body + "\n" + head if len(errors) > 1 else f"{body} (nothing was written)")
+
+
+class _DryRun(Exception):
+    pass
+
+
+@dataclass
+class ImportResult:
+    files: int = 0
+    claims: int = 0
+    added: int = 0
+    existing: int = 0
+    sources_added: int = 0
+    skipped_files: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "claims": self.claims,
+            "added": self.added,
+            "existing": self.existing,
+            "sources_added": self.sources_added,
+            "unchanged_files": self.skipped_files,
+            "dry_run": self.dry_run,
+        }
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _import_into(
+    db: Database,
+    files: Iterable[Path],
+    result: ImportResult,
+    progress: Callable[[int], None] | None,
+    errors: list[str],
+    on_file: Callable[[Path, str, int], None] | None = None,
+):
+    writer = ClaimWriter(db)
+    sources = SourceIndex(db)
+    for path in files:
+        shown = display_path(path)
+        result.files += 1
+        count = 0
+        try:
+            for rec in iter_records(path, display=shown):
+                count += 1
+                result.claims += 1
+                try:
+                    row = prepare(validate(rec), sources, shown)
+                except LedgerError as e:
+                    errors.append(str(e))
+                    continue
+                if not errors:
+                    writer.add(row, f"{shown}:{rec.line or ''} claim {rec.index}")
+                if progress:
+                    progress(1)
+        except LedgerError as e:
+            errors.append(str(e))
+            continue
+        if on_file and not errors:
+            on_file(path, shown, count)
+    if not errors:
+        writer.flush()
+    result.added = writer.added
+    result.existing = writer.existing
+
+
+def import_files(
+    db: Database,
+    paths: Iterable[str | Path],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import claim files, all or nothing. Raises ImportFailed listing every error."""
+    files = [Path(p) for p in paths]
+    result = ImportResult(dry_run=dry_run)
+    errors: list[str] = []
+    try:
+        with write_transaction(db):
+            _import_into(db, files, result, progress, errors)
+            if errors:
+                raise ImportFailed(errors)
+            if dry_run:
+                raise _DryRun()
+            ensure_shape(db)
+    except _DryRun:
+        pass
+    return result
+
+
+def claim_files(directory: Path) -> list[Path]:
+    directory = Path(directory)
+    if not directory.exists():
+        return []
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build(
+    db: Database,
+    sources_dir: str | Path = "sources",
+    claims_dir: str | Path = "claims",
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Bring the ledger up to date with ``sources/`` and ``claims/``.
+
+    Adds every source and claim the files hold that the ledger does not;
+    skips claim files unchanged since the last build (by SHA-256); never
+    deletes or edits what the ledger already holds. Idempotent, and
+    deterministic: the same files give the same rows.
+    """
+    result = ImportResult()
+    errors: list[str] = []
+    with write_transaction(db):
+        for txt in iter_source_files(Path(sources_dir)):
+            try:
+                if add_source(db, read_source(txt)):
+                    result.sources_added += 1
+            except LedgerError as e:
+                errors.append(f"{display_path(txt)}: {e}" if not str(e).startswith(str(txt)) else str(e))
+        if errors:
+            raise ImportFailed(errors)
+        held = {r["path"]: r["sha256"] for r in db["claim_files"].rows}
+        todo, digests = [], {}
+        for path in claim_files(Path(claims_dir)):
+            digest = file_sha256(path)
+            shown = display_path(path)
+            if held.get(shown) == digest:
+                result.skipped_files.append(shown)
+                continue
+            digests[shown] = digest
+            todo.append(path)
+
+        def record_file(path, shown, count):
+            db["claim_files"].upsert({"path": shown, "sha256": digests[shown], "claims": count}, pk="path")
+
+        _import_into(db, todo, result, progress, errors, on_file=record_file)
+        if errors:
+            raise ImportFailed(errors)
+        ensure_shape(db)
+    return result

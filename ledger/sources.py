@@ -1,0 +1,240 @@
+"""Source documents: a text file stored byte-exact plus a YAML sidecar.
+
+``sources/<slug>.txt`` holds the text exactly as it was received (read as
+bytes, decoded as strict UTF-8, never re-encoded or newline-translated);
+``sources/<slug>.yml`` holds its provenance. The SHA-256 of the UTF-8 bytes
+is the source's identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import InvalidSource
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+META_FIELDS = (
+    "title",
+    "url",
+    "publisher",
+    "published",
+    "date_basis",
+    "retrieved",
+    "language",
+    "authors",
+    "sha256",
+)
+
+
+@dataclass
+class Source:
+    slug: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    date_basis: str | None = None
+    retrieved: str | None = None
+    language: str | None = None
+    authors: list[str] = field(default_factory=list)
+    path: str | None = None
+
+    @property
+    def id(self) -> str:
+        return sha256_text(self.text)
+
+    def metadata(self) -> dict:
+        meta = {k: v for k, v in asdict(self).items() if k in META_FIELDS}
+        meta["sha256"] = self.id
+        return meta
+
+    def row(self) -> dict:
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "publisher": self.publisher,
+            "published": self.published,
+            "date_basis": self.date_basis,
+            "retrieved": self.retrieved,
+            "language": self.language,
+            "authors": list(self.authors),
+            "length": len(self.text),
+            "text": self.text,
+            "path": self.path,
+        }
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode_text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InvalidSource(
+            f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "convert the text to UTF-8 before adding it"
+        ) from None
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "source"
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG_RE.match(slug):
+        raise InvalidSource(
+            f"source slug {slug!r} must be lowercase letters, digits and hyphens (e.g. {slugify(slug)!r})"
+        )
+    return slug
+
+
+def _iso_date(value, field_name: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+        if re.match(r"^\d{4}(-\d{2})?$", value.strip()):
+            return value.strip()
+    raise InvalidSource(f"{where}: `{field_name}` {value!r} is not a date; write YYYY-MM-DD")
+
+
+def _iso_time(value, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return value
+        except ValueError:
+            pass
+    raise InvalidSource(f"{where}: `retrieved` {value!r} is not an ISO 8601 time")
+
+
+def read_source(txt_path: Path) -> Source:
+    """Read ``<slug>.txt`` and its ``<slug>.yml`` sidecar; check the recorded hash."""
+    txt_path = Path(txt_path)
+    meta_path = txt_path.with_suffix(".yml")
+    text = decode_text(txt_path.read_bytes(), str(txt_path))
+    meta = {}
+    if meta_path.exists():
+        try:
+            meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise InvalidSource(f"{meta_path}: malformed YAML: {e}") from None
+        if not isinstance(meta, dict):
+            raise InvalidSource(f"{meta_path}: must be a mapping of metadata fields")
+    unknown = set(meta) - set(META_FIELDS)
+    if unknown:
+        raise InvalidSource(f"{meta_path}: unknown field(s) {sorted(unknown)}; allowed: {', '.join(META_FIELDS)}")
+    where = str(meta_path)
+    authors = meta.get("authors") or []
+    if isinstance(authors, str):
+        authors = [authors]
+    source = Source(
+        slug=check_slug(txt_path.stem),
+        text=text,
+        title=meta.get("title"),
+        url=meta.get("url"),
+        publisher=meta.get("publisher"),
+        published=_iso_date(meta.get("published"), "published", where),
+        date_basis=meta.get("date_basis"),
+        retrieved=_iso_time(meta.get("retrieved"), where),
+        language=meta.get("language"),
+        authors=[str(a) for a in authors],
+        path=txt_path.as_posix(),
+    )
+    recorded = meta.get("sha256")
+    if recorded and recorded != source.id:
+        raise InvalidSource(
+            f"{txt_path}: text does not match the sha256 in {meta_path.name} "
+            f"(recorded {recorded[:12]}…, text hashes to {source.id[:12]}…); a source text is never edited in "
+            "place: restore it, or add the new text as a new source"
+        )
+    return source
+
+
+def iter_source_files(directory: Path):
+    """The ``*.txt`` files of a sources directory, sorted for a deterministic build."""
+    directory = Path(directory)
+    if not directory.exists():
+        return []
+    return sorted(p for p in directory.glob("*.txt") if p.is_file())
+
+
+def write_source(source: Source, directory: Path, data: bytes) -> Path:
+    """Store the exact bytes and the sidecar; refuse to overwrite a different text."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    txt = directory / f"{source.slug}.txt"
+    meta = directory / f"{source.slug}.yml"
+    if txt.exists() and txt.read_bytes() != data:
+        raise InvalidSource(
+            f"{txt} already holds a different text; choose another --slug (a source file is never overwritten)"
+        )
+    txt.write_bytes(data)
+    meta.write_text(
+        yaml.safe_dump(source.metadata(), sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )
+    source.path = txt.as_posix()
+    return txt
+
+
+def make_source(
+    data: bytes,
+    *,
+    where: str,
+    slug: str,
+    url=None,
+    publisher=None,
+    published=None,
+    date_basis=None,
+    title=None,
+    retrieved=None,
+    language=None,
+    authors=(),
+) -> Source:
+    """A Source from raw bytes and command-line metadata, validated."""
+    text = decode_text(data, where)
+    if not text.strip():
+        raise InvalidSource(f"{where}: the text is empty")
+    if url is not None and not re.match(r"^https?://", url):
+        raise InvalidSource(f"{where}: --url {url!r} must be an http(s) URL")
+    return Source(
+        slug=check_slug(slug),
+        text=text,
+        title=title,
+        url=url,
+        publisher=publisher,
+        published=_iso_date(published, "published", where),
+        date_basis=date_basis,
+        retrieved=_iso_time(retrieved, where)
+        or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        language=language,
+        authors=list(authors),
+    )

@@ -1,0 +1,204 @@
+"""Writing sources and claims to the ledger, and finding them again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from .anchor import Span, locate, make_span
+from .claimfile import ClaimInput
+from .errors import ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
+from .sources import Source
+
+# Fields whose values make a claim what it is: its id is derived from them,
+# so recording the same claim twice adds nothing.
+IDENTITY_FIELDS = ("source_id", "subject", "predicate", "value", "span_start", "span_end", "speaker", "as_of", "valid_from", "valid_to")
+# Fields that may not differ between a file and the ledger for the same id.
+DETAIL_FIELDS = ("confidence", "quote", "note", "recorded_by")
+
+
+def canonical_json(obj) -> str:
+    """Sorted keys, compact separators, UTF-8 kept: the form every hash covers."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def claim_id(row: dict) -> str:
+    ident = {k: row.get(k) for k in IDENTITY_FIELDS}
+    return "c" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
+
+
+def add_source(db: Database, source: Source) -> bool:
+    """Insert a source; True if added, False if the same text is already held."""
+    existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
+    if existing:
+        if existing[0] == source.id:
+            return False
+        raise InvalidSource(
+            f"source {source.slug!r} is already in the ledger with a different text "
+            f"({existing[0][:12]}… vs {source.id[:12]}…); a changed text is a new revision, never an overwrite: "
+            "add it under a new slug"
+        )
+    if db.execute("SELECT 1 FROM sources WHERE id = ?", [source.id]).fetchone():
+        other = db.execute("SELECT slug FROM sources WHERE id = ?", [source.id]).fetchone()[0]
+        raise InvalidSource(
+            f"source {source.slug!r} has the same text as {other!r} (sha256 {source.id[:12]}…); "
+            f"refer to it as {other!r}"
+        )
+    row = source.row()
+    row["authors"] = canonical_json(row["authors"])
+    db["sources"].insert(row)
+    return True
+
+
+@dataclass
+class HeldSource:
+    id: str
+    slug: str
+    text: str
+    published: str | None
+
+
+class SourceIndex:
+    """Looks sources up by slug, full sha256 or an unambiguous hash prefix,
+    keeping texts that have been used so a file of claims reads each once."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._cache: dict[str, HeldSource] = {}
+
+    def get(self, ref: str) -> HeldSource:
+        if ref in self._cache:
+            return self._cache[ref]
+        row = self.db.execute(
+            "SELECT id, slug, text, published FROM sources WHERE slug = ? OR id = ?", [ref, ref]
+        ).fetchone()
+        if row is None and len(ref) >= 8 and all(c in "0123456789abcdef" for c in ref):
+            rows = self.db.execute(
+                "SELECT id, slug, text, published FROM sources WHERE id LIKE ? LIMIT 2", [ref + "%"]
+            ).fetchall()
+            if len(rows) == 1:
+                row = rows[0]
+        if row is None:
+            raise UnknownSource(
+                f"unknown source {ref!r}; add it with `ledger source add`, or use the slug or sha256 "
+                "of a source the ledger holds (`ledger source list`)"
+            )
+        held = HeldSource(*row)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[ref] = held
+        return held
+
+
+def anchor_claim(claim: ClaimInput, text: str) -> Span:
+    """Anchor a claim's quote; a given start/end is used when it holds the quote."""
+    if claim.start is not None and claim.end is not None and claim.end <= len(text):
+        try:
+            at = locate(text[claim.start : claim.end], claim.quote)
+            if at.start == 0 and at.end == claim.end - claim.start:
+                return make_span(text, claim.start, claim.end, at.match)
+        except LedgerError:
+            pass  # positions disagree with the quote: anchor by quote instead
+    if len(claim.quote) > len(text) * 2 + 100:
+        raise LedgerError(f"the quote ({len(claim.quote)} characters) is longer than its source ({len(text)})")
+    return locate(text, claim.quote, occurrence=claim.occurrence, prefix=claim.prefix, suffix=claim.suffix)
+
+
+def claim_row(claim: ClaimInput, source: HeldSource, span: Span, claims_file: str | None = None) -> dict:
+    row = {
+        "source_id": source.id,
+        "subject": claim.subject.strip(),
+        "predicate": claim.predicate,
+        "value": claim.value.strip(),
+        "quote": claim.quote,
+        "span_start": span.start,
+        "span_end": span.end,
+        "span_text": span.text,
+        "prefix": span.prefix,
+        "suffix": span.suffix,
+        "match": span.match,
+        "occurrence": claim.occurrence,
+        "confidence": claim.confidence,
+        "speaker": claim.speaker.strip() if claim.speaker else None,
+        "as_of": claim.as_of,
+        "valid_from": claim.valid_from,
+        "valid_to": claim.valid_to,
+        "note": claim.note,
+        "recorded_by": claim.recorded_by,
+        "recorded_at": claim.recorded_at,
+        "status": claim.status or "recorded",
+        "origin": claim.origin,
+        "flags": ",".join(span.flags) or None,
+        "claims_file": claims_file,
+    }
+    row["id"] = claim_id(row)
+    if claim.id and claim.id != row["id"]:
+        raise ClaimConflict(
+            f"the claim's `id` {claim.id} does not match its content (which gives {row['id']}); "
+            "remove `id` to record it as a new claim"
+        )
+    return row
+
+
+def prepare(claim: ClaimInput, sources: SourceIndex, claims_file: str | None = None) -> dict:
+    """Validate, anchor and turn one claim into its row; errors name the claim."""
+    try:
+        source = sources.get(claim.source)
+        span = anchor_claim(claim, source.text)
+        return claim_row(claim, source, span, claims_file)
+    except LedgerError as e:
+        raise located(e, claim.where) from None
+
+
+class ClaimWriter:
+    """Buffers claim rows and writes the new ones in batches; the caller holds
+    the transaction, so an error anywhere leaves nothing written."""
+
+    def __init__(self, db: Database, batch_size: int = 2000):
+        self.db = db
+        self.batch_size = batch_size
+        self.pending: list[tuple[dict, str]] = []
+        self.added = 0
+        self.existing = 0
+        self.seen: set[str] = set()
+
+    def add(self, row: dict, where: str):
+        if row["id"] in self.seen:
+            self.existing += 1
+            return
+        self.seen.add(row["id"])
+        self.pending.append((row, where))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        ids = [r["id"] for r, _ in self.pending]
+        held = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT id, {', '.join(DETAIL_FIELDS)} FROM claims WHERE id IN ({', '.join('?' * len(chunk))})"
+            for r in self.db.execute(q, chunk).fetchall():
+                held[r[0]] = dict(zip(DETAIL_FIELDS, r[1:]))
+        new = []
+        for row, where in self.pending:
+            old = held.get(row["id"])
+            if old is None:
+                new.append(row)
+                continue
+            diff = [k for k in DETAIL_FIELDS if old[k] != row[k]]
+            if diff:
+                k = diff[0]
+                raise ClaimConflict(
+                    f"{where}: claim {row['id']} is already recorded with {k} {old[k]!r}, not {row[k]!r}; "
+                    f"a recorded claim is never edited in place: correct it with `ledger claim supersede {row['id']}`"
+                )
+            self.existing += 1
+        if new:
+            self.db["claims"].insert_all(new, batch_size=1000)
+            self.added += len(new)
+        self.pending = []
