@@ -1,0 +1,67 @@
+"""Writing the ledger out. Each format is a function registered in EXPORTERS
+under its name: ``fn(db, out, **options) -> dict`` (a summary of what was
+written). ``ledger export --format NAME`` calls it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from sqlite_utils import Database
+
+from .claimfile import dump_yaml
+from .sources import META_FIELDS
+
+EXPORTERS: dict[str, Callable[..., dict]] = {}
+
+
+def exporter(name: str):
+    def register(fn):
+        EXPORTERS[name] = fn
+        return fn
+
+    return register
+
+
+# claim columns written back to claim files, in the order a person reads them
+FILE_FIELDS = (
+    "subject", "predicate", "value", "quote", "confidence", "occurrence", "prefix", "suffix", "speaker",
+    "as_of", "valid_from", "valid_to", "note", "recorded_by", "recorded_at", "status", "origin",
+)
+
+
+@exporter("files")
+def export_files(db: Database, out: str | Path, **options) -> dict:
+    """``sources/`` + ``claims/`` under ``out``: what `ledger build` reads back
+    to the same sources, claim ids and spans."""
+    out = Path(out)
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    (out / "claims").mkdir(parents=True, exist_ok=True)
+    n_sources = n_claims = 0
+    for src in db.query("SELECT * FROM sources ORDER BY slug"):
+        (out / "sources" / f"{src['slug']}.txt").write_bytes(src["text"].encode("utf-8"))
+        meta = {k: src.get(k) for k in META_FIELDS if k != "sha256"}
+        meta["authors"] = json.loads(src["authors"] or "[]")
+        meta["sha256"] = src["id"]
+        (out / "sources" / f"{src['slug']}.yml").write_text(
+            yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
+        n_sources += 1
+        claims = []
+        for c in db.query(
+            "SELECT * FROM claims WHERE source_id = ? ORDER BY span_start, span_end, id", [src["id"]]
+        ):
+            entry = {k: c[k] for k in FILE_FIELDS if c.get(k) is not None}
+            if entry.get("status") == "recorded":
+                del entry["status"]
+            # the exact span: rebuilding anchors by position first, then by quote
+            entry["start"], entry["end"] = c["span_start"], c["span_end"]
+            entry["id"] = c["id"]
+            claims.append(entry)
+        if claims:
+            (out / "claims" / f"{src['slug']}.yml").write_text(dump_yaml(claims, source=src["slug"]), encoding="utf-8")
+            n_claims += len(claims)
+    return {"format": "files", "out": str(out), "sources": n_sources, "claims": n_claims}
