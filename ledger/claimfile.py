@@ -165,6 +165,10 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
         raise InvalidClaimFile(f"{path}{line}: malformed YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
+    except RecursionError:
+        raise InvalidClaimFile(
+            f"{path}: malformed YAML: nested too deeply (a claim is a flat mapping of fields)"
+        ) from None
     finally:
         loader.dispose()
     lines = {}
@@ -253,7 +257,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         data, lines = _load_yaml(text, shown)
     else:
         try:
-            data = json.loads(text, parse_constant=_no_constant)
+            data = _json_loads(text)
         except json.JSONDecodeError as e:
             raise InvalidClaimFile(f"{shown}:{e.lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
         except ValueError as e:
@@ -264,6 +268,15 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
 
 def _no_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_loads(text: str):
+    """``json.loads`` that refuses NaN/Infinity and turns too-deep nesting
+    (which would blow the stack) into a ValueError like any other bad JSON."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply (a claim is a flat mapping of fields)") from None
 
 
 def _records_from(data, shown, lines):
@@ -313,7 +326,7 @@ def _iter_jsonl(path, shown):
                     f"{shown}:{lineno}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
                 ) from None
             try:
-                item = json.loads(text, parse_constant=_no_constant)
+                item = _json_loads(text)
             except json.JSONDecodeError as e:
                 raise InvalidClaimFile(f"{shown}:{lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
             except ValueError as e:
@@ -425,8 +438,18 @@ def validate(rec: Record) -> ClaimInput:
     return ClaimInput(path=rec.path, line=rec.line, index=rec.index, **out)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _text(v, name, fail) -> str:
     if isinstance(v, str):
+        bad = _SURROGATE_RE.search(v)
+        if bad:
+            fail(
+                f"`{name}` holds a lone surrogate \\u{ord(bad.group()):04x} at character {bad.start()}, "
+                "which is not a Unicode character (an escape like \"\\ud800\" in JSON or YAML, or a "
+                "mis-decoded file); remove it or write the character itself"
+            )
         return v
     fail(f"`{name}` must be text, not {type(v).__name__} {v!r}")
 
