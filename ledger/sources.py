@@ -78,6 +78,11 @@ def sha256_text(text: str) -> str:
 
 
 def decode_text(data: bytes, where: str) -> str:
+    """Strict UTF-8; a NUL character is refused because SQLite's substr()
+    stops counting at it, which would break the span invariant."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InvalidSource(f"{where}:{line}: the text contains a NUL character (U+0000); remove it before adding")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
