@@ -1,0 +1,44 @@
+"""Docs that cannot drift: the README's command reference is generated, and
+every command has help with an example."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ledger.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def all_commands(cmd=cli, path=()):
+    for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+        yield path + (name,), sub
+        yield from all_commands(sub, path + (name,))
+
+
+def test_readme_command_reference_is_current():
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, "README.md is out of date: run `make docs`\n" + result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path, cmd", list(all_commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help_with_an_example(path, cmd):
+    assert cmd.help and cmd.help.strip(), f"ledger {' '.join(path)} has no help"
+    if not hasattr(cmd, "commands"):  # groups list their commands instead
+        assert "Example" in cmd.help, f"ledger {' '.join(path)} --help has no example"
+    assert f"### `ledger {' '.join(path)}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_starts_with_the_two_commands_and_the_makefile_has_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
