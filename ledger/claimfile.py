@@ -155,13 +155,17 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
             return None, {}
         data = loader.construct_document(node)
     except InvalidClaimFile as e:
-        raise InvalidClaimFile(f"{path}: {e}") from None
+        # the loader says "line N: ..."; name it path:N like every other error
+        raise InvalidClaimFile(re.sub(r"^line (\d+): ", lambda m: f"{path}:{m.group(1)}: ", str(e))) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = e.problem or e.context or "not valid YAML"
         if isinstance(e, yaml.constructor.ConstructorError) and "tag" in str(problem):
             problem += " (claim files may only use plain YAML: strings, numbers, dates, lists and mappings)"
+        elif e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
+            # e.g. an unclosed bracket: the error is found at the end, the cause is where it opened
+            problem += f" ({e.context} at line {e.context_mark.line + 1})"
         raise InvalidClaimFile(f"{path}{line}: malformed YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from .claimfile import SUFFIXES, iter_records, validate
+from .claimfile import SUFFIXES, describe, iter_records, validate
 from .db import write_transaction
 from .errors import LedgerError
 from .shape import ensure_shape
@@ -95,7 +95,7 @@ def _import_into(
                     errors.append(str(e))
                     continue
                 if not errors:
-                    writer.add(row, f"{shown}:{rec.line or ''} claim {rec.index}")
+                    writer.add(row, describe(shown, rec.line, rec.index, row["subject"], row["predicate"]))
                 if progress:
                     progress(1)
         except LedgerError as e:
@@ -104,7 +104,10 @@ def _import_into(
         if on_file and not errors:
             on_file(path, shown, count)
     if not errors:
-        writer.flush()
+        try:
+            writer.flush()
+        except LedgerError as e:  # a conflict with a recorded claim: listed like any other problem
+            errors.append(str(e))
     result.added = writer.added
     result.existing = writer.existing
 
