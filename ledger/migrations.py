@@ -87,3 +87,22 @@ def m003_create_claim_files(db):
         )
         """
     )
+
+
+@migrations()
+def m040_full_text_search(db):
+    # issue 3: sqlite-utils FTS5 indexes for Datasette's search box, kept
+    # current by triggers on every insert, update and delete
+    db["sources"].enable_fts(["title", "text"], create_triggers=True)
+    db["claims"].enable_fts(["subject", "value", "quote", "span_text"], create_triggers=True)
+
+
+@migrations()
+def m041_claims_fact_nocase_index(db):
+    # issue 3: "other sources on the same fact" on a claim page and the
+    # cross-source canned queries group by subject and predicate ignoring case
+    db.execute(
+        "CREATE INDEX idx_claims_fact_nocase ON claims "
+        "(subject COLLATE NOCASE, predicate COLLATE NOCASE, value COLLATE NOCASE, source_id)"
+    )
+
