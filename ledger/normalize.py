@@ -1,0 +1,686 @@
+"""Normalising claim values so that claims from different sources compare.
+
+Each normaliser keeps the raw text beside what it made of it:
+
+* ``normalize_date(text, published)`` -> ``DateValue`` (ISO ``start``/``end``,
+  ``precision`` day|month|year, ``flags``, and the ``rule`` used). Dates
+  without a year are resolved against the source's publication date by the
+  **nearest-date rule**: a news article's bare "November 30" or "December
+  3-5" is the such date nearest its publication date (within six months
+  either side), so "November 30" in an article of 2021-12-01 is 2021-11-30
+  and in one of 2024-12-02 is 2024-11-30. "Last September" is the latest
+  September before the publication month; a bare weekday ("Tuesday") is the
+  nearest such day (-3..+3 days), "last Tuesday" the one before, "next
+  Tuesday" the one after. An impossible range ("December 5-3") or date
+  ("February 30") is flagged and left unresolved, never guessed.
+* ``normalize_quantity(text)`` -> ``Quantity`` (``value``, ``unit``,
+  ``counts``, ``flags`` such as upper-bound/lower-bound/approximate).
+* ``normalize_title(text)`` -> a comparison key for a title or role
+  ("director of the Royal Academy of Cambodia's International Relations
+  Institute" and "director of the International Relations Institute at the
+  Royal Academy of Cambodia" give the same key).
+* ``fold_name(text)`` -> the key entity aliases are matched on (see
+  ``ledger.entities``).
+
+python-dateutil does the calendar arithmetic and parses the date forms the
+patterns here do not cover; the patterns cover what news text says that a
+date parser does not (ranges, "last September", bare weekdays).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from dateutil import parser as du_parser
+from dateutil.relativedelta import relativedelta, weekday as du_weekday
+
+__all__ = [
+    "DateValue",
+    "Quantity",
+    "normalize_date",
+    "normalize_quantity",
+    "normalize_title",
+    "fold_text",
+    "fold_name",
+    "parse_number",
+]
+
+# ------------------------------------------------------------------ shared
+
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_TRANSLATE = str.maketrans(
+    {
+        **{c: "-" for c in _DASHES},
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+def fold_text(text: str) -> str:
+    """NFKC, typographic quotes and dashes mapped to ASCII, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return " ".join(text.split())
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _as_date(published) -> dt.date | None:
+    if published is None or published == "":
+        return None
+    if isinstance(published, dt.datetime):
+        return published.date()
+    if isinstance(published, dt.date):
+        return published
+    text = str(published)
+    try:
+        if len(text) >= 10:
+            return dt.date.fromisoformat(text[:10])
+        if len(text) == 7:
+            return dt.date.fromisoformat(text + "-01")
+        if len(text) == 4:
+            return dt.date(int(text), 1, 1)
+    except ValueError:
+        return None
+    return None
+
+
+# ------------------------------------------------------------------ dates
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A date or date range: ISO ``start``/``end`` (inclusive), the precision
+    of what the text said, the raw text, flags and the rule that resolved it."""
+
+    start: str | None
+    end: str | None
+    precision: str | None  # day | month | year
+    raw: str
+    flags: tuple[str, ...] = ()
+    rule: str = ""
+
+    @property
+    def normalized(self) -> str | None:
+        """One string for the value: ``2021-12-03`` or ``2021-12-03/2021-12-05``,
+        month or year precision written as ``2021-09`` / ``2023``."""
+        if self.start is None:
+            return None
+        a, b = _short(self.start, self.precision), _short(self.end, self.precision)
+        return a if a == b else f"{a}/{b}"
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["flags"] = list(self.flags)
+        d["normalized"] = self.normalized
+        return d
+
+
+def _short(iso: str | None, precision: str | None) -> str | None:
+    if iso is None:
+        return None
+    return {"year": iso[:4], "month": iso[:7]}.get(precision or "day", iso)
+
+
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+MONTHS["sept"] = 9
+_MONTH_RE = r"(?P<{name}>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+WEEKDAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
+WEEKDAYS.update({d.lower(): i for i, d in enumerate(calendar.day_abbr)})
+_WEEKDAY_RE = "(?P<wd>" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<{name}>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{name}>(?:1[6-9]|20|21)\d\d)"
+_RANGE_SEP = r"\s*(?:-|to|until|till|through|thru|and)\s*"
+
+
+def _m(name):
+    return _MONTH_RE.format(name=name)
+
+
+def _d(name):
+    return _DAY.format(name=name)
+
+
+def _y(name):
+    return _YEAR.format(name=name)
+
+
+_PATTERNS = [
+    # 2021-12-03/2021-12-05, 2021-12-03 to 2021-12-05
+    (
+        "iso-range",
+        re.compile(
+            r"(?P<a>\d{4}-\d\d(?:-\d\d)?)\s*(?:/|\.\.|to|-{1,2}(?=\s*\d{4}))\s*(?P<b>\d{4}-\d\d(?:-\d\d)?)",
+        ),
+    ),
+    ("numeric", re.compile(r"(?<![\d/])(?P<a>\d{1,2}[/.]\d{1,2}[/.]\d{4})(?![\d/])")),
+    ("iso", re.compile(r"(?<![\d-])(?P<a>\d{4}-\d\d-\d\d|\d{4}-\d\d)(?![\d-])")),
+    # November 30 to December 2(, 2021)
+    (
+        "month-day-to-month-day",
+        re.compile(rf"{_m('m1')}\s+{_d('d1')}(?:,?\s*{_y('y1')})?{_RANGE_SEP}{_m('m2')}\s+{_d('d2')}(?:,?\s*{_y('y2')})?\b", re.I),
+    ),
+    # 30 November to 2 December 2021
+    (
+        "day-month-to-day-month",
+        re.compile(rf"(?:from\s+)?{_d('d1')}\s+(?:of\s+)?{_m('m1')}(?:\s+{_y('y1')})?{_RANGE_SEP}{_d('d2')}\s+(?:of\s+)?{_m('m2')}(?:,?\s*{_y('y2')})?\b", re.I),
+    ),
+    # December 3-5, December 2-4, 2024, from December 3 to 5
+    (
+        "month-day-range",
+        re.compile(rf"{_m('m1')}\s+{_d('d1')}{_RANGE_SEP}{_d('d2')}\b(?:,?\s*{_y('y1')})?", re.I),
+    ),
+    # 3-5 December 2021, from 3 to 5 December 2021
+    (
+        "day-range-month",
+        re.compile(rf"{_d('d1')}{_RANGE_SEP}{_d('d2')}\s+(?:of\s+)?{_m('m1')}(?:,?\s*{_y('y1')})?\b", re.I),
+    ),
+    # December 3, 2021 / December 3
+    ("month-day", re.compile(rf"{_m('m1')}\s+{_d('d1')}\b(?!\s*:)(?:,?\s*{_y('y1')})?", re.I)),
+    # 3 December 2021 / 3 December / 3rd of December
+    ("day-month", re.compile(rf"\b{_d('d1')}\s+(?:of\s+)?{_m('m1')}\b(?:,?\s*{_y('y1')})?", re.I)),
+    # last/this/next September, September 2021
+    ("relative-month", re.compile(rf"\b(?P<rel>last|this|next|past|previous|coming)\s+{_m('m1')}\b", re.I)),
+    ("month-year", re.compile(rf"\b{_m('m1')}\s*,?\s+{_y('y1')}\b", re.I)),
+    ("relative-day", re.compile(r"\b(?P<word>today|tonight|yesterday|tomorrow|this morning|this afternoon|this evening)\b", re.I)),
+    ("weekday", re.compile(rf"\b(?:(?P<rel>last|this|next|past|coming|on)\s+)?{_WEEKDAY_RE}\b", re.I)),
+    ("relative-period", re.compile(r"\b(?P<rel>last|this|next|past|previous|coming)\s+(?P<unit>week|month|year)\b", re.I)),
+    ("year", re.compile(rf"(?<![\d-]){_y('y1')}(?![\d-])")),
+    ("bare-month", re.compile(rf"\b(?:in\s+)?{_m('m1')}\b", re.I)),
+]
+# month abbreviations such as "may", "mar", "jan." are words too: a bare month
+# only counts when it is the whole text or written in full and capitalised
+_AMBIGUOUS_MONTH_WORDS = {"may", "mar", "jan", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "feb", "apr"}
+
+
+class _Impossible(Exception):
+    def __init__(self, flag: str):
+        self.flag = flag
+
+
+def _make(y: int, m: int, d: int) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise _Impossible("impossible-date") from None
+
+
+def _nearest_year(published: dt.date | None, month: int, day: int = 1) -> tuple[int | None, str]:
+    """The year that puts month/day nearest the publication date."""
+    if published is None:
+        return None, ""
+    best = None
+    for y in (published.year - 1, published.year, published.year + 1):
+        try:
+            cand = dt.date(y, month, min(day, calendar.monthrange(y, month)[1]))
+        except ValueError:
+            continue
+        dist = abs((cand - published).days)
+        if best is None or dist < best[0]:
+            best = (dist, y)
+    return best[1], "year-inferred"
+
+
+def _month_range(y: int, m: int) -> tuple[dt.date, dt.date]:
+    return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _value(start, end, precision, raw, flags=(), rule=""):
+    return DateValue(_iso(start), _iso(end), precision, raw, tuple(flags), rule)
+
+
+def _impossible(raw, flag, rule):
+    return DateValue(None, None, None, raw, (flag,), rule)
+
+
+def _day_range(published, raw, rule, m1, d1, y1, m2, d2, y2):
+    flags = []
+    if y1 is None and y2 is None:
+        y1, f = _nearest_year(published, m1, d1)
+        if y1 is None:
+            return None
+        flags.append(f)
+        y2 = y1 + (1 if m2 < m1 else 0)
+    elif y1 is None:
+        y1 = y2 - (1 if m2 < m1 else 0)
+    elif y2 is None:
+        y2 = y1 + (1 if m2 < m1 else 0)
+    a, b = _make(y1, m1, d1), _make(y2, m2, d2)
+    if b < a:
+        raise _Impossible("impossible-range")
+    return _value(a, b, "day", raw, flags, rule)
+
+
+def _resolve(rule: str, g: dict, raw: str, published: dt.date | None) -> DateValue | None:
+    mon = lambda k: MONTHS[g[k].lower().rstrip(".")]  # noqa: E731
+    num = lambda k: int(g[k]) if g.get(k) else None  # noqa: E731
+    if rule == "iso-range":
+        a, b = normalize_date(g["a"], None), normalize_date(g["b"], None)
+        if a is None or b is None or a.start is None or b.start is None:
+            return None
+        if b.end < a.start:
+            raise _Impossible("impossible-range")
+        precision = a.precision if a.precision == b.precision else "day"
+        return DateValue(a.start, b.end, precision, raw, (), rule)
+    if rule == "numeric":
+        value = _dateutil_fallback(g["a"], published)
+        if value is None:
+            raise _Impossible("impossible-date")
+        a, b = (int(x) for x in re.split(r"[/.]", g["a"])[:2])
+        flags = ("ambiguous-day-month",) if a <= 12 and b <= 12 and a != b else ()
+        return DateValue(value.start, value.end, value.precision, raw, flags, "numeric (month first, dateutil)")
+    if rule == "iso":
+        text = g["a"]
+        if len(text) == 7:
+            y, m = int(text[:4]), int(text[5:7])
+            if not 1 <= m <= 12:
+                raise _Impossible("impossible-date")
+            return _value(*_month_range(y, m), "month", raw, (), rule)
+        try:
+            d = dt.date.fromisoformat(text)
+        except ValueError:
+            raise _Impossible("impossible-date") from None
+        return _value(d, d, "day", raw, (), rule)
+    if rule in ("month-day-to-month-day", "day-month-to-day-month"):
+        return _day_range(published, raw, rule, mon("m1"), num("d1"), num("y1"), mon("m2"), num("d2"), num("y2"))
+    if rule in ("month-day-range", "day-range-month"):
+        m = mon("m1")
+        return _day_range(published, raw, rule, m, num("d1"), num("y1"), m, num("d2"), num("y1"))
+    if rule in ("month-day", "day-month"):
+        m, d, y = mon("m1"), num("d1"), num("y1")
+        flags = []
+        if y is None:
+            y, f = _nearest_year(published, m, d)
+            if y is None:
+                return None
+            flags.append(f)
+        day = _make(y, m, d)
+        return _value(day, day, "day", raw, flags, rule)
+    if rule == "month-year":
+        return _value(*_month_range(num("y1"), mon("m1")), "month", raw, (), rule)
+    if rule == "relative-month":
+        if published is None:
+            return None
+        m, rel = mon("m1"), g["rel"].lower()
+        if rel in ("last", "past", "previous"):
+            y = published.year if m < published.month else published.year - 1
+        elif rel in ("next", "coming"):
+            y = published.year if m > published.month else published.year + 1
+        else:
+            y = published.year
+        return _value(*_month_range(y, m), "month", raw, ["relative"], rule)
+    if rule == "relative-day":
+        if published is None:
+            return None
+        word = g["word"].lower()
+        delta = {"yesterday": -1, "tomorrow": 1}.get(word, 0)
+        d = published + dt.timedelta(days=delta)
+        return _value(d, d, "day", raw, ["relative"], rule)
+    if rule == "weekday":
+        if published is None:
+            return None
+        wd = WEEKDAYS[g["wd"].lower().rstrip(".")]
+        rel = (g.get("rel") or "").lower()
+        if rel in ("last", "past"):
+            d = published + relativedelta(days=-1, weekday=du_weekday(wd)(-1))
+        elif rel in ("next", "coming"):
+            d = published + relativedelta(days=+1, weekday=du_weekday(wd)(+1))
+        else:  # nearest such day, -3..+3 days around publication
+            offset = (wd - published.weekday()) % 7
+            d = published + dt.timedelta(days=offset if offset <= 3 else offset - 7)
+        return _value(d, d, "day", raw, ["relative"], rule)
+    if rule == "relative-period":
+        if published is None:
+            return None
+        rel, unit = g["rel"].lower(), g["unit"].lower()
+        step = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel, 0)
+        if unit == "year":
+            y = published.year + step
+            return _value(dt.date(y, 1, 1), dt.date(y, 12, 31), "year", raw, ["relative"], rule)
+        if unit == "month":
+            first = published.replace(day=1) + relativedelta(months=step)
+            return _value(*_month_range(first.year, first.month), "month", raw, ["relative"], rule)
+        monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=step)
+        return _value(monday, monday + dt.timedelta(days=6), "day", raw, ["relative", "week"], rule)
+    if rule == "year":
+        y = num("y1")
+        return _value(dt.date(y, 1, 1), dt.date(y, 12, 31), "year", raw, (), rule)
+    if rule == "bare-month":
+        word = g["m1"]
+        if word.lower().rstrip(".") in _AMBIGUOUS_MONTH_WORDS and raw.strip().lower() != word.lower():
+            return None
+        m = mon("m1")
+        y, f = _nearest_year(published, m, 15)
+        if y is None:
+            return None
+        return _value(*_month_range(y, m), "month", raw, [f], rule)
+    return None
+
+
+_DU_DEFAULTS = (dt.datetime(1904, 1, 1), dt.datetime(1908, 2, 2))  # two leap years, different days
+
+
+def _dateutil_fallback(text: str, published: dt.date | None) -> DateValue | None:
+    """Forms the patterns do not cover (e.g. '12/03/2021'), via dateutil; the
+    precision is what changes between two parses with different defaults."""
+    if not re.search(r"\d", text):
+        return None
+    try:
+        a = du_parser.parse(text, default=_DU_DEFAULTS[0], fuzzy=False)
+        b = du_parser.parse(text, default=_DU_DEFAULTS[1], fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if a.year != b.year:
+        return None  # no year said: leave it to the patterns
+    if a.day != b.day:
+        if a.month != b.month:
+            return _value(dt.date(a.year, 1, 1), dt.date(a.year, 12, 31), "year", text, (), "dateutil")
+        return _value(*_month_range(a.year, a.month), "month", text, (), "dateutil")
+    return _value(a.date(), a.date(), "day", text, (), "dateutil")
+
+
+def normalize_date(text: str, published: dt.date | str | None = None) -> DateValue | None:
+    """The date or date range ``text`` says, resolved against ``published``
+    (the source's publication date) where the text gives no year; ``None``
+    when the text holds no date it can resolve. See the module docstring for
+    the rules. An impossible date or range comes back with ``start`` None and
+    an ``impossible-date`` / ``impossible-range`` flag."""
+    if text is None:
+        return None
+    return _normalize_date_cached(str(text), _as_date(published))
+
+
+@lru_cache(maxsize=65536)
+def _normalize_date_cached(text: str, published: dt.date | None) -> DateValue | None:
+    folded = fold_text(text)
+    for rule, pattern in _PATTERNS:
+        m = pattern.search(folded)
+        if not m:
+            continue
+        try:
+            value = _resolve(rule, m.groupdict(), text, published)
+        except _Impossible as e:
+            return _impossible(text, e.flag, rule)
+        if value is not None:
+            return value
+    return _dateutil_fallback(folded, published)
+
+
+# ------------------------------------------------------------------ quantities
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit and what it counts, and the raw text."""
+
+    value: float
+    unit: str | None
+    counts: str | None
+    raw: str
+    flags: tuple[str, ...] = ()
+
+    @property
+    def normalized(self) -> str:
+        v = int(self.value) if float(self.value).is_integer() else self.value
+        return f"{v} {self.unit}" if self.unit else str(v)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["flags"] = list(self.flags)
+        d["normalized"] = self.normalized
+        return d
+
+
+_WORD_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
+_WORD_NUMBERS.update({"a hundred": 100, "hundred": 100, "a dozen": 12, "dozen": 12, "half a dozen": 6, "a": 1, "an": 1, "single": 1})
+_SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "mln": 1e6,
+    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+_CURRENCIES = {
+    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "us dollars": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP",
+    "¥": "CNY", "yuan": "CNY", "cny": "CNY", "rmb": "CNY", "renminbi": "CNY",
+    "riel": "KHR", "riels": "KHR", "khr": "KHR", "baht": "THB", "thb": "THB",
+}
+# unit words after a number -> (unit, what it counts)
+_UNITS = {
+    "seat": ("seats", None), "seats": ("seats", None), "seater": ("seats", None), "seated": ("seats", None),
+    "people": ("people", None), "persons": ("people", None), "person": ("people", None),
+    "spectators": ("people", "spectators"), "fans": ("people", "fans"), "visitors": ("people", "visitors"),
+    "delegates": ("people", "delegates"), "participants": ("people", "participants"),
+    "athletes": ("people", "athletes"), "workers": ("people", "workers"), "students": ("people", "students"),
+    "day": ("days", None), "days": ("days", None), "week": ("weeks", None), "weeks": ("weeks", None),
+    "month": ("months", None), "months": ("months", None), "year": ("years", None), "years": ("years", None),
+    "hour": ("hours", None), "hours": ("hours", None), "minute": ("minutes", None), "minutes": ("minutes", None),
+    "decade": ("decades", None), "decades": ("decades", None),
+    "km": ("km", None), "kilometre": ("km", None), "kilometres": ("km", None), "kilometer": ("km", None),
+    "kilometers": ("km", None), "metre": ("m", None), "metres": ("m", None), "meter": ("m", None),
+    "meters": ("m", None), "hectares": ("ha", None), "hectare": ("ha", None), "ha": ("ha", None),
+    "m": ("m", None), "percent": ("%", None), "per cent": ("%", None), "%": ("%", None), "tonnes": ("t", None), "tons": ("t", None),
+}
+_COUNT_HINTS = [
+    (re.compile(r"seating capacity|seats?\b|seater", re.I), "seats", "capacity"),
+    (re.compile(r"\bcapacity\b", re.I), None, "capacity"),
+    (re.compile(r"\bpopulation\b", re.I), "people", "population"),
+    (re.compile(r"\battendance\b|\battended\b", re.I), "people", "attendance"),
+]
+_BOUNDS = [
+    (re.compile(r"\b(?:up to|as many as|at most|no more than|a maximum of|maximum of|max\.?)\s*$", re.I), "upper-bound"),
+    (re.compile(r"\b(?:more than|over|at least|in excess of|upwards of|a minimum of|no fewer than|no less than)\s*$", re.I), "lower-bound"),
+    (re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|an estimated|estimated|close to|approx\.?)\s*$", re.I), "approximate"),
+]
+_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_WORDNUM = r"(?P<word>" + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")"
+_CUR_PREFIX = r"(?P<cur>US\$|\$|€|£|¥|USD|EUR|GBP|CNY|RMB|KHR)?\s*"
+_SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
+_QUANTITY_RE = re.compile(
+    rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent)?))?",
+    re.I,
+)
+
+
+def parse_number(text: str) -> float | None:
+    """'60,000' -> 60000.0, 'two' -> 2.0, '1.5' -> 1.5; None if not a number."""
+    t = fold_text(text).lower().replace(",", "")
+    if t in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[t])
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def normalize_quantity(text: str, unit_hint: str | None = None) -> Quantity | None:
+    """The first quantity ``text`` states, with its unit and what it counts.
+
+    "60,000" -> 60000 (no unit); "60,000-seat" / "75,000-seater" -> seats;
+    "a capacity of 70,000" -> counts "capacity"; "up to 88,000 people" ->
+    people, flagged upper-bound; "two-day" -> 2 days; "$200 million" ->
+    200000000 USD. ``unit_hint`` fills in the unit when the text gives none
+    (e.g. "seats" for a seating_capacity claim)."""
+    if text is None:
+        return None
+    return _normalize_quantity_cached(str(text), unit_hint)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_quantity_cached(text: str, unit_hint: str | None) -> Quantity | None:
+    folded = fold_text(text)
+    for m in _QUANTITY_RE.finditer(folded):
+        if m.group("num"):
+            value = float(m.group("num").replace(",", ""))
+        else:
+            word = m.group("word").lower()
+            value = float(_WORD_NUMBERS[word])
+        # a year or day of month is not a quantity unless a unit says so
+        unit_word = (m.group("unit") or "").lower()
+        scale = (m.group("scale") or "").lower()
+        cur = m.group("cur")
+        if scale in ("m", "b", "k") and not cur:
+            scale, unit_word = "", unit_word or scale  # "60 m" is metres unless money is meant
+        if scale:
+            value *= _SCALES[scale]
+        unit = counts = None
+        flags: list[str] = []
+        if unit_word in _UNITS:
+            unit, counts = _UNITS[unit_word]
+        elif unit_word in _CURRENCIES:
+            unit = _CURRENCIES[unit_word]
+        if cur:
+            unit = _CURRENCIES.get(cur.lower(), cur.upper())
+        if unit is None and m.group("word") and not unit_word:
+            continue  # a bare "two" is not a quantity
+        if unit is None and m.group("num") and not cur:
+            # a bare 4-digit year-like number with no unit, in a date context
+            n = m.group("num")
+            if re.fullmatch(r"(1[6-9]|20)\d\d", n) and re.search(r"\b(in|since|from|for|by|until|of)\s*$", folded[: m.start()], re.I):
+                continue
+        before = folded[: m.start()]
+        for pattern, flag in _BOUNDS:
+            if pattern.search(before):
+                flags.append(flag)
+                break
+        for pattern, hint_unit, hint_counts in _COUNT_HINTS:
+            if pattern.search(folded):
+                if unit is None and hint_unit:
+                    unit = hint_unit
+                counts = counts or hint_counts
+                break
+        if unit is None and unit_hint:
+            unit = unit_hint
+        return Quantity(value, unit, counts, text, tuple(flags))
+    return None
+
+
+# ------------------------------------------------------------------ titles and names
+
+
+_CONNECTORS = {"of", "the", "and", "for", "de", "on", "&"}
+_ROLE_NOUNS = {
+    "president", "chairman", "chairwoman", "chair", "minister", "secretary", "director", "spokesman",
+    "spokeswoman", "spokesperson", "governor", "ambassador", "leader", "head", "chief", "speaker",
+}
+_TITLE_DROP = {"the", "a", "an"}
+# "People's Party", "Women's Affairs": a possessive inside a proper name, kept
+_COLLECTIVE = {"people", "women", "children", "workers", "men", "farmers", "veterans", "youth", "nation"}
+# "Prime Minister" is not "minister of Prime"
+_ROLE_MODIFIERS = {"prime", "vice", "deputy", "foreign", "general", "chief", "executive", "first", "senior", "former",
+                   "acting", "managing", "permanent", "co", "assistant", "associate"}
+
+
+def _capitalised_run_before(words: list[str], end: int) -> int:
+    """Index where the run of Capitalised words (with connectors) ending at
+    ``end`` (exclusive) starts."""
+    i = end
+    while i > 0:
+        w = words[i - 1]
+        if w[:1].isupper() or (w.lower() in _CONNECTORS and i - 1 > 0):
+            i -= 1
+            continue
+        break
+    while i < end and words[i].lower() in _CONNECTORS:
+        i += 1
+    return i
+
+
+def _capitalised_run_after(words: list[str], start: int) -> int:
+    i = start
+    while i < len(words) and (words[i][:1].isupper() or (words[i].lower() in _CONNECTORS and i + 1 < len(words) and words[i + 1][:1].isupper())):
+        i += 1
+    return i
+
+
+def _unpossess(text: str) -> str:
+    """"the Royal Academy of Cambodia's International Relations Institute" ->
+    "the International Relations Institute at Royal Academy of Cambodia"."""
+    for _ in range(3):
+        words = text.split(" ")
+        at = next(
+            (i for i, w in enumerate(words) if w.endswith("'s") and w[:1].isupper() and w[:-2].lower() not in _COLLECTIVE),
+            None,
+        )
+        if at is None:
+            return text
+        words[at] = words[at][:-2]
+        a = _capitalised_run_before(words, at + 1)
+        b = _capitalised_run_after(words, at + 1)
+        if b == at + 1:
+            return " ".join(words)
+        owner, owned = words[a : at + 1], words[at + 1 : b]
+        text = " ".join(words[:a] + owned + ["at"] + owner + words[b:])
+    return text
+
+
+@lru_cache(maxsize=65536)
+def normalize_title(text: str) -> str:
+    """A comparison key for a title or role: case, articles, punctuation and
+    possessives do not matter ("the Royal Academy of Cambodia's International
+    Relations Institute" == "the International Relations Institute at the
+    Royal Academy of Cambodia"; "Senate president" == "president of the
+    Senate")."""
+    if text is None:
+        return ""
+    t = fold_text(text)
+    t = re.sub(r"\s*\([^)]*\)", "", t)  # drop parenthesised abbreviations: "(CPP)"
+    t = _unpossess(t)
+    words = t.split(" ")
+    # "Senate president" -> "president of Senate"
+    if len(words) >= 2 and words[-1].lower() in _ROLE_NOUNS and words[-2].lower() not in _ROLE_MODIFIERS and words[0][:1].isupper() and all(
+        w[:1].isupper() or w.lower() in _CONNECTORS for w in words[:-1]
+    ):
+        words = [words[-1], "of"] + words[:-1]
+    t = " ".join(words).casefold().replace("'", "")
+    t = re.sub(r"[^\w\s]", " ", t)
+    return " ".join(w for w in t.split() if w not in _TITLE_DROP)
+
+
+_HONORIFICS = {
+    "he", "h.e", "h.e.", "his excellency", "her excellency", "excellency", "samdech", "samdech techo",
+    "lok chumteav", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "sir", "madam",
+    "president", "minister", "premier",
+}
+
+
+@lru_cache(maxsize=262144)
+def fold_name(text: str) -> str:
+    """The key names are matched on: NFKC, casefold, punctuation and a
+    leading "the" or honorific ("H.E.", "Samdech", "Dr") dropped, so "H.E.
+    PRAK Sokhonn" and "Prak Sokhonn" fold alike."""
+    if text is None:
+        return ""
+    t = fold_text(text).casefold()
+    t = re.sub(r"\s*\([^)]*\)$", "", t)
+    t = t.replace("'s ", "s ").replace("’s ", "s ")
+    changed = True
+    while changed:
+        changed = False
+        for h in ("the ", "h.e. ", "h.e ", "he. ", "his excellency ", "her excellency ", "samdech techo ", "samdech ",
+                  "lok chumteav ", "dr. ", "dr ", "mr. ", "mr ", "mrs. ", "mrs ", "ms. ", "ms ", "prof. ", "prof "):
+            if t.startswith(h) and len(t) > len(h):
+                t = t[len(h):]
+                changed = True
+    t = re.sub(r"[^\w\s]", " ", t)
+    return " ".join(t.split())
