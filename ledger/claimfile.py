@@ -27,6 +27,9 @@ import yaml
 from .errors import InvalidClaim, InvalidClaimFile
 
 SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# issue 9: CSV claim files (ledger/tabular.py); W3C Web Annotation JSON-LD is
+# recognised by its @context in any JSON file (ledger/annotations.py)
+SUFFIXES.update({".csv": "csv", ".jsonld": "json"})
 # YAML is parsed whole and in pure Python: past this size use JSON Lines,
 # which streams.
 MAX_YAML_BYTES = 20 * 1024 * 1024
@@ -201,7 +204,8 @@ def file_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidClaimFile(
-            f"{path}: unknown claim file type {suffix!r}; use .yml/.yaml, .json or .jsonl"
+            f"{path}: unknown claim file type {suffix!r}; use .yml/.yaml, .json, .jsonl, .csv "
+            "or W3C annotations (.json/.jsonld)"
         )
     return SUFFIXES[suffix]
 
@@ -256,6 +260,11 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
             f"{shown}: file is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit for {fmt.upper()} "
             "claim files; split it, or use JSON Lines (.jsonl), which is read a line at a time"
         )
+    if fmt == "csv":
+        from .tabular import iter_csv_records
+
+        yield from iter_csv_records(path, shown)
+        return
     text = decode(Path(path).read_bytes(), shown)
     if fmt == "yaml":
         data, lines = _load_yaml(text, shown)
@@ -267,6 +276,11 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         except ValueError as e:
             raise InvalidClaimFile(f"{shown}: malformed JSON: {e}") from None
         lines = {}
+        from .annotations import annotation_records, is_annotation_document
+
+        if is_annotation_document(data):
+            yield from annotation_records(data, shown)
+            return
     yield from _records_from(data, shown, lines)
 
 

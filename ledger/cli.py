@@ -120,7 +120,7 @@ def source():
 
 @source.command("add")
 @db_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True))
 @click.option("--url", help="Where it was published (http or https)")
 @click.option("--publisher", help="e.g. 'The Phnom Penh Post'")
 @click.option("--published", help="Publication date, YYYY-MM-DD")
@@ -135,11 +135,24 @@ def source():
 def source_add(db_path, file, url, publisher, published, date_basis, title, slug, retrieved, language, authors, sources_dir, as_json):
     """Store FILE byte-exact in sources/ with its metadata, and in the ledger.
 
+    A saved web page (.html/.htm), or a directory of them, is an article:
+    its main text and metadata are extracted (trafilatura, offline), the text
+    becomes the source and the page is kept beside it as its snapshot.
+
     Example:
 
+    \b
         ledger source add article.txt --url https://example.com/a \\
             --publisher "Example News" --published 2024-12-02 --title "A visit"
+        ledger source add saved-pages/
     """
+    if Path(file).is_dir() or Path(file).suffix.lower() in (".html", ".htm", ".xhtml"):
+        from .cli_formats import add_html_sources  # issue 9
+
+        return add_html_sources(
+            db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
+            date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
+        )
     data = Path(file).read_bytes()
     with user_errors():
         src = make_source(
@@ -362,24 +375,55 @@ def verify(db_path, as_json):
 
 @cli.command()
 @db_option
-@click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port on 127.0.0.1")
-@click.option("-m", "--metadata", default="metadata.yml", show_default=True, type=click.Path(dir_okay=False))
-def serve(db_path, port, metadata):
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1")
+@click.option(
+    "-m", "--metadata", default=None, type=click.Path(exists=True, dir_okay=False),
+    help="Datasette metadata (default: metadata.yml in the current directory, if there)",
+)
+@click.option("--live", is_flag=True, help="Serve the ledger file itself, showing writes as they land (no download)")
+@click.option(
+    "--sql-time-limit-ms", default=1000, show_default=True, type=click.IntRange(1, 1000),
+    help="Time limit for any one SQL query",
+)
+def serve(db_path, port, metadata, live, sql_time_limit_ms):
     """Serve the ledger with Datasette on 127.0.0.1, read-only for visitors.
 
-    Example: ledger serve --port 8001
+    By default serves a snapshot of the ledger (checkpointed and copied with
+    VACUUM INTO, opened immutable), which visitors can download and check with
+    `ledger verify`; the ledger itself stays writable and the snapshot is
+    deleted on exit. --live serves the file itself, read-only, showing writes
+    as they land. Arbitrary SQL cannot write either way, and every query has
+    a time limit. Sets a random DATASETTE_SECRET unless one is set.
+
+    Example: ledger serve --db ledger.db --port 8001
     """
-    with user_errors():
-        db = open_db(db_path, create=False)
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.close()
-    args = [sys.executable, "-m", "datasette", "serve", db_path, "-h", "127.0.0.1", "-p", str(port)]
-    if Path(metadata).exists():
-        args += ["-m", metadata]
-    args += ["--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "1000"]
-    note(f"Serving {db_path} on http://127.0.0.1:{port}/")
-    sys.stdout.flush()
-    os.execv(sys.executable, args)
+    import subprocess
+    import tempfile
+
+    from . import publish
+
+    if metadata is None and Path("metadata.yml").exists():
+        metadata = "metadata.yml"
+    if metadata is None:
+        note("no metadata.yml here: serving without titles, descriptions and canned queries (pass -m PATH)")
+    with contextlib.ExitStack() as stack, user_errors():
+        if live:
+            served = publish.prepare_live(db_path)
+            if served.stem != publish.DATABASE_NAME:
+                note(f"the database is named {served.stem!r}: metadata.yml describes one named {publish.DATABASE_NAME!r}")
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-serve-"))
+            served = publish.snapshot(db_path, tmp)
+        args = publish.datasette_command(
+            served, port=port, metadata=metadata, immutable=not live, sql_time_limit_ms=sql_time_limit_ms
+        )
+        note(f"Serving {db_path} {'live' if live else 'as a snapshot'} on http://{publish.HOST}:{port}/")
+        sys.stdout.flush()
+        try:
+            code = subprocess.call(args, env=publish.serve_environment())
+        except KeyboardInterrupt:
+            code = 0
+    sys.exit(code)
 
 
 # ---------------------------------------------------------------- export
@@ -412,7 +456,7 @@ def export(db_path, fmt, out, as_json):
 # ---------------------------------------------------------------- feature commands
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats",)
 
 for _name in FEATURE_COMMANDS:
     __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)

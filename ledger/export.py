@@ -13,7 +13,7 @@ import yaml
 from sqlite_utils import Database
 
 from .claimfile import dump_yaml
-from .sources import META_FIELDS
+from .sources import META_FIELDS, SNAPSHOT_FIELDS
 
 EXPORTERS: dict[str, Callable[..., dict]] = {}
 
@@ -43,7 +43,11 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
     n_sources = n_claims = 0
     for src in db.query("SELECT * FROM sources ORDER BY slug"):
         (out / "sources" / f"{src['slug']}.txt").write_bytes(src["text"].encode("utf-8"))
-        meta = {k: src.get(k) for k in META_FIELDS if k != "sha256"}
+        meta = {
+            k: src.get(k)
+            for k in META_FIELDS
+            if k != "sha256" and not (k in SNAPSHOT_FIELDS and src.get(k) is None)
+        }
         meta["authors"] = json.loads(src["authors"] or "[]")
         meta["sha256"] = src["id"]
         (out / "sources" / f"{src['slug']}.yml").write_text(
@@ -65,3 +69,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             (out / "claims" / f"{src['slug']}.yml").write_text(dump_yaml(claims, source=src["slug"]), encoding="utf-8")
             n_claims += len(claims)
     return {"format": "files", "out": str(out), "sources": n_sources, "claims": n_claims}
+
+
+# formats defined in their own modules register themselves on import (issue 9)
+from . import annotations, claimreview, tabular  # noqa: E402,F401

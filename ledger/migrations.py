@@ -106,3 +106,241 @@ def m041_claims_fact_nocase_index(db):
         "(subject COLLATE NOCASE, predicate COLLATE NOCASE, value COLLATE NOCASE, source_id)"
     )
 
+
+@migrations()
+def m030_source_snapshots(db):
+    # issue 9: a source extracted from a saved web page keeps the SHA-256 of
+    # the page's exact bytes (the snapshot) and which extractor made the text
+    db.execute("ALTER TABLE sources ADD COLUMN snapshot_sha256 TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN snapshot_type TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN extractor TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN extractor_version TEXT")
+
+
+@migrations()
+def m031_create_reviews(db):
+    # issue 9: a reviewer's verdict on a fact (subject, predicate, value),
+    # exported as schema.org ClaimReview; rows are added, never edited
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id TEXT PRIMARY KEY,              -- derived from content, stable
+            subject TEXT NOT NULL,            -- the fact reviewed
+            predicate TEXT NOT NULL,
+            value TEXT NOT NULL,
+            claim_reviewed TEXT NOT NULL,     -- short summary of the claim
+            rating TEXT NOT NULL,             -- verdict in words, e.g. 'False'
+            rating_value REAL,                -- optional numeric scale
+            best_rating REAL,
+            worst_rating REAL,
+            explanation TEXT,
+            reviewer TEXT NOT NULL,
+            reviewer_type TEXT NOT NULL DEFAULT 'Organization',
+            reviewer_url TEXT,
+            url TEXT NOT NULL,                -- the published fact check
+            date TEXT NOT NULL,               -- ISO date of the review
+            recorded_at TEXT NOT NULL,
+            CHECK (reviewer_type IN ('Organization', 'Person')),
+            CHECK ((rating_value IS NULL) = (best_rating IS NULL) AND (rating_value IS NULL) = (worst_rating IS NULL)),
+            CHECK (rating_value IS NULL OR rating_value BETWEEN min(best_rating, worst_rating) AND max(best_rating, worst_rating))
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_reviews_fact ON reviews (subject, predicate, value)")
+
+
+@migrations()
+def m010_history(db):
+    # issue 5: the append-only history. Each write is an entry chained by
+    # hash; each added row names its entry; corrections are claim_events.
+    db.execute(
+        """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,           -- 1, 2, 3, … in the order written
+            kind TEXT NOT NULL,               -- build | import | claim add | supersede | retract | …
+            at TEXT,                          -- when (ISO 8601); NULL for build, which is deterministic
+            actor TEXT,                       -- who
+            reason TEXT,                      -- why
+            body TEXT NOT NULL,               -- canonical JSON: per table, count + sha256 of the rows added
+            prev TEXT,                        -- hash of the previous entry
+            hash TEXT NOT NULL UNIQUE         -- sha256 over the canonical entry (see ledger/history.py)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE claim_events (
+            id INTEGER PRIMARY KEY,
+            entry_id INTEGER NOT NULL REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED,
+            claim_id TEXT NOT NULL REFERENCES claims(id),
+            status TEXT NOT NULL,             -- the claim's status from now on
+            replaced_by TEXT REFERENCES claims(id),
+            method TEXT,                      -- correction | reanchor-exact | reanchor-fuzzy | reanchor
+            score REAL,                       -- fuzzy re-anchoring score (0-100)
+            reason TEXT,
+            actor TEXT,
+            at TEXT,
+            CHECK (status IN ('superseded', 'retracted', 'orphaned')),
+            CHECK ((status = 'superseded') = (replaced_by IS NOT NULL))
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_claim_events_claim ON claim_events (claim_id)")
+    db.execute("CREATE INDEX idx_claim_events_replaced_by ON claim_events (replaced_by) WHERE replaced_by IS NOT NULL")
+    db.execute("ALTER TABLE claims ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
+    db.execute("ALTER TABLE sources ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
+    # revisions: every text of a document (the slug of its first revision)
+    db.execute("ALTER TABLE sources ADD COLUMN document TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN revision INTEGER")
+    has_rows = db.execute("SELECT EXISTS (SELECT 1 FROM sources) OR EXISTS (SELECT 1 FROM claims)").fetchone()[0]
+    if has_rows:
+        # a ledger made before history: one first entry covers what it holds
+        from . import history
+
+        db.execute("UPDATE sources SET document = slug, revision = 1, entry_id = 1")
+        db.execute("UPDATE claims SET entry_id = 1")
+        e = history.OpenEntry(1, "migrate", reason="rows held before the history was kept", marks={})
+        history.seal(db, e)
+    db.execute("CREATE UNIQUE INDEX idx_sources_revision ON sources (document, revision)")
+    # append-only: the ledger never updates or deletes these rows
+    for table in ("history", "claims", "sources", "claim_events"):
+        for op in ("UPDATE", "DELETE"):
+            db.execute(
+                f"""
+                CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
+                BEGIN
+                    SELECT RAISE(ABORT, '{table} is append-only: the ledger never changes or removes a row; '
+                        || 'correct a claim with `ledger claim supersede` or `ledger claim retract`');
+                END
+                """
+            )
+
+
+@migrations()
+def m020_comparison_tables(db):
+    # issue 4: derived tables for cross-source comparison, kept current by
+    # ledger.compare.refresh on every write (ensure_shape); never edited by hand
+    db.execute(
+        """
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,               -- person | organisation | place | event | thing
+            country TEXT,
+            note TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE entity_aliases (
+            alias_key TEXT PRIMARY KEY,       -- the alias folded (case, punctuation, honorifics)
+            alias TEXT NOT NULL,
+            entity_id TEXT NOT NULL REFERENCES entities(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_entity_aliases_entity ON entity_aliases (entity_id)")
+    db.execute(
+        """
+        CREATE TABLE claim_values (
+            claim_id TEXT PRIMARY KEY,        -- claims.id
+            topic TEXT NOT NULL,              -- subject_key|predicate
+            subject_key TEXT NOT NULL,        -- entity id, or ~folded subject
+            subject_entity TEXT,              -- canonical name when the subject is a known entity
+            predicate TEXT NOT NULL,
+            kind TEXT NOT NULL,               -- date | quantity | title | entity | text
+            value_raw TEXT NOT NULL,
+            value_norm TEXT,                  -- the comparison form
+            value_num REAL,
+            unit TEXT,
+            counts TEXT,
+            date_start TEXT,
+            date_end TEXT,
+            date_precision TEXT,              -- day | month | year
+            time_start TEXT,                  -- the time the fact is about
+            time_end TEXT,
+            time_basis TEXT,                  -- valid_from/valid_to | as_of | published | unknown
+            time_precision TEXT,
+            flags TEXT,
+            active INTEGER NOT NULL,          -- 0: status excluded from comparison
+            fact_key TEXT,
+            value_group INTEGER,
+            counted INTEGER,                  -- 1 if it counts as an independent source
+            independence_note TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_claim_values_topic ON claim_values (topic)")
+    db.execute("CREATE INDEX idx_claim_values_fact ON claim_values (fact_key)")
+    db.execute(
+        """
+        CREATE TABLE facts (
+            fact_key TEXT PRIMARY KEY,
+            topic TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            predicate TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            cardinality TEXT NOT NULL,        -- one | many
+            time_start TEXT,
+            time_end TEXT,
+            status TEXT NOT NULL,             -- corroborated | conflicting | single-source | change-over-time
+            support TEXT,                     -- corroborated | single-source (NULL when conflicting)
+            value TEXT,
+            value_count INTEGER NOT NULL,
+            claim_count INTEGER NOT NULL,
+            source_count INTEGER NOT NULL,
+            independent_count INTEGER NOT NULL,
+            values_json TEXT NOT NULL,
+            timeline_json TEXT,
+            rule TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_facts_topic ON facts (topic)")
+    db.execute("CREATE INDEX idx_facts_status ON facts (status, subject, predicate)")
+    db.execute("CREATE INDEX idx_facts_subject ON facts (subject_key, predicate)")
+    db.execute("CREATE INDEX idx_facts_predicate ON facts (predicate)")
+    db.execute(
+        """
+        CREATE TABLE source_independence (
+            source_id TEXT PRIMARY KEY,
+            slug TEXT NOT NULL,
+            publisher_key TEXT,
+            independence_key TEXT NOT NULL,   -- sources sharing it count once
+            duplicate_of TEXT,                -- earlier source whose text this one nearly repeats
+            containment REAL
+        )
+        """
+    )
+    db.execute("CREATE TABLE source_fingerprints (source_id TEXT PRIMARY KEY, shingles INTEGER NOT NULL)")
+    db.execute("CREATE TABLE source_shingles (hash INTEGER NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (hash, source_id)) WITHOUT ROWID")
+    db.execute(
+        """
+        CREATE TABLE source_duplicates (
+            source_a TEXT NOT NULL,
+            source_b TEXT NOT NULL,
+            containment REAL NOT NULL,
+            PRIMARY KEY (source_a, source_b)
+        )
+        """
+    )
+    db.execute("CREATE TABLE compare_state (key TEXT PRIMARY KEY, value TEXT)")
+    # claims changed or deleted after they were compared: recomputed on the next refresh
+    db.execute("CREATE TABLE compare_dirty (claim_id TEXT PRIMARY KEY)")
+    db.execute(
+        """
+        CREATE TRIGGER claims_compare_update AFTER UPDATE ON claims BEGIN
+            INSERT OR IGNORE INTO compare_dirty (claim_id) VALUES (old.id);
+            INSERT OR IGNORE INTO compare_dirty (claim_id) VALUES (new.id);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER claims_compare_delete AFTER DELETE ON claims BEGIN
+            INSERT OR IGNORE INTO compare_dirty (claim_id) VALUES (old.id);
+        END
+        """
+    )

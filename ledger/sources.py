@@ -18,7 +18,8 @@ import yaml
 
 from .errors import InvalidSource
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+# "<slug>@<n>" (n >= 2) is revision n of <slug> (ledger/revisions.py)
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}(@[2-9]|@[1-9][0-9]{1,5})?$")
 META_FIELDS = (
     "title",
     "url",
@@ -28,8 +29,15 @@ META_FIELDS = (
     "retrieved",
     "language",
     "authors",
+    # a source extracted from a saved page (ledger/html.py): the page's sha256
+    # and the extractor that made the text; left out of sidecars when unset
+    "snapshot_sha256",
+    "snapshot_type",
+    "extractor",
+    "extractor_version",
     "sha256",
 )
+SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
 
 
 @dataclass
@@ -45,13 +53,21 @@ class Source:
     language: str | None = None
     authors: list[str] = field(default_factory=list)
     path: str | None = None
+    snapshot_sha256: str | None = None
+    snapshot_type: str | None = None
+    extractor: str | None = None
+    extractor_version: str | None = None
 
     @property
     def id(self) -> str:
         return sha256_text(self.text)
 
     def metadata(self) -> dict:
-        meta = {k: v for k, v in asdict(self).items() if k in META_FIELDS}
+        meta = {
+            k: v
+            for k, v in asdict(self).items()
+            if k in META_FIELDS and not (k in SNAPSHOT_FIELDS and v is None)
+        }
         meta["sha256"] = self.id
         return meta
 
@@ -70,6 +86,7 @@ class Source:
             "length": len(self.text),
             "text": self.text,
             "path": self.path,
+            **{k: getattr(self, k) for k in SNAPSHOT_FIELDS},
         }
 
 
@@ -173,7 +190,12 @@ def read_source(txt_path: Path) -> Source:
         language=meta.get("language"),
         authors=[str(a) for a in authors],
         path=txt_path.as_posix(),
+        **{k: None if meta.get(k) is None else str(meta[k]) for k in SNAPSHOT_FIELDS},
     )
+    if source.snapshot_sha256:
+        from .html import check_snapshot  # the saved page, when kept beside the text
+
+        check_snapshot(txt_path, source.snapshot_sha256)
     recorded = meta.get("sha256")
     if recorded and recorded != source.id:
         raise InvalidSource(

@@ -31,15 +31,27 @@ def claim_id(row: dict) -> str:
 
 
 def add_source(db: Database, source: Source) -> bool:
-    """Insert a source; True if added, False if the same text is already held."""
+    """Insert a source; True if added, False if the same text is already held.
+
+    A slug ``<document>@<n>`` is revision n (n >= 2) of the source whose slug
+    is ``<document>``: a changed text of the same article is a new revision,
+    never an overwrite (``ledger.revisions.resolve_revision`` picks the slug
+    for `ledger source add`). The row joins the open history entry.
+    """
+    from .history import current_entry_id
+    from .revisions import split_slug
+
+    document, revision = split_slug(source.slug)
     existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
     if existing:
         if existing[0] == source.id:
             return False
+        latest = db.execute("SELECT max(revision) FROM sources WHERE document = ?", [document]).fetchone()[0] or 1
         raise InvalidSource(
             f"source {source.slug!r} is already in the ledger with a different text "
             f"({existing[0][:12]}… vs {source.id[:12]}…); a changed text is a new revision, never an overwrite: "
-            "add it under a new slug"
+            f"restore {source.slug}.txt and add the new text as revision {latest + 1} "
+            f"(`ledger source add FILE --slug {document}` stores it as sources/{document}@{latest + 1}.txt)"
         )
     if db.execute("SELECT 1 FROM sources WHERE id = ?", [source.id]).fetchone():
         other = db.execute("SELECT slug FROM sources WHERE id = ?", [source.id]).fetchone()[0]
@@ -47,8 +59,22 @@ def add_source(db: Database, source: Source) -> bool:
             f"source {source.slug!r} has the same text as {other!r} (sha256 {source.id[:12]}…); "
             f"refer to it as {other!r}"
         )
+    if revision > 1:
+        latest = db.execute("SELECT max(revision) FROM sources WHERE document = ?", [document]).fetchone()[0]
+        if latest is None:
+            raise InvalidSource(
+                f"source {source.slug!r} is revision {revision} of {document!r}, which the ledger does not hold; "
+                f"add {document}.txt (its first revision) first"
+            )
+        if revision != latest + 1:
+            raise InvalidSource(
+                f"source {source.slug!r} is revision {revision} of {document!r}, but the ledger holds revisions "
+                f"up to {latest}: add {document}@{latest + 1} first"
+            )
     row = source.row()
     row["authors"] = canonical_json(row["authors"])
+    row["document"], row["revision"] = document, revision
+    row["entry_id"] = current_entry_id(db)
     db["sources"].insert(row)
     return True
 
@@ -81,6 +107,17 @@ class SourceIndex:
             ).fetchall()
             if len(rows) == 1:
                 row = rows[0]
+        if row is None and ref.startswith(("http://", "https://")):
+            # a source's URL (W3C annotation targets name sources this way)
+            rows = self.db.execute(
+                "SELECT id, slug, text, published FROM sources WHERE url = ? LIMIT 2", [ref]
+            ).fetchall()
+            if len(rows) > 1:
+                raise UnknownSource(
+                    f"more than one source has the URL {ref!r} (revisions of one page); "
+                    "name the source by its sha256 instead"
+                )
+            row = rows[0] if rows else None
         if row is None:
             raise UnknownSource(
                 f"unknown source {ref!r}; add it with `ledger source add`, or use the slug or sha256 "
@@ -199,6 +236,16 @@ class ClaimWriter:
                 )
             self.existing += 1
         if new:
-            self.db["claims"].insert_all(new, batch_size=1000)
+            insert_claims(self.db, new)
             self.added += len(new)
         self.pending = []
+
+
+def insert_claims(db: Database, rows: list[dict]) -> None:
+    """Insert new claim rows into the open history entry (never replacing one)."""
+    from .history import current_entry_id
+
+    entry_id = current_entry_id(db)
+    for row in rows:
+        row["entry_id"] = entry_id
+    db["claims"].insert_all(rows, batch_size=1000)

@@ -1,0 +1,321 @@
+"""Claims as W3C Web Annotations (https://www.w3.org/TR/annotation-model/).
+
+Export: one ``AnnotationCollection`` holding every claim as an
+``Annotation`` whose target is the source's URL with a ``TextQuoteSelector``
+(exact, prefix, suffix: the source's own characters) and a
+``TextPositionSelector`` (start, end). Positions count Unicode code points,
+end excluded, as the Web Annotation model specifies and as the ledger stores
+them: tools that count UTF-16 units (Hypothesis, many JavaScript tools) differ
+after any character outside the Basic Multilingual Plane, such as an emoji.
+Each annotation says so in its selector (``offsetUnit``). The body is a
+``TextualBody`` whose ``value`` is the claim's value, carrying ``subject``,
+``predicate`` and ``confidence`` (and the claim's optional fields) in terms
+defined by an extra JSON-LD context.
+
+Import: a JSON(-LD) file with the anno.jsonld ``@context`` (one annotation, a
+list, an ``AnnotationPage`` or an ``AnnotationCollection`` with embedded
+pages) reads as claims. The quote anchors the claim: the positions are used
+when the quote is found there, and otherwise the quote is re-anchored in the
+source text, its prefix/suffix choosing between repeated occurrences.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils import Database
+
+from .claimfile import Record
+from .errors import InvalidClaimFile
+from .export import exporter
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+ANNO_CONTEXTS = {ANNO_CONTEXT, "https://www.w3.org/ns/anno.jsonld"}
+VOCAB = "urn:provenance-ledger:vocab:"
+# The ledger's own terms, for the body's claim fields and the offset unit.
+LEDGER_CONTEXT = {
+    "ledger": VOCAB,
+    **{
+        k: f"ledger:{k}"
+        for k in (
+            "subject", "predicate", "confidence", "speaker", "as_of", "valid_from", "valid_to", "note",
+            "status", "origin", "claim_id", "source_sha256", "offsetUnit",
+        )
+    },
+}
+CONTEXT = [ANNO_CONTEXT, LEDGER_CONTEXT]
+OFFSET_UNIT = "unicode code points, end excluded"
+# fixed namespace for the annotations' urn:uuid ids, derived from claim ids
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, VOCAB)
+# claim fields carried in the body besides subject, predicate, value, confidence
+BODY_OPTIONAL = ("speaker", "as_of", "valid_from", "valid_to", "note", "status", "origin")
+
+
+def annotation_id(claim_id: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'claim:' + claim_id)}"
+
+
+def ni_uri(sha256_hex: str) -> str:
+    """RFC 6920 named-information URI of a text: the target when a source has no URL."""
+    digest = base64.urlsafe_b64encode(bytes.fromhex(sha256_hex)).decode("ascii").rstrip("=")
+    return f"ni:///sha-256;{digest}"
+
+
+def sha256_from_ni(uri: str) -> str | None:
+    prefix = "ni:///sha-256;"
+    if not uri.startswith(prefix):
+        return None
+    b64 = uri[len(prefix) :]
+    try:
+        raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+    except (ValueError, TypeError):
+        return None
+    return raw.hex() if len(raw) == 32 else None
+
+
+def _generator() -> dict:
+    try:
+        v = version("provenance-ledger")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout without install
+        v = "unknown"
+    return {"id": "urn:provenance-ledger:software", "type": "Software", "name": f"provenance-ledger {v}"}
+
+
+def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
+    """One claim row (with its source row) as a Web Annotation."""
+    body = {
+        "type": "TextualBody",
+        "purpose": "describing",
+        "format": "text/plain",
+        "value": c["value"],
+        "subject": c["subject"],
+        "predicate": c["predicate"],
+        "confidence": c["confidence"],
+        "claim_id": c["id"],
+    }
+    for k in BODY_OPTIONAL:
+        if c.get(k) is not None:
+            body[k] = c[k]
+    anno: dict[str, Any] = {}
+    if context:
+        anno["@context"] = CONTEXT
+    anno.update({"id": annotation_id(c["id"]), "type": "Annotation", "motivation": "describing"})
+    if c.get("recorded_at"):
+        anno["created"] = c["recorded_at"]
+    if c.get("recorded_by"):
+        anno["creator"] = {"name": c["recorded_by"]}
+    anno["generator"] = _generator()
+    anno["body"] = body
+    anno["target"] = {
+        "type": "SpecificResource",
+        "source": source["url"] or ni_uri(source["id"]),
+        "source_sha256": source["id"],
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": c["span_text"], "prefix": c["prefix"], "suffix": c["suffix"]},
+            {"type": "TextPositionSelector", "start": c["span_start"], "end": c["span_end"], "offsetUnit": OFFSET_UNIT},
+        ],
+    }
+    return anno
+
+
+def annotations(db: Database) -> Iterator[dict]:
+    """Every claim as an annotation, in a stable order (source slug, span, id)."""
+    sources = {r["id"]: r for r in db.query("SELECT id, slug, url FROM sources")}
+    for c in db.query(
+        "SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id ORDER BY s.slug, c.span_start, c.span_end, c.id"
+    ):
+        yield claim_annotation(c, sources[c["source_id"]], context=False)
+
+
+@exporter("w3c")
+def export_w3c(db: Database, out: str | Path, **options) -> dict:
+    """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
+    out = Path(out)
+    items = list(annotations(db))
+    digest = hashlib.sha256("\n".join(a["id"] for a in items).encode()).hexdigest()
+    coll_id = f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'collection:' + digest)}"
+    doc = {
+        "@context": CONTEXT,
+        "id": coll_id,
+        "type": "AnnotationCollection",
+        "label": "Claims of the provenance ledger",
+        "total": len(items),
+        "first": {
+            "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'page:' + digest)}",
+            "type": "AnnotationPage",
+            "partOf": coll_id,
+            "startIndex": 0,
+            "items": items,
+        },
+    }
+    if not items:
+        del doc["first"]
+    import json
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return {"format": "w3c", "out": str(out), "claims": len(items)}
+
+
+# ---------------------------------------------------------------- import
+
+
+def _contexts(obj) -> set:
+    ctx = obj.get("@context") if isinstance(obj, dict) else None
+    if isinstance(ctx, str):
+        return {ctx}
+    if isinstance(ctx, list):
+        return {c for c in ctx if isinstance(c, str)}
+    return set()
+
+
+def is_annotation_document(data) -> bool:
+    """True for JSON that declares the W3C anno.jsonld context (itself, or
+    every item of a top-level list)."""
+    if isinstance(data, dict):
+        return bool(_contexts(data) & ANNO_CONTEXTS)
+    if isinstance(data, list) and data:
+        return all(isinstance(d, dict) and _contexts(d) & ANNO_CONTEXTS for d in data)
+    return False
+
+
+def _types(obj) -> set:
+    t = obj.get("type", obj.get("@type")) if isinstance(obj, dict) else None
+    if isinstance(t, str):
+        return {t}
+    if isinstance(t, list):
+        return set(t)
+    return set()
+
+
+def _items(data, shown: str) -> Iterator[dict]:
+    if isinstance(data, list):
+        yield from data
+        return
+    types = _types(data)
+    if "Annotation" in types:
+        yield data
+    elif "AnnotationPage" in types:
+        yield from _page(data, shown)
+    elif "AnnotationCollection" in types:
+        page = data.get("first")
+        if page is None:
+            return
+        while page is not None:
+            if not isinstance(page, dict):
+                raise InvalidClaimFile(
+                    f"{shown}: the collection's pages are not embedded (found {page!r}); "
+                    "save each AnnotationPage in the file (or the pages' items as a list)"
+                )
+            yield from _page(page, shown)
+            page = page.get("next")
+    else:
+        raise InvalidClaimFile(
+            f"{shown}: a W3C annotation file holds an Annotation, a list of them, an AnnotationPage or an "
+            f"AnnotationCollection; found type {sorted(types) or 'none'}"
+        )
+
+
+def _page(page: dict, shown: str) -> Iterator[dict]:
+    items = page.get("items")
+    if not isinstance(items, list):
+        raise InvalidClaimFile(f"{shown}: an AnnotationPage must have an `items` list")
+    yield from items
+
+
+def annotation_records(data, shown: str) -> Iterator[Record]:
+    """Raw claim records from a W3C annotation document, one per annotation."""
+    for index, anno in enumerate(_items(data, shown), 1):
+        yield Record(annotation_claim(anno, f"{shown}: annotation {index}"), shown, None, index)
+
+
+def _one(value):
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def annotation_claim(anno, where: str) -> dict:
+    """The claim-file fields an annotation carries (validated later, like any claim)."""
+    if not isinstance(anno, dict):
+        raise InvalidClaimFile(f"{where}: an annotation must be a JSON object, not {type(anno).__name__}")
+    label = f"{where} ({anno.get('id', 'no id')})"
+    if "Annotation" not in _types(anno):
+        raise InvalidClaimFile(f"{label}: `type` must be \"Annotation\"")
+    target = _target(anno.get("target"), label)
+    quote, position = _selectors(target, label)
+    body = _body(anno.get("body"), label)
+    claim: dict[str, Any] = {"source": _source_ref(target, label), "quote": quote["exact"]}
+    for k in ("prefix", "suffix"):
+        if quote.get(k):
+            claim[k] = quote[k]
+    if position is not None:
+        claim["start"], claim["end"] = position.get("start"), position.get("end")
+    for k in ("subject", "predicate", "value", "confidence", *BODY_OPTIONAL):
+        if k in body:
+            claim[k] = body[k]
+    creator = _one(anno.get("creator"))
+    if isinstance(creator, dict) and isinstance(creator.get("name"), str):
+        claim["recorded_by"] = creator["name"]
+    elif isinstance(creator, str) and not creator.startswith(("http://", "https://", "urn:")):
+        claim["recorded_by"] = creator
+    if isinstance(anno.get("created"), str):
+        claim["recorded_at"] = anno["created"]
+    return claim
+
+
+def _target(target, label: str) -> dict:
+    target = _one(target)
+    if isinstance(target, list):
+        raise InvalidClaimFile(f"{label}: has {len(target)} targets; a claim rests on one passage of one source")
+    if not isinstance(target, dict) or "selector" not in target:
+        raise InvalidClaimFile(
+            f"{label}: its target is a whole resource; a claim needs a target with a TextQuoteSelector "
+            "(the passage it rests on)"
+        )
+    return target
+
+
+def _selectors(target: dict, label: str) -> tuple[dict, dict | None]:
+    selectors = target["selector"]
+    selectors = selectors if isinstance(selectors, list) else [selectors]
+    quote = position = None
+    for sel in selectors:
+        types = _types(sel)
+        if "TextQuoteSelector" in types and quote is None:
+            quote = sel
+        elif "TextPositionSelector" in types and position is None:
+            position = sel
+    if quote is None or not isinstance(quote.get("exact"), str):
+        raise InvalidClaimFile(
+            f"{label}: no TextQuoteSelector with an `exact` quote; the ledger anchors every claim by its quote"
+        )
+    return quote, position
+
+
+def _body(body, label: str) -> dict:
+    bodies = body if isinstance(body, list) else [body]
+    for b in bodies:
+        if isinstance(b, dict) and ("subject" in b or "predicate" in b):
+            return b
+    raise InvalidClaimFile(
+        f"{label}: its body carries no claim; a claim annotation's body has `subject`, `predicate`, "
+        "`value` and `confidence` (see `ledger export --format w3c` for the shape)"
+    )
+
+
+def _source_ref(target: dict, label: str) -> str:
+    """How the claim names its source: the text's sha256 when the annotation
+    carries it, else the ni: hash URI, else the source URL."""
+    sha = target.get("source_sha256")
+    if isinstance(sha, str) and sha:
+        return sha
+    source = target.get("source")
+    if isinstance(source, dict):
+        source = source.get("id")
+    if not isinstance(source, str) or not source:
+        raise InvalidClaimFile(f"{label}: its target has no `source`")
+    return sha256_from_ni(source) or source

@@ -1,0 +1,141 @@
+"""Claims as CSV (for spreadsheets) and JSON Lines (for scripts).
+
+Both hold one claim per row with the claim-file fields (see ``ledger
+import``) plus ``id``, ``source`` (the source's slug) and the exact span as
+``start``/``end`` (code points, end excluded). Importing an export into a
+ledger holding the same sources gives the same claim ids, spans and fields:
+``start``/``end`` anchor first, the quote confirms them.
+
+CSV follows RFC 4180: UTF-8 without a byte-order mark, CRLF between records,
+fields with commas, quotes or line breaks quoted (line breaks inside a field
+kept exactly, ``\\r\\n`` included). An empty cell means "no value". Cells are
+written as they are: a spreadsheet may read a cell starting with ``=`` as a
+formula, so open untrusted exports as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from .claimfile import OPTIONAL, REQUIRED, Record, decode
+from .errors import InvalidClaimFile
+from .export import FILE_FIELDS, exporter
+
+COLUMNS = ("id", "source", *FILE_FIELDS[:4], "start", "end", *FILE_FIELDS[4:])
+INT_COLUMNS = ("start", "end", "occurrence")
+FLOAT_COLUMNS = ("confidence",)
+# a quote or note can be long; the csv module's default cell limit is 128 KiB
+MAX_CELL = 64 * 1024 * 1024
+
+
+def claim_rows(db: Database) -> Iterator[dict]:
+    """Every claim as an export row (claim-file fields), in a stable order."""
+    sql = (
+        "SELECT c.*, s.slug AS source_slug FROM claims c JOIN sources s ON s.id = c.source_id "
+        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
+    )
+    for c in db.query(sql):
+        row = {"id": c["id"], "source": c["source_slug"], "start": c["span_start"], "end": c["span_end"]}
+        for k in FILE_FIELDS:
+            row[k] = c.get(k)
+        yield {k: row[k] for k in COLUMNS}
+
+
+@exporter("csv")
+def export_csv(db: Database, out: str | Path, **options) -> dict:
+    """Every claim as one CSV row (RFC 4180, UTF-8, header row)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        w.writerow(COLUMNS)
+        for row in claim_rows(db):
+            w.writerow([_cell(row[k]) for k in COLUMNS])
+            n += 1
+    return {"format": "csv", "out": str(out), "claims": n}
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back to the same float
+    return str(v)
+
+
+@exporter("jsonl")
+def export_jsonl(db: Database, out: str | Path, **options) -> dict:
+    """Every claim as one JSON object per line (UTF-8, absent fields left out)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        for row in claim_rows(db):
+            f.write(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
+            n += 1
+    return {"format": "jsonl", "out": str(out), "claims": n}
+
+
+def iter_csv_records(path: str | Path, shown: str) -> Iterator[Record]:
+    """The claims of a CSV file as raw records (typed cells converted), each
+    with the line its record starts on."""
+    text = decode(Path(path).read_bytes(), shown)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        known = set(REQUIRED) | set(OPTIONAL)
+        seen = set()
+        for name in header:
+            if name in seen:
+                raise InvalidClaimFile(f"{shown}:1: column `{name}` appears twice in the header")
+            seen.add(name)
+            if name not in known:
+                raise InvalidClaimFile(
+                    f"{shown}:1: unknown column `{name}`; claim columns are: {', '.join(REQUIRED + OPTIONAL)}"
+                )
+        missing = [k for k in REQUIRED if k not in seen]
+        if missing:
+            raise InvalidClaimFile(f"{shown}:1: missing column(s) {', '.join(f'`{m}`' for m in missing)}")
+        index = 0
+        line = reader.line_num + 1
+        for cells in reader:
+            start_line, line = line, reader.line_num + 1
+            if not any(cells):
+                continue  # a blank line
+            index += 1
+            if len(cells) != len(header):
+                raise InvalidClaimFile(
+                    f"{shown}:{start_line}: record has {len(cells)} cells, the header has {len(header)}; "
+                    "quote cells that hold commas"
+                )
+            data = {}
+            for name, cell in zip(header, cells):
+                if cell == "":
+                    continue
+                data[name] = _typed(name, cell)
+            yield Record(data, shown, start_line, index)
+    except csv.Error as e:
+        raise InvalidClaimFile(f"{shown}:{reader.line_num}: malformed CSV: {e}") from None
+
+
+def _typed(name: str, cell: str):
+    """Numbers for numeric columns when they read as numbers; anything else is
+    left as text for validation to report with the claim's location."""
+    try:
+        if name in INT_COLUMNS:
+            return int(cell)
+        if name in FLOAT_COLUMNS:
+            return float(cell)
+    except ValueError:
+        pass
+    return cell
