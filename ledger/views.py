@@ -1,22 +1,71 @@
-"""SQL views that make verification one query away."""
+"""SQL views that make verification one query away.
+
+Each view recomputes or joins what a reader needs to check a claim, so an
+auditor can run one ``SELECT`` in Datasette instead of writing the join.
+Their columns are described in ``metadata.yml``.
+"""
 
 from .shape import view
 
+# Every claim beside the span recomputed from its source's text. substr()
+# counts code points, as Python indexing does; prefix/suffix are the context
+# the claim was anchored with, checked the same way. A claim whose source is
+# missing has NULL in every *_matches column.
 view(
     "claim_spans",
     """
 SELECT c.id, c.source_id, s.slug AS source, c.subject, c.predicate, c.value,
        c.span_start, c.span_end, c.span_text,
        substr(s.text, c.span_start + 1, c.span_end - c.span_start) AS recomputed_span,
+       substr(s.text, c.span_start + 1, c.span_end - c.span_start) = c.span_text AS span_matches,
+       substr(s.text, c.span_start - length(c.prefix) + 1, length(c.prefix)) = c.prefix AS prefix_matches,
+       substr(s.text, c.span_end + 1, length(c.suffix)) = c.suffix AS suffix_matches,
+       c.span_end <= s.length AS in_range
+FROM claims c LEFT JOIN sources s ON s.id = c.source_id
+""",
+)
+
+# The span audit: every claim whose recomputed span, context or range does
+# not hold. Empty on a healthy ledger.
+view(
+    "span_audit",
+    """
+SELECT id, source_id, source, span_start, span_end, span_text, recomputed_span,
+       CASE
+         WHEN source IS NULL THEN 'source missing'
+         WHEN in_range IS NOT 1 THEN 'span ends past the end of the text'
+         WHEN span_matches IS NOT 1 THEN 'span text differs from the source'
+         ELSE 'context (prefix/suffix) differs from the source'
+       END AS problem
+FROM claim_spans
+WHERE span_matches IS NOT 1 OR prefix_matches IS NOT 1 OR suffix_matches IS NOT 1 OR in_range IS NOT 1
+""",
+)
+
+# Each claim with its source's provenance and a confidence band to facet on.
+view(
+    "claim_provenance",
+    """
+SELECT c.id, c.subject, c.predicate, c.value, c.confidence,
+       CASE
+         WHEN c.confidence >= 0.9 THEN 'high (0.9-1)'
+         WHEN c.confidence >= 0.7 THEN 'medium (0.7-0.9)'
+         ELSE 'low (below 0.7)'
+       END AS confidence_band,
+       c.speaker, c.as_of, c.valid_from, c.valid_to, c.status, c.span_text,
+       s.slug AS source, s.title, s.publisher, s.published, s.date_basis, s.url,
+       c.source_id,
        substr(s.text, c.span_start + 1, c.span_end - c.span_start) = c.span_text AS span_matches
 FROM claims c JOIN sources s ON s.id = c.source_id
 """,
 )
 
+# Each source with how many claims rest on it.
 view(
-    "span_audit",
+    "source_summary",
     """
-SELECT id, source_id, source, span_start, span_end, span_text, recomputed_span
-FROM claim_spans WHERE span_matches IS NOT 1
+SELECT s.id, s.slug, s.title, s.publisher, s.published, s.date_basis, s.url, s.length,
+       (SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims
+FROM sources s
 """,
 )

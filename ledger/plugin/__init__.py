@@ -1,0 +1,425 @@
+"""The ledger's Datasette plugin: claim and source pages built for auditing.
+
+Registered through the ``datasette`` entry point in ``pyproject.toml``, so
+``ledger serve`` and a plain ``datasette ledger.db -m metadata.yml`` both
+load it. It uses documented hooks only:
+
+- ``extra_template_vars`` gives the row templates ``row-ledger-claims.html``
+  and ``row-ledger-sources.html`` (in ``ledger/plugin/templates/``: the
+  plugin is a package because Datasette finds a plugin's templates beside its
+  module only for packages on Python 3.11) what they show:
+  the passage with the span in ``<mark>``, the source's provenance, the other
+  sources on the same fact, and the claim's status and history when the
+  ledger has them; on a source page, its whole text with every claim
+  highlighted and numbered.
+- ``render_cell`` shows a claim's span in its context in tables, links claim
+  ids in views and query results, and shortens source texts in tables.
+
+Every piece of stored text goes through ``markupsafe.escape`` (``Markup``
+formatting escapes its arguments) before it is joined into HTML; a URL is a
+link only when it is http(s). The functions that read the database take a
+``sqlite3.Connection`` so tests can call them directly.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass, field
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from markupsafe import Markup, escape
+
+# Characters that change how text displays without being seen: zero-width
+# and bidi controls. Shown as a visible code point, kept in the text.
+INVISIBLE_RE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+CLAIM_ID_RE = re.compile(r"^c[0-9a-f]{16}$")
+SOURCE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+# How much of the source around a span the claim page shows at most
+CONTEXT_CHARS = 400
+# Views whose `id` column is a claim id, so it links to the claim page
+CLAIM_VIEWS = {"claim_spans", "span_audit", "claim_provenance"}
+SOURCE_VIEWS = {"source_summary"}
+
+
+# ---------------------------------------------------------------- HTML pieces
+
+
+def text_html(text: str) -> Markup:
+    """Escape ``text``; zero-width and bidi control characters are kept but
+    wrapped so they show as their code point and cannot reorder the page."""
+    if not text:
+        return Markup("")
+    out = []
+    pos = 0
+    for m in INVISIBLE_RE.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        ch = m.group()
+        name = unicodedata.name(ch, "control character")
+        out.append(
+            Markup('<span class="ledger-invisible" title="{}" data-codepoint="U+{:04X}">{}</span>').format(
+                name, ord(ch), ch
+            )
+        )
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def safe_url(url) -> str | None:
+    """``url`` if it is an absolute http(s) URL a browser can follow as is, else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def url_html(url) -> Markup:
+    """A link for an http(s) URL; any other value as plain escaped text."""
+    if url is None or url == "":
+        return Markup('<span class="ledger-missing">not recorded</span>')
+    good = safe_url(url)
+    if good:
+        return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(good, good)
+    return Markup('{} <span class="ledger-missing">(not an http(s) address, so not linked)</span>').format(
+        text_html(str(url))
+    )
+
+
+def passage_bounds(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[int, int]:
+    """The paragraph around ``text[start:end]``, clipped to ``context``
+    characters either side at a sentence or word boundary."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi == -1 else hi
+    if start - lo > context:
+        window = text[start - context : start]
+        cut = max(window.find(". "), window.find("\u201d "), window.find('" '))
+        if cut == -1:
+            cut = window.find(" ")
+        lo = start - context + (cut + 2 if cut != -1 else 0)
+        lo = min(lo, start)
+    if hi - end > context:
+        window = text[end : end + context]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        if cut == -1:
+            cut = window.rfind(" ")
+        hi = end + (cut + 1 if cut != -1 else context)
+    return lo, hi
+
+
+def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> Markup:
+    """The passage around a span with the span in ``<mark>``: the mark's text
+    is exactly ``text[start:end]``."""
+    lo, hi = passage_bounds(text, start, end, context)
+    return Markup('{}{}<mark class="ledger-span" id="span">{}</mark>{}{}').format(
+        "\u2026 " if lo > 0 and text[lo - 1] != "\n" else "",
+        text_html(text[lo:start]),
+        text_html(text[start:end]),
+        text_html(text[end:hi]),
+        " \u2026" if hi < len(text) and text[hi] != "\n" else "",
+    )
+
+
+@dataclass
+class Numbered:
+    number: int
+    id: str
+    start: int
+    end: int
+    subject: str
+    predicate: str
+    value: str
+    span_text: str
+    extra: dict = field(default_factory=dict)
+
+
+def annotated_html(text: str, claims: list[Numbered], claim_url=lambda c: f"#claim-{c.number}") -> Markup:
+    """The whole text with every claim's span in ``<mark>`` and its number at
+    its start. Overlapping spans split into segments; a segment covered by
+    several claims is marked once, darker, listing them all."""
+    starts: dict[int, list[Numbered]] = {}
+    bounds = {0, len(text)}
+    for c in claims:
+        if 0 <= c.start < c.end <= len(text):
+            bounds.update((c.start, c.end))
+            starts.setdefault(c.start, []).append(c)
+    points = sorted(bounds)
+    spans = sorted((c for c in claims if 0 <= c.start < c.end <= len(text)), key=lambda c: (c.start, c.end))
+    out = []
+    for a, b in zip(points, points[1:]):
+        for c in starts.get(a, []):
+            out.append(
+                Markup('<a class="ledger-claim-no" id="at-claim-{}" href="{}" title="claim {}: {} \u00b7 {}">{}</a>').format(
+                    c.number, claim_url(c), c.number, c.subject, c.predicate, c.number
+                )
+            )
+        covering = [c for c in spans if c.start <= a and c.end >= b]
+        piece = text_html(text[a:b])
+        if covering:
+            numbers = " ".join(str(c.number) for c in covering)
+            out.append(
+                Markup('<mark class="ledger-span depth-{}" data-claims="{}" title="claims {}">{}</mark>').format(
+                    min(len(covering), 3), numbers, numbers, piece
+                )
+            )
+        else:
+            out.append(piece)
+    return Markup("").join(out)
+
+
+# ---------------------------------------------------------------- reading the ledger
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    cur = conn.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _objects(conn: sqlite3.Connection) -> dict[str, str]:
+    return {name: type_ for name, type_ in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
+
+
+def _columns(conn: sqlite3.Connection, name: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(name)})")]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def is_ledger(conn: sqlite3.Connection) -> bool:
+    objects = _objects(conn)
+    return objects.get("claims") == "table" and objects.get("sources") == "table"
+
+
+def same_fact_claims(conn: sqlite3.Connection, claim: dict) -> tuple[list[dict], str]:
+    """The claims from other sources on the same fact as ``claim``, and how
+    "same fact" was decided.
+
+    When the comparison feature's ``claim_facts`` table or view (claim_id,
+    fact_key) is present its fact key decides; otherwise the same subject and
+    predicate, ignoring case.
+    """
+    objects = _objects(conn)
+    select = (
+        "SELECT c.id, c.subject, c.predicate, c.value, c.confidence, c.as_of, c.valid_from, c.valid_to, "
+        "c.span_text, c.source_id, s.slug AS source, s.title, s.publisher, s.published, s.date_basis "
+        "FROM claims c JOIN sources s ON s.id = c.source_id "
+    )
+    order = " ORDER BY s.published, s.slug, c.span_start"
+    if "claim_facts" in objects and {"claim_id", "fact_key"} <= set(_columns(conn, "claim_facts")):
+        rows = _rows(
+            conn,
+            select + "JOIN claim_facts f ON f.claim_id = c.id "
+            "WHERE f.fact_key IN (SELECT fact_key FROM claim_facts WHERE claim_id = ?) AND c.source_id != ?" + order,
+            [claim["id"], claim["source_id"]],
+        )
+        return rows, "the comparison's fact key (claim_facts)"
+    rows = _rows(
+        conn,
+        select + "WHERE c.subject = ? COLLATE NOCASE AND c.predicate = ? COLLATE NOCASE AND c.source_id != ?" + order,
+        [claim["subject"], claim["predicate"], claim["source_id"]],
+    )
+    return rows, "the same subject and predicate, ignoring case"
+
+
+def related_rows(conn: sqlite3.Connection, name: str, claim_id: str) -> tuple[list[str], list[dict]] | None:
+    """Rows of a status or history table/view about one claim, if the ledger
+    has one: matched on its ``claim_id`` column (or ``id``)."""
+    if name not in _objects(conn):
+        return None
+    cols = _columns(conn, name)
+    key = "claim_id" if "claim_id" in cols else "id" if "id" in cols else None
+    if key is None:
+        return None
+    order = next((c for c in ("seq", "entry_id", "recorded_at", "at", "created_at") if c in cols), None)
+    sql = f"SELECT * FROM {_quote(name)} WHERE {_quote(key)} = ?"
+    if order:
+        sql += f" ORDER BY {_quote(order)}"
+    rows = _rows(conn, sql + " LIMIT 200", [claim_id])
+    return cols, rows
+
+
+def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
+    """Everything a claim page shows besides the row itself."""
+    if not is_ledger(conn):
+        return None
+    found = _rows(conn, "SELECT * FROM claims WHERE id = ?", [claim_id])
+    if not found:
+        return None
+    claim = found[0]
+    sources = _rows(conn, "SELECT * FROM sources WHERE id = ?", [claim["source_id"]])
+    source = sources[0] if sources else None
+    page = {"claim": claim, "source": source, "passage": None, "span_matches": False}
+    if source is not None:
+        text = source["text"] or ""
+        start, end = claim["span_start"], claim["span_end"]
+        page["span_matches"] = 0 <= start <= end <= len(text) and text[start:end] == claim["span_text"]
+        if page["span_matches"]:
+            page["passage"] = passage_html(text, start, end)
+    page["same_fact"], page["same_fact_rule"] = same_fact_claims(conn, claim)
+    for name in ("claim_status", "claim_history"):
+        page[name] = related_rows(conn, name, claim_id)
+    return page
+
+
+def source_page(conn: sqlite3.Connection, source_id: str) -> dict | None:
+    """The source's text with every claim numbered and highlighted, and the list of them."""
+    if not is_ledger(conn):
+        return None
+    found = _rows(conn, "SELECT * FROM sources WHERE id = ?", [source_id])
+    if not found:
+        return None
+    source = found[0]
+    claims = [
+        Numbered(
+            number=i,
+            id=r["id"],
+            start=r["span_start"],
+            end=r["span_end"],
+            subject=r["subject"],
+            predicate=r["predicate"],
+            value=r["value"],
+            span_text=r["span_text"],
+            extra={"confidence": r["confidence"], "speaker": r["speaker"]},
+        )
+        for i, r in enumerate(
+            _rows(
+                conn,
+                "SELECT id, span_start, span_end, subject, predicate, value, span_text, confidence, speaker "
+                "FROM claims WHERE source_id = ? ORDER BY span_start, span_end, id",
+                [source_id],
+            ),
+            1,
+        )
+    ]
+    text = source["text"] or ""
+    mismatched = [c.number for c in claims if text[c.start : c.end] != c.span_text]
+    return {
+        "source": source,
+        "claims": claims,
+        "annotated": annotated_html(text, claims),
+        "mismatched": mismatched,
+    }
+
+
+# ---------------------------------------------------------------- hooks
+
+
+def _row_id(request) -> str | None:
+    from datasette.utils import tilde_decode
+
+    pks = (request.url_vars or {}).get("pks") if request is not None else None
+    if not pks:
+        return None
+    return tilde_decode(pks)
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if view_name != "row" or table not in ("claims", "sources") or request is None:
+        return None
+
+    async def inner():
+        row_id = _row_id(request)
+        if row_id is None:
+            return {}
+        db = datasette.get_database(database)
+        if table == "claims":
+            page = await db.execute_fn(lambda conn: claim_page(conn, row_id))
+            if page is None:
+                return {}
+            return {"ledger_claim": page, "ledger_links": _claim_links(datasette, database, page), "ledger_url": url_html}
+        page = await db.execute_fn(lambda conn: source_page(conn, row_id))
+        if page is None:
+            return {}
+        claims_url = datasette.urls.table(database, "claims")
+        for c in page["claims"]:
+            c.extra["url"] = f"{claims_url}/{tilde_encode(c.id)}"
+        links = {"claims_table": claims_url + "?" + urllib.parse.urlencode({"source_id": page["source"]["id"]})}
+        return {"ledger_source": page, "ledger_links": links, "ledger_url": url_html}
+
+    return inner
+
+
+def _claim_links(datasette, database: str, page: dict) -> dict:
+    claim = page["claim"]
+    claims_url = datasette.urls.table(database, "claims")
+    sql = (
+        "SELECT c.id, c.span_text,\n"
+        "       substr(s.text, c.span_start + 1, c.span_end - c.span_start) AS recomputed,\n"
+        "       substr(s.text, c.span_start + 1, c.span_end - c.span_start) = c.span_text AS matches\n"
+        "FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id = :id"
+    )
+    links = {
+        "source": datasette.urls.table(database, "sources") + "/" + tilde_encode(claim["source_id"]),
+        "check_sql": datasette.urls.database(database) + "?" + urllib.parse.urlencode({"sql": sql, "id": claim["id"]}),
+        "claims_url": claims_url,
+        "same_subject": claims_url + "?" + urllib.parse.urlencode({"subject": claim["subject"]}),
+        "json": datasette.urls.table(database, "claims") + "/" + tilde_encode(claim["id"]) + ".json",
+    }
+    for other in page["same_fact"]:
+        other["url"] = f"{claims_url}/{tilde_encode(other['id'])}"
+    return links
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None:
+        return None
+    if table == "claims" and column == "span_text" and isinstance(value, str):
+        keys = row.keys() if hasattr(row, "keys") else []
+        prefix = row["prefix"] if "prefix" in keys else ""
+        suffix = row["suffix"] if "suffix" in keys else ""
+        return Markup('<span class="ledger-context">{}</span><mark class="ledger-span">{}</mark><span class="ledger-context">{}</span>').format(
+            text_html(("\u2026" + prefix[-30:]) if prefix else ""),
+            text_html(value),
+            text_html((suffix[:30] + "\u2026") if suffix else ""),
+        )
+    if table == "sources" and column == "text" and isinstance(value, str):
+        if len(value) <= 240:
+            return text_html(value)
+        return Markup('{}\u2026 <span class="ledger-missing">({:,} characters: the whole text, annotated, is on the source\'s page)</span>').format(
+            text_html(value[:240]), len(value)
+        )
+    if table in ("claims", "sources") and column == "url":
+        return url_html(value)
+    is_claim_link = isinstance(value, str) and CLAIM_ID_RE.match(value) and (
+        column == "claim_id" or (column == "id" and table in CLAIM_VIEWS)
+    )
+    if is_claim_link:
+        href = datasette.urls.table(database, "claims") + "/" + tilde_encode(value)
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    is_source_link = isinstance(value, str) and SOURCE_ID_RE.match(value) and (
+        (column == "source_id" and table != "claims") or (column == "id" and table in SOURCE_VIEWS)
+    )
+    if is_source_link:
+        href = datasette.urls.table(database, "sources") + "/" + tilde_encode(value)
+        return Markup('<a href="{}">{}</a>').format(href, value[:12] + "\u2026")
+    if column == "url" and isinstance(value, str):
+        return url_html(value)
+    if column == "match_snippet" and table is None and isinstance(value, str):
+        return snippet_html(value)
+    return None
+
+
+def snippet_html(snippet: str) -> Markup:
+    """An FTS ``snippet()`` whose matches are between ⟦ and ⟧, with the matches in ``<mark>``."""
+    out = []
+    for i, part in enumerate(re.split("[⟦⟧]", snippet)):
+        out.append(Markup("<mark>{}</mark>").format(text_html(part)) if i % 2 else text_html(part))
+    return Markup("").join(out)
