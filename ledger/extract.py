@@ -1,0 +1,1444 @@
+"""Propose candidate claims from a source text, each anchored to its span.
+
+``extract(text, published=...)`` reads an article and returns
+:class:`Candidate` objects of five kinds: ``date``, ``quantity``,
+``quotation`` (with its speaker), ``title`` (titles and roles of people) and
+``event`` (a visit, a meeting, a statement, with its dates). Every candidate
+carries the rule that proposed it and a confidence: the precision that rule
+had on the labelled examples in ``tests/labelled/`` (see :data:`RULE_PRECISION`
+and ``ledger evaluate --calibrate``).
+
+The extractor is deterministic and explainable: regular expressions over the
+text, a small vocabulary of titles, organisations and speech verbs, sentence
+boundaries from pysbd (rule-based), and the value normalisers of
+:mod:`ledger.normalize` for dates (resolved against the publication date,
+precision kept) and quantities. Nothing is learned at run time and nothing is
+downloaded.
+
+Offsets are Python code-point indices into the text, end excluded, so
+``text[c.start:c.end] == c.text`` and the candidate's quote anchors back to
+exactly that span on import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+# ---------------------------------------------------------------- vocabulary
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+SPEECH_VERBS = (
+    "said", "says", "say", "added", "adds", "stated", "states", "noted", "notes", "told", "tells", "explained",
+    "stressed", "wrote", "writes", "warned", "insisted", "argued", "claimed", "announced", "declared", "remarked",
+    "continued", "replied", "commented", "emphasised", "emphasized", "observed", "suggested", "confirmed",
+    "concluded", "recalled", "asked", "acknowledged", "admitted", "predicted", "cautioned", "urged", "pledged",
+    "vowed", "maintained", "reiterated", "underlined", "highlighted", "affirmed", "posted", "tweeted", "quipped",
+)
+SPEECH_RE = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+
+# Role nouns that make a phrase a title (matched case-insensitively).
+TITLE_WORDS = {
+    "president", "vice-president", "minister", "prime", "deputy", "secretary", "secretary-general", "director",
+    "director-general", "chairman", "chairwoman", "chairperson", "chair", "spokesman", "spokeswoman",
+    "spokesperson", "ambassador", "governor", "mayor", "senator", "lawmaker", "chief", "head", "leader",
+    "founder", "co-founder", "ceo", "executive", "officer", "commander", "general", "professor", "lecturer",
+    "researcher", "analyst", "economist", "coach", "captain", "councillor", "councilor", "envoy", "official",
+    "manager", "editor", "judge", "justice", "prosecutor", "lawyer", "adviser", "advisor", "representative",
+    "member", "king", "queen", "prince", "princess", "premier", "chancellor", "president-elect", "owner", "dean",
+    "rector", "fellow", "expert", "scholar", "historian", "consul", "commissioner", "inspector", "undersecretary",
+    "under-secretary", "administrator", "coordinator", "organiser", "organizer", "curator", "principal",
+    "treasurer", "auditor", "chief executive", "vice", "mp", "governor-general", "attorney", "attorney-general",
+    "superintendent", "sheriff", "spokeswoman", "correspondent", "reporter", "columnist", "partner", "engineer",
+    "architect", "physician", "surgeon", "doctor", "nurse", "teacher", "headmaster", "headteacher", "abbot",
+    "bishop", "archbishop", "cardinal", "patriarch", "monk", "emperor", "sultan", "sheikh", "emir", "chieftain",
+    "speaker", "whip", "mufti", "imam", "pastor", "rabbi", "marshal", "admiral", "colonel", "major", "lieutenant",
+    "sergeant", "brigadier", "commissar", "registrar", "ombudsman", "comptroller", "trustee", "governors",
+}
+# Head words of the most common titles: a phrase must contain one to count as a title.
+TITLE_HEADS = TITLE_WORDS - {"prime", "deputy", "vice", "general", "chief", "member", "partner", "speaker",
+                             "major", "head", "fellow", "principal", "official", "executive", "officer"} | {
+    "chief executive"}
+# Words a title may be built from besides role nouns ("foreign minister", "State Councilor").
+TITLE_MODIFIERS = {
+    "foreign", "prime", "deputy", "vice", "former", "state", "senior", "acting", "interim", "finance", "defence",
+    "defense", "interior", "health", "education", "trade", "commerce", "economy", "justice", "tourism",
+    "information", "agriculture", "environment", "labour", "labor", "culture", "sports", "transport",
+    "energy", "planning", "national", "executive", "general", "chief", "assistant", "associate", "managing",
+    "permanent", "first", "second", "then", "outgoing", "incoming", "new", "top", "lead", "principal",
+    "councilor", "councillor", "party", "provincial", "municipal", "city", "district", "regional", "senate",
+    "parliament", "parliamentary", "opposition", "union", "club", "team", "company", "bank", "central",
+    "police", "military", "army", "navy", "air", "force", "fire", "public", "works", "rural", "development",
+    "secretary", "minister", "security", "social", "affairs", "legal", "political", "press", "media",
+}
+ORG_HEADS = {
+    "ministry", "party", "academy", "institute", "committee", "congress", "conference", "council", "company",
+    "stadium", "games", "para-games", "fund", "initiative", "university", "bank", "association", "agency", "office",
+    "court", "assembly", "senate", "government", "post", "times", "news", "federation", "union", "commission",
+    "corporation", "group", "department", "authority", "organisation", "organization", "foundation", "centre",
+    "center", "hospital", "school", "college", "embassy", "police", "army", "navy", "club", "league", "team",
+    "cooperation", "affairs", "forum", "alliance", "network", "board", "bureau", "service", "services",
+    "programme", "program", "project", "festival", "airport", "port", "bridge", "road", "highway", "market",
+    "society", "chamber", "tribunal", "parliament", "cabinet", "secretariat", "council", "institution",
+    "relations", "international", "national", "people's", "people’s", "republic", "kingdom", "province",
+    "city", "airlines", "airways", "press", "daily", "herald", "journal", "review", "agency", "community",
+    "conglomerate", "company", "inc", "ltd", "co", "corp", "plc", "holdings", "industries", "railway",
+    "treaty", "agreement", "summit", "strategy", "policy", "reserve", "exchange", "hall", "palace", "tower",
+    "square", "park", "river", "lake", "mountain", "island", "islands", "region", "district", "county",
+    "state", "states", "nations", "commune", "village", "special", "standing", "political", "consultative",
+}
+NATIONALITIES = {
+    "chinese", "cambodian", "khmer", "american", "us", "u.s.", "thai", "vietnamese", "japanese", "korean",
+    "south korean", "north korean", "russian", "french", "british", "indian", "australian", "lao", "laotian",
+    "malaysian", "indonesian", "filipino", "philippine", "singaporean", "german", "european", "asean",
+    "burmese", "myanmar", "bruneian", "italian", "spanish", "canadian", "mexican", "brazilian", "kenyan",
+    "nigerian", "egyptian", "turkish", "iranian", "israeli", "palestinian", "saudi", "pakistani", "bangladeshi",
+    "ukrainian", "polish", "dutch", "belgian", "swiss", "swedish", "norwegian", "danish", "finnish", "irish",
+    "scottish", "welsh", "portuguese", "greek", "austrian", "hungarian", "czech", "new zealand", "taiwanese",
+    "un", "eu",
+}
+PLACES = {
+    "china", "cambodia", "thailand", "vietnam", "laos", "myanmar", "malaysia", "singapore", "indonesia",
+    "philippines", "brunei", "japan", "korea", "india", "russia", "france", "britain", "germany", "australia",
+    "america", "europe", "asia", "africa", "beijing", "hangzhou", "shanghai", "phnom", "penh", "siem", "reap",
+    "bangkok", "hanoi", "vientiane", "tokyo", "washington", "london", "paris", "zhejiang", "kampot", "kandal",
+    "battambang", "sihanoukville", "takeo", "mekong", "lancang-mekong", "canada", "mexico", "brazil", "kenya",
+    "nairobi", "egypt", "turkey", "iran", "israel", "gaza", "ukraine", "kyiv", "kiev", "moscow", "berlin",
+    "rome", "madrid", "geneva", "new", "york", "delhi", "mumbai", "jakarta", "manila", "kuala", "lumpur",
+    "seoul", "taipei", "hong", "kong", "macau", "dhaka", "karachi", "lagos", "cairo", "ankara", "brussels",
+    "ho", "chi", "minh", "yunnan", "guangdong", "guangzhou", "shenzhen", "chengdu", "koh", "kong", "preah",
+    "sihanouk", "mondulkiri", "ratanakiri", "kratie", "pursat", "kampong", "cham", "speu", "thom", "chhnang",
+    "svay", "rieng", "prey", "veng", "oddar", "meanchey", "pailin", "tbong", "khmum", "stung", "treng", "kep",
+    "banteay", "vihear",
+}
+# Capitalised words that start sentences or stand alone without naming anyone.
+STOP_CAPS = {
+    "the", "this", "that", "these", "those", "during", "according", "last", "next", "both", "he", "she", "it",
+    "they", "we", "i", "a", "an", "in", "on", "at", "for", "but", "and", "even", "however", "after", "before",
+    "while", "when", "if", "as", "by", "from", "to", "with", "his", "her", "their", "its", "our", "my", "there",
+    "since", "until", "also", "some", "many", "most", "all", "one", "two", "three", "so", "yet", "or", "nor",
+    "of", "what", "who", "why", "how", "where", "which", "mr", "mrs", "ms", "dr", "h.e.", "sir", "madam",
+    "earlier", "later", "meanwhile", "today", "yesterday", "tomorrow", "still", "under", "over", "about",
+    "although", "though", "despite", "because", "asked", "speaking", "more", "such", "other", "another",
+    "each", "every", "no", "not", "only", "just", "then", "now", "here", "once", "first", "new", "our", "your",
+    "you", "us", "them", "him", "me", "is", "was", "were", "are", "be", "has", "have", "had", "do", "does",
+    "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "let", "please", "thank",
+    "thanks", "yes", "well", "oh", "covid-19", "covid", "per", "via", "among", "between", "into", "upon",
+    "within", "without", "against", "throughout", "toward", "towards", "whether", "instead", "around",
+} | set(MONTHS) | set(WEEKDAYS)
+HONORIFICS = {"mr", "mrs", "ms", "dr", "h.e.", "he", "sir", "madam", "prof", "lok", "oknha", "samdech"}
+CONNECTORS = {"of", "and", "the", "for", "de", "du", "van", "von", "bin", "al", "la", "le", "da"}
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "dozen": 12, "a dozen": 12,
+}
+
+# ---------------------------------------------------------------- calibration
+
+#: Precision of each rule on the labelled examples (tests/labelled/, seed and
+#: composed together), measured with ``ledger evaluate --calibrate``; used as
+#: the candidate's confidence. Rules not yet measured fall back to the prior.
+RULE_PRECISION: dict[str, float] = {}
+DEFAULT_CONFIDENCE = 0.5
+
+
+def confidence_for(rule: str) -> float:
+    """The calibrated confidence of a rule: its measured precision, rounded down to 0.05."""
+    p = RULE_PRECISION.get(rule)
+    if p is None:
+        return DEFAULT_CONFIDENCE
+    return max(0.05, min(0.99, int(p * 20) / 20))
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Candidate:
+    """One proposed claim, anchored to ``text[start:end]``."""
+
+    kind: str  # date | quantity | quotation | title | event
+    start: int
+    end: int
+    text: str
+    subject: str
+    predicate: str
+    value: str
+    rule: str
+    normalized: Any = None
+    speaker: str | None = None
+    confidence: float = DEFAULT_CONFIDENCE
+    as_of: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Mention:
+    """A name in the text: a person, an organisation or a place."""
+
+    start: int
+    end: int
+    name: str  # canonical (full) name
+    surface: str
+    type: str  # person | org | place | unknown
+    in_quote: bool = False
+    possessive: bool = False
+    pre_title: tuple[int, int] | None = None  # span of a title written before the name
+
+
+@dataclass
+class Quote:
+    start: int  # opening mark
+    end: int  # after the closing mark
+    inner_start: int
+    inner_end: int
+
+    def __contains__(self, pos: int) -> bool:
+        return self.start <= pos < self.end
+
+
+@dataclass
+class Doc:
+    text: str
+    published: dt.date | None
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    dates: list[Candidate] = field(default_factory=list)
+
+    def in_quote(self, pos: int) -> Quote | None:
+        for q in self.quotes:
+            if q.start <= pos < q.end:
+                return q
+        return None
+
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        for s, e in self.sentences:
+            if s <= pos < e:
+                return s, e
+        return pos, pos
+
+    def paragraph_at(self, pos: int) -> tuple[int, int]:
+        for s, e in self.paragraphs:
+            if s <= pos <= e:
+                return s, e
+        return 0, len(self.text)
+
+    def salient_person(self, before: int, *, quote: Quote | None = None, lookback: int = 6) -> Mention | None:
+        """The person a subject pronoun at ``before`` refers to: the subject
+        (first person named, not after a preposition) of the nearest sentence
+        that has one, else the last person named."""
+        idx = [i for i, (s, _) in enumerate(self.sentences) if s <= before]
+        i = idx[-1] if idx else 0
+        for k in range(i, max(-1, i - lookback), -1):
+            s, e = self.sentences[k]
+            for m in self.mentions:
+                if m.start < s or m.start >= min(e, before):
+                    continue
+                if m.type != "person":
+                    continue
+                if m.in_quote and not (quote and quote.start <= m.start < quote.end):
+                    continue
+                prev = re.search(r"([\w’']+)\W*$", self.text[max(s, m.start - 30) : m.start])
+                if prev and prev.group(1).lower() in _PREPOSITIONS:
+                    continue
+                return m
+        return self.last_person(before, quote=quote)
+
+    def last_person(self, before: int, *, include_quotes: bool = False, quote: Quote | None = None) -> Mention | None:
+        """The last person named before ``before``: names inside quotations are
+        skipped unless they are in ``quote`` (pronouns inside a quotation can
+        refer to names inside it)."""
+        best = None
+        for m in self.mentions:
+            if m.start >= before:
+                break
+            if m.type != "person":
+                continue
+            if m.in_quote and not include_quotes and not (quote and quote.start <= m.start < quote.end):
+                continue
+            best = m
+        return best
+
+
+# ---------------------------------------------------------------- segmentation
+
+
+_PARA_RE = re.compile(r"\n[ \t]*\n|\r\n[ \t]*\r\n")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: blocks separated by blank lines (or one line each when
+    the text has no blank lines), whitespace trimmed."""
+    breaks = list(_PARA_RE.finditer(text))
+    if not breaks and text.count("\n") > 1:
+        breaks = list(re.finditer(r"\r?\n", text))
+    out, pos = [], 0
+    for m in breaks + [None]:
+        end = m.start() if m else len(text)
+        s, e = pos, end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+        pos = m.end() if m else len(text)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentences(text: str, paras: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans inside each paragraph (pysbd, rule-based), trimmed."""
+    out = []
+    seg = _segmenter()
+    for ps, pe in paras:
+        chunk = text[ps:pe]
+        pos = 0
+        for piece in seg.segment(chunk):
+            s = chunk.find(piece.sent, pos) if chunk[piece.start : piece.end] != piece.sent else piece.start
+            if s < 0:
+                continue
+            e = s + len(piece.sent)
+            pos = e
+            while e > s and chunk[e - 1].isspace():
+                e -= 1
+            if e > s:
+                out.append((ps + s, ps + e))
+        # pysbd may drop a tail it cannot classify: keep every character covered
+        if not out or out[-1][1] < pe:
+            last = out[-1][1] if out and out[-1][0] >= ps else ps
+            tail = text[last:pe]
+            if tail.strip():
+                lead = len(tail) - len(tail.lstrip())
+                out.append((last + lead, pe))
+    return out
+
+
+# ---------------------------------------------------------------- quotations
+
+
+_OPEN_D = "\u201c\u201e"
+_CLOSE_D = "\u201d"
+_OPEN_S = "\u2018"
+_CLOSE_S = "\u2019"
+
+
+def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
+    """Top-level quotations: curly or straight double quotes (and curly single
+    quotes used as primary marks). A quotation left open at a paragraph's end
+    continues when the next paragraph opens with a quote mark (the newspaper
+    convention for a quotation over several paragraphs)."""
+    quotes: list[Quote] = []
+    open_at = None  # (mark position, closing chars)
+    for pi, (ps, pe) in enumerate(paras):
+        i = ps
+        if open_at is not None:
+            # a continuing quotation: this paragraph must open with a mark
+            if text[ps] in _OPEN_D + '"':
+                i = ps + 1
+            else:
+                # unterminated: close it at the end of the previous paragraph
+                qs, _ = open_at
+                prev_end = paras[pi - 1][1]
+                quotes.append(Quote(qs, prev_end, qs + 1, prev_end))
+                open_at = None
+        while i < pe:
+            ch = text[i]
+            if open_at is None:
+                if ch in _OPEN_D:
+                    open_at = (i, _CLOSE_D + '"')
+                elif ch == '"' and _opens_straight(text, i):
+                    open_at = (i, '"' + _CLOSE_D)
+                elif ch == _OPEN_S and (i == 0 or not text[i - 1].isalnum()):
+                    close = _close_single(text, i + 1, pe)
+                    if close is not None:
+                        quotes.append(Quote(i, close + 1, i + 1, close))
+                        i = close + 1
+                        continue
+            else:
+                qs, closers = open_at
+                if ch in closers and (ch != '"' or not _opens_straight(text, i) or i + 1 >= pe):
+                    quotes.append(Quote(qs, i + 1, qs + 1, i))
+                    open_at = None
+            i += 1
+    if open_at is not None:
+        qs, _ = open_at
+        end = paras[-1][1]
+        quotes.append(Quote(qs, end, qs + 1, end))
+    return quotes
+
+
+def _opens_straight(text: str, i: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([{\u2014\u2013-/:") and not after.isspace()
+
+
+def _close_single(text: str, i: int, end: int) -> int | None:
+    for j in range(i, end):
+        if text[j] == _CLOSE_S and (j + 1 >= len(text) or not text[j + 1].isalpha()) and text[j - 1] not in " s":
+            return j
+        if text[j] in "\n":
+            return None
+    return None
+
+
+def quote_value(text: str, q: Quote) -> str:
+    """What was said: the words inside the marks, paragraph breaks and the
+    marks re-opening a continued paragraph dropped, a trailing comma dropped."""
+    inner = text[q.inner_start : q.inner_end]
+    inner = re.sub(r"\s*\n\s*[\u201c\u201e\"]?", " ", inner)
+    inner = " ".join(inner.split())
+    return inner.rstrip(",;:").strip()
+
+
+# ---------------------------------------------------------------- names
+
+
+_WORD_RE = re.compile(r"\[?[^\W\d_][\w\-]*(?:[’'][^\W\d_]+)*(?:\.(?=\s?[A-Z]\.))?\.?\]?", re.UNICODE)
+_POSS_RE = re.compile(r"[’']s?$")
+
+
+def _words(text: str, start: int = 0, end: int | None = None):
+    end = len(text) if end is None else end
+    out = []
+    for m in _WORD_RE.finditer(text, start, end):
+        w = m.group()
+        s, e = m.start(), m.end()
+        # drop brackets and a trailing full stop (kept for initials like "U.S.")
+        while w.startswith("["):
+            w, s = w[1:], s + 1
+        while w.endswith("]"):
+            w, e = w[:-1], e - 1
+        if w.endswith(".") and not re.match(r"^(?:[A-Z]\.)+$", w) and w.lower().rstrip(".") not in {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr"}:
+            w, e = w[:-1], e - 1
+        if w:
+            out.append((s, e, w))
+    return out
+
+
+def _is_cap(w: str) -> bool:
+    return w[:1].isupper()
+
+
+def _bare(w: str) -> str:
+    return _POSS_RE.sub("", w) if re.search(r"[’']s$|s[’']$", w) else w
+
+
+def find_mentions(doc: Doc, entities=None) -> list[Mention]:
+    """Names: runs of capitalised words (joined by of/and/the inside an
+    organisation's name), classified as person, organisation or place by
+    their words; a single word that is part of a person named earlier
+    ("Sokhonn", "Phea") refers to that person."""
+    text = doc.text
+    mentions: list[Mention] = []
+    persons: list[Mention] = []
+    for ps, pe in doc.paragraphs:
+        words = _words(text, ps, pe)
+        i = 0
+        sent_starts = {s for s, _ in doc.sentences}
+        while i < len(words):
+            s, e, w = words[i]
+            if not _is_cap(w):
+                i += 1
+                continue
+            run = [words[i]]
+            j = i + 1
+            while j < len(words):
+                ns, ne, nw = words[j]
+                gap = text[run[-1][1] : ns]
+                if run[-1][2][-2:] in ("’s", "'s") and _low(run[-1][2]) not in ("people", "women", "workers", "children"):
+                    break
+                if gap not in (" ", "\u00a0"):
+                    break
+                if _is_cap(nw):
+                    run.append(words[j])
+                    j += 1
+                    continue
+                low = nw.lower()
+                if low in CONNECTORS and j + 1 < len(words) and _is_cap(words[j + 1][2]) and text[ne : words[j + 1][0]] == " ":
+                    # "of"/"and" join an organisation's name, not two people
+                    if low == "and" and not any(_low(x[2]) in ORG_HEADS for x in run):
+                        break
+                    if low in ("of", "the", "for", "on", "in") and not any(
+                        _low(x[2]) in ORG_HEADS | TITLE_WORDS for x in run
+                    ):
+                        break
+                    run.append(words[j])
+                    j += 1
+                    continue
+                break
+            i = j
+            mentions.extend(_classify_run(doc, run, sent_starts, persons, entities))
+    mentions.sort(key=lambda m: m.start)
+    for m in mentions:
+        q = doc.in_quote(m.start)
+        m.in_quote = q is not None
+    return mentions
+
+
+def _low(w: str) -> str:
+    return _bare(w).lower()
+
+
+def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention]:
+    text = doc.text
+    # drop leading words that only start a sentence ("The", "During", "Last")
+    while run and (_low(run[0][2]) in STOP_CAPS or _low(run[0][2]) in CONNECTORS):
+        run = run[1:]
+    while run and _low(run[-1][2]) in CONNECTORS:
+        run = run[:-1]
+    if not run:
+        return []
+    possessive = bool(re.search(r"[’']s?$", run[-1][2])) and run[-1][2][-2:] in ("’s", "'s", "s’", "s'")
+    lows = [_low(w) for _, _, w in run]
+    start, end = run[0][0], run[-1][1]
+    if possessive and run[-1][2][-2:] in ("’s", "'s"):
+        end -= 2
+    surface = text[start:end]
+    if entities is not None:
+        found = _entity_lookup(entities, surface)
+        if found:
+            if found[1] == "person":
+                m = _person(persons, start, end, surface, possessive)
+                m.name = found[0]
+                return [m]
+            return [Mention(start, end, found[0], surface, found[1], possessive=possessive)]
+    # a person named after a title: the trailing words that are neither title,
+    # organisation, nationality nor place words
+    k = len(run)
+    while k > 0 and _is_name_word(lows[k - 1]):
+        k -= 1
+    name_words = run[k:]
+    if name_words and k > 0 and len(name_words) <= 3 and any(l in TITLE_WORDS for l in lows[:k]):
+        ns = name_words[0][0]
+        return [_person(persons, ns, end, text[ns:end], possessive, pre_title=(start, run[k - 1][1]))]
+    if k == 0 and (lows[0] in TITLE_WORDS or lows[0] in TITLE_MODIFIERS or lows[0] in NATIONALITIES) and any(
+        l in TITLE_WORDS for l in lows
+    ) and not any(l in ("ministry", "party", "committee", "council", "office") for l in lows):
+        return [Mention(start, end, surface, surface, "title", possessive=possessive)]
+    if any(l in ORG_HEADS for l in lows):
+        kind = "org"
+        if all(l in PLACES or l in ORG_HEADS and l in ("province", "city", "district", "region") for l in lows):
+            kind = "place"
+        return [Mention(start, end, surface, surface, kind, possessive=possessive)]
+    if all(l in PLACES or l in NATIONALITIES for l in lows):
+        return [Mention(start, end, surface, surface, "place", possessive=possessive)]
+    if k == 0 and 2 <= len(run) <= 3 and not any(l in STOP_CAPS for l in lows):
+        return [_person(persons, start, end, surface, possessive)]
+    if len(run) == 1:
+        known = _known_person(persons, lows[0])
+        if known:
+            return [Mention(start, end, known.name, surface, "person", possessive=possessive)]
+        if lows[0] in HONORIFICS:
+            return []
+    if len(run) >= 2 and lows[0] in HONORIFICS and all(_is_cap(w) for _, _, w in run[1:]):
+        ns = run[1][0]
+        return [_person(persons, ns, end, text[ns:end], possessive)]
+    return [Mention(start, end, surface, surface, "unknown", possessive=possessive)]
+
+
+def _is_name_word(low: str) -> bool:
+    return not (low in TITLE_WORDS or low in ORG_HEADS or low in NATIONALITIES or low in PLACES
+                or low in STOP_CAPS or low in CONNECTORS or low in TITLE_MODIFIERS)
+
+
+def _person(persons, start, end, surface, possessive, pre_title=None) -> Mention:
+    name = " ".join(surface.split())
+    if len(name.split()) == 1:
+        known = _known_person(persons, name.lower())
+        if known:
+            name = known.name
+    m = Mention(start, end, name, surface, "person", possessive=possessive, pre_title=pre_title)
+    if len(name.split()) > 1:
+        persons.append(m)
+    return m
+
+
+def _known_person(persons, low: str) -> Mention | None:
+    for p in reversed(persons):
+        if low in [w.lower() for w in p.name.split()]:
+            return p
+    return None
+
+
+def _entity_lookup(entities, surface):
+    try:
+        ent = entities.get(surface) if hasattr(entities, "get") else entities.resolve(surface)
+    except Exception:  # noqa: BLE001 - an entity table is optional help, never a failure
+        return None
+    if not ent:
+        return None
+    name = getattr(ent, "name", None) or (ent.get("name") if isinstance(ent, dict) else str(ent))
+    kind = getattr(ent, "type", None) or (ent.get("type") if isinstance(ent, dict) else None) or "unknown"
+    return name, {"organisation": "org", "organization": "org"}.get(kind, kind)
+
+
+# ---------------------------------------------------------------- subjects
+
+_PREPOSITIONS = {"with", "to", "by", "of", "from", "for", "at", "on", "about", "and", "met", "meet", "invited",
+                 "visited", "thanked", "than", "between", "against", "like", "as"}
+_PRONOUN_RE = re.compile(r"\b(he|she)\s+(?:(?:also|later|then|further|had|has|again|once|previously|recently|earlier)\s+)*$", re.I)
+_DEF_HEADS = (
+    "ministry", "government", "embassy", "police", "company", "agency", "committee", "court", "council",
+    "party", "office", "spokesman", "spokeswoman", "spokesperson", "department", "authority", "authorities",
+    "union", "federation", "club", "team", "army", "military", "organisers", "organizers", "statement",
+    "ministry’s statement", "commission", "bank", "firm", "group", "association", "municipality",
+    "administration", "secretariat", "palace", "academy", "institute", "university", "report",
+)
+_DEF_NP_RE = re.compile(
+    r"\b(?:the|a|an)\s+((?:[\w\-]+\s+){0,3}?(?:" + "|".join(sorted(_DEF_HEADS, key=len, reverse=True)) + r"))(?:[’']s)?\s*$",
+    re.I,
+)
+_ADVERBS = r"(?:(?:also|later|then|further|again|once|previously|recently|earlier|had|has|have|publicly|separately)\s+)*"
+
+
+def _mention_ending_at(doc: Doc, pos: int, lo: int) -> Mention | None:
+    """A mention whose end is just before ``pos`` (spaces or adverbs between)."""
+    gap_re = re.compile(r"^\s*" + _ADVERBS + r"$", re.I)
+    for m in reversed(doc.mentions):
+        if m.end > pos:
+            continue
+        if m.end < lo:
+            break
+        if gap_re.match(doc.text[m.end : pos]) and m.type in ("person", "org", "unknown"):
+            return m
+        break
+    return None
+
+
+def resolve_definite(doc: Doc, np: str, before: int, entities=None) -> str:
+    """``the ministry``, ``the foreign ministry``: the last organisation named
+    with that head word, or the ministry of the last minister named; else the
+    phrase itself."""
+    np = " ".join(np.split())
+    np = re.sub(r"[’']s$", "", np)
+    bare = re.sub(r"^(?:the|a|an)\s+", "", np, flags=re.I)
+    if entities is not None:
+        found = _entity_lookup(entities, np) or _entity_lookup(entities, bare)
+        if found:
+            return found[0]
+    head = bare.split()[-1].lower()
+    for m in reversed(doc.mentions):
+        if m.start >= before:
+            continue
+        if m.type == "org" and head in [w.lower() for w in re.findall(r"[\w\-]+", m.name)]:
+            return m.name
+        if head == "ministry" and m.pre_title:
+            t = doc.text[m.pre_title[0] : m.pre_title[1]]
+            mm = re.search(r"\bMinister (of [A-Z][\w ]+)$", t)
+            if mm:
+                return "Ministry " + mm.group(1)
+    return bare
+
+
+def subject_of_verb(doc: Doc, verb_at: int, entities=None) -> tuple[str | None, str]:
+    """Who is the subject of the verb at ``verb_at``? Returns (name, how)."""
+    text = doc.text
+    s0, _ = doc.sentence_at(verb_at)
+    head = text[s0:verb_at]
+    q = doc.in_quote(verb_at)
+    if _PRONOUN_RE.search(head):
+        p = doc.salient_person(verb_at, quote=q)
+        return (p.name if p else None), "pronoun"
+    m = _mention_ending_at(doc, verb_at, s0)
+    if m and (m.type in ("person", "org") or m.type == "unknown" and len(m.name.split()) >= 2):
+        return m.name, "name"
+    d = _DEF_NP_RE.search(re.sub(r"\s*" + _ADVERBS + r"$", "", head, flags=re.I) + " ")
+    if d:
+        return resolve_definite(doc, d.group(0), verb_at, entities), "definite"
+    # an appositive ("Kin Phea, director of ..., noted"): the first person in the sentence
+    for m in doc.mentions:
+        if s0 <= m.start < verb_at and m.type == "person" and not m.in_quote:
+            return m.name, "first-person"
+    for m in doc.mentions:
+        if s0 <= m.start < verb_at and m.type == "org" and not m.in_quote:
+            return m.name, "first-org"
+    return None, "none"
+
+
+def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
+    """The main actor of the sentence holding ``pos``: a leading pronoun
+    resolved, a leading "the <organisation>" resolved ("the visit" is the
+    visit of the person the text is about), or the first person or
+    organisation named outside quotations and after any introductory clause
+    ("According to the ministry, ...", "During the trip, ...")."""
+    s0, s1 = doc.sentence_at(pos)
+    head = doc.text[s0:s1]
+    intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking)\b[^,;]{0,120},\s*)", head, re.I)
+    body = s0 + (intro.end() if intro else 0)
+    first = [x for x in doc.mentions if body <= x.start < s1 and not x.in_quote and x.type in ("person", "org")]
+    m = re.match(r"\s*(he|she)\b", doc.text[body:s1], re.I)
+    if m:
+        p = doc.salient_person(body + m.start(1))
+        if p:
+            return p.name
+    heads = "|".join(_DEF_HEADS + ("stadium", "venue", "visit", "trip", "tour", "delegation"))
+    d = re.match(r"\s*(the\s+(?:[\w\-]+\s+){0,3}?(?:" + heads + r"))\b", doc.text[body:s1], re.I)
+    if d and (not first or first[0].start > body + d.end(1)):
+        np = d.group(1)
+        if np.split()[-1].lower() in ("visit", "trip", "tour", "delegation"):
+            p = doc.salient_person(body + d.start(1))
+            if p:
+                return p.name
+        else:
+            return resolve_definite(doc, np, body + d.start(1), entities)
+    for x in first:
+        if not x.possessive or x is first[-1]:
+            return x.name
+    return first[0].name if first else None
+
+
+# ---------------------------------------------------------------- quotations
+
+
+_AFTER_PRON = re.compile(r"^\s*[,.!?]?\s*(he|she)\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", re.I)
+_AFTER_VERB = re.compile(r"^\s*[,.!?]?\s*(" + SPEECH_RE + r")\s+", re.I)
+_AFTER_NAME = re.compile(r"^\s*[,.!?]?\s*")
+_AFTER_ACCORDING = re.compile(r"^\s*[,.!?]?\s*according to\s+", re.I)
+_BEFORE_VERB = re.compile(r"\b(" + SPEECH_RE + r")\b(?:\s+(?:on|in|at)\s+[\w ,]{1,30}?)?(?:\s+(?:that|this|reporters|journalists|the \w+|[A-Z][\w]+(?: [A-Z]\w+)*))?\s*[:,]?\s*$", re.I)
+_ANY_VERB = re.compile(r"\b(" + SPEECH_RE + r"|according to)\b", re.I)
+
+
+def quotation_candidates(doc: Doc, entities=None) -> list[Candidate]:
+    text = doc.text
+    out: list[Candidate] = []
+    prev: tuple[Quote, str] | None = None
+    for q in doc.quotes:
+        value = quote_value(text, q)
+        if not value:
+            continue
+        nwords = len(value.split())
+        speaker, rule = _attribute(doc, q, entities)
+        if speaker is None and prev is not None and nwords >= 4:
+            pq, pspeaker = prev
+            p0, _ = doc.paragraph_at(pq.start)
+            between = [m for m in doc.mentions if pq.end <= m.start < q.start and m.type == "person" and not m.in_quote]
+            # the next quotation in the same or the following paragraph, nobody else named between
+            if not between and _paragraph_distance(doc, pq.end, q.start) <= 1:
+                speaker, rule = pspeaker, "quote.follow-on"
+        if speaker is None:
+            continue
+        if rule == "quote.partial" and nwords > 12:
+            rule = "quote.reported"
+        out.append(
+            Candidate(
+                kind="quotation",
+                start=q.start,
+                end=q.end,
+                text=text[q.start : q.end],
+                subject=speaker,
+                predicate="said",
+                value=value,
+                normalized=value,
+                speaker=speaker,
+                rule=rule,
+            )
+        )
+        prev = (q, speaker)
+    return out
+
+
+def _paragraph_distance(doc: Doc, a: int, b: int) -> int:
+    idx = [i for i, (s, e) in enumerate(doc.paragraphs) if s <= a <= e or s <= b <= e]
+    return (max(idx) - min(idx)) if idx else 99
+
+
+def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
+    text = doc.text
+    _, pe = doc.paragraph_at(q.end - 1)
+    after = text[q.end : min(pe, q.end + 160)]
+    m = _AFTER_PRON.match(after)
+    if m:
+        p = doc.salient_person(q.start)
+        if p:
+            return p.name, "quote.after.pronoun"
+    m = _AFTER_VERB.match(after)
+    if m:
+        at = q.end + m.end()
+        who = next((x for x in doc.mentions if x.start == at or (at <= x.start <= at + 4 and text[at:x.start].lower().strip() in ("", "mr", "ms", "mrs", "dr"))), None)
+        if who and who.type in ("person", "org", "unknown"):
+            return who.name, "quote.after.verb-name"
+        d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\b", text[at : at + 60], re.I)
+        if d:
+            return resolve_definite(doc, d.group(1), at, entities), "quote.after.verb-org"
+    m = _AFTER_NAME.match(after)
+    at = q.end + m.end()
+    who = next((x for x in doc.mentions if x.start == at), None)
+    if who and who.type in ("person", "org", "unknown"):
+        rest = text[who.end : who.end + 160]
+        if re.match(r"^\s*(?:,[^,.“”\"]{0,140},\s*)?" + _ADVERBS + r"(" + SPEECH_RE + r")\b", rest, re.I):
+            return who.name, "quote.after.name-verb"
+    d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[at : at + 80], re.I)
+    if d:
+        return resolve_definite(doc, d.group(1), at, entities), "quote.after.org"
+    m = _AFTER_ACCORDING.match(after)
+    if m:
+        at2 = q.end + m.end()
+        who = next((x for x in doc.mentions if x.start == at2), None)
+        if who:
+            return who.name, "quote.after.according"
+    # before the quotation, in the same sentence, outside other quotations
+    s0, _ = doc.sentence_at(q.start)
+    head = text[s0 : q.start]
+    for other in doc.quotes:
+        if s0 <= other.start < q.start:
+            head = head[: other.start - s0] + " " * (other.end - other.start) + head[other.end - s0 :]
+    m = _BEFORE_VERB.search(head)
+    if m:
+        speaker, how = subject_of_verb(doc, s0 + m.start(1), entities)
+        if speaker:
+            return speaker, "quote.before.verb"
+    verbs = list(_ANY_VERB.finditer(head))
+    if verbs:
+        v = verbs[-1]
+        if v.group(1).lower() == "according to":
+            at2 = s0 + v.end()
+            who = next((x for x in doc.mentions if at2 <= x.start <= at2 + 5), None)
+            if who:
+                return who.name, "quote.partial"
+            d = _DEF_NP_RE.search(text[at2 : at2 + 60])
+            return None, "none"
+        speaker, how = subject_of_verb(doc, s0 + v.start(1), entities)
+        if speaker:
+            return speaker, "quote.partial"
+    return None, "none"
+
+
+# ---------------------------------------------------------------- titles
+
+_TITLE_END = re.compile(r"\s*(?:[,;:.()\[\]”\"!?\n]|\s[–—-]\s|\s(?:who|which|whose|where|when|said|says|told|and (?:has|is|was|will))\b)")
+
+
+def _title_phrase(text: str, start: int, limit: int) -> tuple[int, int] | None:
+    """The span of a title phrase starting at ``start`` (up to punctuation or a
+    clause), if its first words hold a role noun."""
+    m = _TITLE_END.search(text, start, limit)
+    end = m.start() if m else limit
+    phrase = text[start:end]
+    words = [w.lower().strip("’'") for w in re.findall(r"[\w\-’']+", phrase)]
+    if not words or len(words) > 22:
+        return None
+    first = words[0]
+    if not (first in TITLE_WORDS or first in TITLE_MODIFIERS or first in NATIONALITIES or phrase[:1].isupper()):
+        return None
+    head_at = next((i for i, w in enumerate(words[:5]) if w in TITLE_HEADS or w in ("chief", "head", "member", "officer", "executive", "official", "general", "fellow", "speaker")), None)
+    if head_at is None:
+        return None
+    # everything before the head must be modifiers, nationalities or names
+    for w, raw in zip(words[:head_at], re.findall(r"[\w\-’']+", phrase)[:head_at]):
+        if not (w in TITLE_MODIFIERS or w in NATIONALITIES or w in TITLE_WORDS or raw[:1].isupper() or w in ("of", "and", "the")):
+            return None
+    while end > start and text[end - 1] in " ":
+        end -= 1
+    return start, end
+
+
+def _split_both(value: str) -> list[str]:
+    """"president of both the Senate and the CPP" is two titles."""
+    m = re.match(r"^(.*?\bof)\s+both\s+(.+?)\s+and\s+(.+)$", value)
+    if m:
+        return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+    return [value]
+
+
+def _clean_title(value: str) -> str:
+    value = re.sub(r"^(?:the|a|an)\s+", "", value.strip(), flags=re.I)
+    value = re.sub(r"\s*\([^)]*\)\s*$", "", value)
+    return " ".join(value.split())
+
+
+def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
+    text = doc.text
+    out: list[Candidate] = []
+    seen = set()
+
+    def add(subject, span, title_span, rule):
+        value_raw = text[title_span[0] : title_span[1]]
+        for v in _split_both(_clean_title(value_raw)):
+            key = (subject, v.lower(), span)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(kind="title", start=span[0], end=span[1], text=text[span[0] : span[1]],
+                                 subject=subject, predicate="title", value=v, normalized=_norm_title(v), rule=rule))
+
+    for m in doc.mentions:
+        if m.type != "person":
+            continue
+        s0, s1 = doc.sentence_at(m.start)
+        lim = s1
+        q = doc.in_quote(m.start)
+        if q:
+            lim = min(lim, q.inner_end)
+        # appositive: "Kin Phea, director of ..."
+        ap = re.match(r",\s+(?:(?:the|a|an)\s+)?", text[m.end : lim])
+        if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
+            t = _title_phrase(text, m.end + ap.end(), lim)
+            if t and t[1] - t[0] >= 4:
+                add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+", text[m.end:]).group()), t[1]), "title.appositive")
+                continue_rel = False
+            else:
+                continue_rel = True
+        else:
+            continue_rel = True
+        # relative clause: "Xi, who is also general secretary of the CPC"
+        rel = re.match(r",\s+who\s+(?:is|was|remains|serves as|served as|has been|had been)\s+(?:also\s+|now\s+|still\s+)?(?:(?:the|a|an)\s+)?", text[m.end : lim])
+        if rel and continue_rel:
+            t = _title_phrase(text, m.end + rel.end(), lim)
+            if t:
+                add(m.name, (m.start, t[1]), t, "title.relative")
+        # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
+        pre = _pre_title(text, m.start, s0)
+        if pre:
+            add(m.name, (pre[0], m.end), pre, "title.prenominal")
+    # "in his capacity as Senate president"; "he remains the leader of ..."
+    for rx, rule in ((_CAPACITY_RE, "title.capacity"), (_COPULA_RE, "title.copula")):
+        for mm in rx.finditer(text):
+            s0, s1 = doc.sentence_at(mm.start())
+            q = doc.in_quote(mm.start())
+            lim = min(s1, q.inner_end) if q else s1
+            t = _title_phrase(text, mm.end(), lim)
+            if not t:
+                continue
+            who = mm.group("who")
+            if who.lower() in ("he", "she", "his", "her"):
+                p = doc.salient_person(mm.start(), quote=q)
+                if not p:
+                    continue
+                subject = p.name
+            else:
+                men = next((x for x in doc.mentions if x.start == mm.start("who") and x.type == "person"), None)
+                if not men:
+                    continue
+                subject = men.name
+            add(subject, (mm.start(), t[1]), t, rule)
+    return out
+
+
+_CAPACITY_RE = re.compile(r"\b(?P<who>his|her)\s+(?:capacity|role|position)\s+as\s+(?:(?:the|a|an)\s+)?", re.I)
+_COPULA_RE = re.compile(
+    r"\b(?P<who>[Hh]e|[Ss]he|[A-Z][\w\-]+(?: [A-Z][\w\-]+){0,2})\s+(?:is|was|remains|remained|became|becomes|has been|had been|serves as|served as)\s+(?:also\s+|now\s+|still\s+)?(?:the|a|an)\s+"
+)
+
+
+def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
+    """A title written just before a name, scanned backwards over role nouns,
+    modifiers, nationalities, capitalised organisation words and of/and."""
+    words = _words(text, s0, name_start)
+    taken = []
+    pos = name_start
+    for s, e, w in reversed(words):
+        gap = text[e:pos]
+        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s") ):
+            break
+        low = _low(w)
+        if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:
+            taken.append((s, e, w))
+            pos = s
+            continue
+        break
+    taken.reverse()
+    while taken and _low(taken[0][2]) in ("of", "and", "the"):
+        taken = taken[1:]
+    if not taken:
+        return None
+    lows = [_low(w) for _, _, w in taken]
+    if not any(l in TITLE_HEADS for l in lows):
+        return None
+    if lows[-1] not in TITLE_WORDS and lows[0] not in TITLE_WORDS and not any(l in TITLE_HEADS for l in lows[:3]):
+        return None
+    # a capitalised run that is someone else's name ("Wang Huning and") is not a title
+    if all(_is_name_word(l) or l in ("and",) for l in lows):
+        return None
+    return taken[0][0], taken[-1][1]
+
+
+def _norm_title(v: str) -> str:
+    fn = _normalizer("normalize_title")
+    if fn is not None:
+        try:
+            return fn(v)
+        except Exception:  # noqa: BLE001 - fall back to a plain fold
+            pass
+    return " ".join(v.lower().replace("’", "'").split())
+
+
+@lru_cache(maxsize=None)
+def _normalizer(name: str):
+    try:
+        from . import normalize
+    except ImportError:
+        return None
+    return getattr(normalize, name, None)
+
+
+# ---------------------------------------------------------------- dates
+
+_MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DASH = r"\s*(?:-|–|—|to|until|till|through|and)\s*"
+_DATE_PATTERNS = [
+    # from 3 to 5 December 2021 / 3-5 December 2021
+    ("range.dmy", rf"\b(?:(?:from|between)\s+)?{_DAY}(?:\s+{_MON})?{_DASH}{_DAY}\s+{_MON}(?:,?\s+{_YEAR})?\b"),
+    # December 3-5 / December 2-4, 2024 / from December 30 to January 2
+    ("range.mdy", rf"\b(?:(?:from|between)\s+)?{_MON}\s+{_DAY}{_DASH}(?:{_MON}\s+)?{_DAY}(?:,?\s+{_YEAR})?\b"),
+    ("range.year", rf"\b(?:(?:from|between)\s+){_YEAR}{_DASH}{_YEAR}\b|\b{_YEAR}\s*[-–]\s*(?:{_YEAR}|\d\d)\b"),
+    ("day.wmdy", rf"\b(?:{_WD},?\s+)?{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:-|–)\s*\d)"),
+    ("day.wdmy", rf"\b(?:{_WD},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?\b"),
+    ("day.iso", r"\b20\d\d-[01]\d-[0-3]\d\b"),
+    ("month.year", rf"\b(?:(?:early|mid|late|mid-|the end of|the beginning of|the start of)\s*)?{_MON}\s+{_YEAR}\b"),
+    ("month.relative", rf"\b(?:[Ll]ast|[Nn]ext|[Tt]his|[Ee]arly|[Ll]ate|[Mm]id-?)\s*{_MON}(?![\w])"),
+    ("weekday", rf"\b(?:(?:[Ll]ast|[Nn]ext|[Tt]his)\s+)?{_WD}(?:\s+(?:morning|afternoon|evening|night))?\b"),
+    ("relative.day", r"\b(?:[Tt]oday|[Yy]esterday|[Tt]omorrow|[Tt]onight|[Tt]his (?:morning|afternoon|evening))\b"),
+    ("relative.period", r"\b(?:[Ll]ast|[Nn]ext|[Tt]his)\s+(?:week|month|year|weekend)\b|\b(?:a|one|two|three|four|five|six|\d+)\s+(?:days?|weeks?|months?|years?)\s+ago\b"),
+    ("year", rf"(?:(?<=\b[Ii]n\s)|(?<=\b[Ff]or\s)|(?<=\b[Ss]ince\s)|(?<=\b[Bb]y\s)|(?<=\b[Uu]ntil\s)|(?<=\b[Ff]rom\s)|(?<=\b[Bb]efore\s)|(?<=\b[Aa]fter\s)|(?<=\b[Dd]uring\s)|(?<=\b[Oo]f\s)|(?<=\b[Tt]ill\s)|(?<=\b[Ii]n\searly\s)|(?<=\b[Ii]n\slate\s)|(?<=\bmid-)|(?<=\b[Ee]arly\s)|(?<=\b[Ll]ate\s)|(?<=\bthe\send\sof\s)){_YEAR}\b(?![\-–]\d)"),
+]
+_DATE_RE = [(name, re.compile(rx)) for name, rx in _DATE_PATTERNS]
+
+_DATE_PREDICATES = [
+    (r"\b(?:conclude[sd]?|end(?:s|ed)?|finish(?:es|ed)?|until|till|close[sd]?)\s+(?:on\s+|in\s+)?$", "end_date"),
+    (r"\b(?:begin(?:s)?|began|start(?:s|ed)?|open(?:s|ed)?|launch(?:es|ed)?)\s+(?:on\s+|in\s+)?$", "start_date"),
+    (r"\b(?:stated|said|announced|told [\w ]{1,30}|statement|release|declared|wrote|posted)\s+(?:on\s+|in\s+)?$", "statement_date"),
+    (r"\b(?:arrived|arrive[sd]?|visit(?:s|ed)?|trip|landed)\b[^.]{0,80}$", "visit_date"),
+    (r"\bscheduled\b[^.]{0,30}$", "scheduled_date"),
+    (r"\b(?:held|took place|meet(?:s|ing)?|met|hold(?:s)?)\b[^.]{0,40}$", "event_date"),
+    (r"\b(?:born)\s+(?:on\s+|in\s+)?$", "birth_date"),
+    (r"\b(?:died)\s+(?:on\s+|in\s+)?$", "death_date"),
+]
+
+
+def _date_value(dv) -> tuple[str, str | None, str | None, str]:
+    """(value, valid_from, valid_to, precision) of a normalised date."""
+    start, end, precision = _dv(dv, "start"), _dv(dv, "end"), _dv(dv, "precision") or "day"
+    cut = {"year": 4, "month": 7}.get(precision, 10)
+    s = str(start)[:cut] if start else None
+    e = str(end)[:cut] if end else s
+    if s and e and s != e:
+        return f"{s}/{e}", s, e, precision
+    return s, s, e, precision
+
+
+def _dv(dv, name):
+    return dv.get(name) if isinstance(dv, dict) else getattr(dv, name, None)
+
+
+def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
+    text = doc.text
+    fn = _normalizer("normalize_date")
+    taken: list[tuple[int, int]] = []
+    out: list[Candidate] = []
+    for name, rx in _DATE_RE:
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            raw = m.group()
+            if name == "month.relative" and re.match(r"(?i)may$", raw.split()[-1]):
+                continue  # "this may" is a verb
+            if name in ("day.wmdy", "day.wdmy") and re.match(r"(?i)^may\s", raw) and not re.search(r"\d", raw):
+                continue
+            if fn is None:
+                continue
+            try:
+                dv = fn(raw, doc.published)
+            except Exception:  # noqa: BLE001 - a date the normaliser cannot read is not proposed
+                dv = None
+            if dv is None or not _dv(dv, "start"):
+                continue
+            taken.append((s, e))
+            value, vf, vt, precision = _date_value(dv)
+            before = text[max(0, s - 120) : s]
+            predicate = next((p for rx2, p in _DATE_PREDICATES if re.search(rx2, before, re.I)), "date")
+            subject = sentence_actor(doc, s, entities) or "unknown"
+            flags = _dv(dv, "flags") or ()
+            note = f"{raw!r} read as {value} ({precision} precision)"
+            if doc.published:
+                note += f", resolved against the publication date {doc.published.isoformat()}"
+            if flags:
+                note += f"; flags: {', '.join(flags)}"
+            out.append(
+                Candidate(
+                    kind="date", start=s, end=e, text=raw, subject=subject, predicate=predicate, value=value,
+                    normalized={"start": _iso(_dv(dv, "start")), "end": _iso(_dv(dv, "end")), "precision": precision,
+                                "flags": list(flags)},
+                    rule=f"date.{name}", valid_from=vf if vf != vt else None, valid_to=vt if vf != vt else None,
+                    as_of=vf if vf == vt else None, note=note,
+                )
+            )
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _iso(v):
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+# ---------------------------------------------------------------- quantities
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred|a dozen|dozen)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|m|k)\b)?"
+_QUALIFIER = r"(?:(?:more than|less than|fewer than|up to|over|about|around|nearly|almost|at least|some|roughly|approximately|an estimated)\s+)?"
+_UNITS = (
+    "days?|weeks?|months?|years?|decades?|hours?|minutes?|seconds?|centuries|century|nights?|km|kilomet(?:re|er)s?|"
+    "met(?:re|er)s?|miles?|kg|kilograms?|tonnes?|tons?|hectares?|ha|square met(?:re|er)s|sq m|acres?|seats?|"
+    "seater|storeys?|stories|floors?|people|persons?|delegates?|participants?|workers?|students?|deaths?|"
+    "cases?|vehicles?|households?|families|villages?|members?|athletes?|spectators?|visitors?|tourists?|"
+    "passengers?|soldiers?|troops|police officers?|officers?|projects?|schools?|hospitals?|beds?|countries|"
+    "nations|provinces?|rooms?|units?|doses?|vaccines?|jobs?|employees?|staff|teams?|events?|medals?|votes?|"
+    "per ?cent|percent|%|mw|megawatts?|kw|gw|litres?|liters?|barrels?|riel|dollars?|yuan|baht|euros?|dong"
+)
+_QTY_PATTERNS = [
+    ("money", rf"{_QUALIFIER}(?:US\s?)?(?:\$|€|£|¥|USD\s?|US\$)\s?{_NUM}{_SCALE}"),
+    ("money.word", rf"{_QUALIFIER}{_NUM}{_SCALE}\s+(?:US\s+)?(?:dollars|riel|yuan|baht|euros|dong)\b"),
+    ("percent", rf"{_QUALIFIER}{_NUM}\s?(?:%|per ?cent\b|percent\b)"),
+    ("hyphen", rf"\b(?:{_NUM}|{_NUMWORD})-(?:day|week|month|year|hour|minute|decade|night|storey|story|seat|seater|member|km|kilomet(?:re|er)|met(?:re|er)|mile|bed|room|point|nation|country|man|strong|floor|lane|megawatt|mw)s?\b"),
+    ("capacity", rf"\b(?:(?:seating|total|maximum|installed|production|storage|generating)\s+)?capacity\s+(?:of|for)\s+{_QUALIFIER}{_NUM}{_SCALE}(?:\s+(?:{_UNITS})\b)?"),
+    ("count", rf"(?<![\w.,$€£¥]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:(?:new|more|additional|local|foreign|Cambodian|Chinese|international|official)\s+)?(?:{_UNITS})(?![\w-])"),
+    ("count.word", rf"(?<![\w-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s){_QUALIFIER}{_NUMWORD}\s+(?:(?:new|more|additional|local|foreign|full|consecutive)\s+)?(?:days|weeks|months|years|decades|hours|centuries|nights|people|delegates|participants|workers|students|deaths|cases|vehicles|households|families|villages|members|athletes|spectators|visitors|projects|schools|hospitals|provinces|medals|teams)\b"),
+]
+_QTY_RE = [(name, re.compile(rx, re.I if name != "count.word" else 0)) for name, rx in _QTY_PATTERNS]
+
+
+def quantity_candidates(doc: Doc, entities=None) -> list[Candidate]:
+    text = doc.text
+    fn = _normalizer("normalize_quantity")
+    taken = [(c.start, c.end) for c in doc.dates]
+    out: list[Candidate] = []
+    for name, rx in _QTY_RE:
+        for m in rx.finditer(text):
+            s, e = m.span()
+            while s < e and text[s].isspace():
+                s += 1
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            raw = text[s:e]
+            if re.fullmatch(rf"{_YEAR}", raw.strip()):
+                continue
+            qv = None
+            if fn is not None:
+                try:
+                    qv = fn(raw)
+                except Exception:  # noqa: BLE001 - unreadable: not proposed
+                    qv = None
+            if qv is None or _dv(qv, "value") is None:
+                continue
+            taken.append((s, e))
+            measure = _measured(text, s, e, raw, name)
+            subject = _quantity_subject(doc, s, entities) or "unknown"
+            number, unit, counts = _dv(qv, "value"), _dv(qv, "unit"), _dv(qv, "counts")
+            out.append(
+                Candidate(
+                    kind="quantity", start=s, end=e, text=raw, subject=subject, predicate=measure,
+                    value=_fmt_qty(qv, raw), normalized={"value": number, "unit": unit, "counts": counts},
+                    rule=f"quantity.{name}",
+                    note=f"{raw!r} read as {number}{' ' + unit if unit else ''}"
+                    + (f" ({counts})" if counts else ""),
+                )
+            )
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _fmt_qty(qv, raw) -> str:
+    number, unit = _dv(qv, "value"), _dv(qv, "unit")
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    return f"{number} {unit}".strip() if unit else str(number)
+
+
+def _snake(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
+
+
+_DURATION_UNITS = ("day", "week", "month", "year", "hour", "minute", "decade", "night", "centur")
+
+
+def _measured(text: str, s: int, e: int, raw: str, rule: str) -> str:
+    """A predicate naming what the quantity measures."""
+    low = raw.lower()
+    after = text[e : e + 60]
+    nxt = re.match(r"\s*(?:(?:[a-z]+-)?[a-z]+\s+){0,2}?(visit|trip|tour|meeting|summit|conference|festival|event|stay|ban|lockdown|programme|program|course|session|talks|war|conflict|reign|term|sentence|loan|grant|project|deal|contract|investment|budget|fund|aid|package|stadium|venue|arena|building|road|bridge|highway|railway|dam|plant)\b", after)
+    if rule == "capacity":
+        cap = re.match(r"(.*?capacity)", low)
+        return _snake(cap.group(1)) if cap else "capacity"
+    if "seat" in low:
+        return "seating_capacity"
+    if rule.startswith("money"):
+        return f"{nxt.group(1)}_amount" if nxt else "amount"
+    if rule == "percent":
+        return "percentage"
+    if any(u in low for u in _DURATION_UNITS):
+        return f"{nxt.group(1)}_duration" if nxt else "duration"
+    unit = re.findall(r"[a-z]+", low.split("-")[-1])
+    noun = unit[-1] if unit else "things"
+    return f"number_of_{_snake(noun)}"
+
+
+def _quantity_subject(doc: Doc, pos: int, entities=None) -> str | None:
+    return sentence_actor(doc, pos, entities)
+
+
+# ---------------------------------------------------------------- events
+
+_VISIT_RE = re.compile(
+    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+[A-Z])|arriv(?:e|es|ed|ing)\s+in|trip\s+to|tour\s+of|"
+    r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
+)
+_DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
+_MEET_RE = re.compile(r"\b(?:meet(?:s|ing)?|met|meetings?|talks|held talks|hold talks|sat down)\s+with\s+|\bmet\s+(?=[A-Z])")
+_STATEMENT_RE = re.compile(
+    r"\b(?:(?P<verb>stated|said|announced|declared|wrote|posted|confirmed|told\s+(?:[A-Z][\w’']*\s?)+?)"
+    r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
+    r"(?:\s+(?:issued|released|published))?\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on|dated)\s+"
+)
+
+
+def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
+    text = doc.text
+    out: list[Candidate] = []
+    last_visit: Candidate | None = None
+    for s0, s1 in doc.sentences:
+        sent_dates = [d for d in doc.dates if s0 <= d.start < s1 and not doc.in_quote(d.start)]
+        for m in _VISIT_RE.finditer(text, s0, s1):
+            if doc.in_quote(m.start()):
+                continue
+            dend = _DEST_END.search(text, m.end(), s1)
+            dest = text[m.end() : dend.start() if dend else s1].strip()
+            if not dest or not dest[0].isupper() or len(dest.split()) > 10:
+                continue
+            vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
+            if vf is None:
+                continue
+            subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            span = _event_span(text, s0, m.start(), m.end() + len(dest), sent_dates)
+            c = Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]], subject=subject,
+                          predicate="visit", value=dest, normalized={"from": vf, "to": vt, "place": dest},
+                          rule=f"event.visit{rule}", valid_from=vf, valid_to=vt)
+            out.append(c)
+            last_visit = c
+            break
+        for m in _MEET_RE.finditer(text, s0, s1):
+            if doc.in_quote(m.start()):
+                continue
+            stop = re.search(r"\s+to\s+[a-z]+\b|[.;]", text[m.end() : s1])
+            lim = m.end() + stop.start() if stop else s1
+            people = [x for x in doc.mentions if m.end() <= x.start < lim and x.type == "person" and not x.in_quote]
+            if not people:
+                continue
+            vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
+            if vf is None and last_visit is not None:
+                vf, vt, rule = last_visit.valid_from, last_visit.valid_to, ".during-visit"
+            if vf is None:
+                continue
+            subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            for p in people:
+                if p.name == subject:
+                    continue
+                span = (m.start(), p.end)
+                out.append(Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]],
+                                     subject=subject, predicate="meeting", value=p.name,
+                                     normalized={"from": vf, "to": vt, "with": p.name},
+                                     rule=f"event.meeting{rule}", valid_from=vf, valid_to=vt))
+            break
+        for m in _STATEMENT_RE.finditer(text, s0, s1):
+            if doc.in_quote(m.start()):
+                continue
+            d = next((x for x in sent_dates if x.start == m.end()), None)
+            if d is None or d.valid_from:
+                continue
+            if m.group("verb"):
+                subject, _ = subject_of_verb(doc, m.start(), entities)
+            else:
+                poss = re.search(r"(?:\b(?:the|a)\s+)?((?:[\w\-]+\s+){0,3}[\w\-]+)[’']s\s+(?:[\w\-]+\s+)?$", text[s0 : m.start()])
+                subject = None
+                if poss:
+                    subject = resolve_definite(doc, poss.group(0).strip(), m.start(), entities)
+            subject = subject or sentence_actor(doc, m.start(), entities) or "unknown"
+            span = (m.start(), d.end)
+            out.append(Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]],
+                                 subject=subject, predicate="statement_date", value=d.value,
+                                 normalized={"from": d.as_of, "to": d.as_of}, rule="event.statement",
+                                 as_of=d.as_of))
+    return out
+
+
+def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, str]:
+    """The dates of an event told in one sentence: a range, or a day plus an
+    N-day duration, or a single date."""
+    for d in sent_dates:
+        if d.valid_from:
+            return d.valid_from, d.valid_to, ""
+    if sent_dates:
+        d = sent_dates[0]
+        dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1])
+        if dur and d.normalized.get("precision") == "day":
+            n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
+            if n:
+                start = dt.date.fromisoformat(d.as_of)
+                return d.as_of, (start + dt.timedelta(days=n - 1)).isoformat(), ".duration"
+        return d.as_of, d.as_of, ""
+    return None, None, ""
+
+
+def _event_span(text, s0, trig_start, dest_end, sent_dates) -> tuple[int, int]:
+    start, end = trig_start, dest_end
+    for d in sent_dates:
+        start, end = min(start, d.start), max(end, d.end)
+    # start at a word boundary and end without trailing spaces
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# ---------------------------------------------------------------- the whole pass
+
+KINDS = ("date", "quantity", "quotation", "title", "event")
+
+
+def analyse(text: str, published: dt.date | str | None = None, entities=None) -> Doc:
+    """Segment ``text`` and find its quotations, names and dates."""
+    if isinstance(published, str):
+        published = _parse_published(published)
+    doc = Doc(text=text, published=published)
+    doc.paragraphs = paragraphs(text)
+    doc.sentences = sentences(text, doc.paragraphs)
+    doc.quotes = find_quotes(text, doc.paragraphs)
+    doc.mentions = find_mentions(doc, entities)
+    doc.dates = date_candidates(doc, entities)
+    return doc
+
+
+def _parse_published(s: str) -> dt.date | None:
+    s = s.strip()
+    if len(s) == 4:
+        return dt.date(int(s), 1, 1)
+    if len(s) == 7:
+        return dt.date(int(s[:4]), int(s[5:7]), 1)
+    return dt.date.fromisoformat(s[:10])
+
+
+def extract(text: str, published: dt.date | str | None = None, *, entities=None, kinds=KINDS) -> list[Candidate]:
+    """Candidate claims of the given kinds, in text order, each with its rule
+    and calibrated confidence."""
+    doc = analyse(text, published, entities)
+    found: list[Candidate] = []
+    if "date" in kinds:
+        found += doc.dates
+    if "quantity" in kinds:
+        found += quantity_candidates(doc, entities)
+    if "quotation" in kinds:
+        found += quotation_candidates(doc, entities)
+    if "title" in kinds:
+        found += title_candidates(doc, entities)
+    if "event" in kinds or "date" in kinds:
+        events = event_candidates(doc, entities)
+        # a date inside an event's span is about that event's subject
+        for d in doc.dates:
+            ev = next((e for e in events if e.start <= d.start and d.end <= e.end), None)
+            if ev is not None:
+                d.subject = ev.subject
+        if "event" in kinds:
+            found += events
+    for c in found:
+        c.confidence = confidence_for(c.rule)
+        if c.kind in ("title", "quantity", "quotation") and not (c.as_of or c.valid_from):
+            c.as_of = _sentence_date(doc, c.start)
+        assert text[c.start : c.end] == c.text
+    found.sort(key=lambda c: (c.start, KINDS.index(c.kind), c.end))
+    return found
+
+
+def _sentence_date(doc: Doc, pos: int) -> str | None:
+    """The date a fact is told about: the one single date of its sentence, else
+    the publication date."""
+    s0, s1 = doc.sentence_at(pos)
+    ds = [d for d in doc.dates if s0 <= d.start < s1 and not doc.in_quote(d.start)]
+    if len(ds) == 1 and ds[0].as_of:
+        return ds[0].as_of
+    return doc.published.isoformat() if doc.published else None
+
+
+# ---------------------------------------------------------------- claims files
+
+
+def origin(rule: str) -> str:
+    return f"ledger extract: {rule}"
+
+
+def to_claims(candidates: list[Candidate], *, status: str = "candidate") -> list[dict]:
+    """Candidates as claim mappings in the import format (see ledger.claimfile)."""
+    out = []
+    for c in candidates:
+        claim = {
+            "subject": c.subject,
+            "predicate": c.predicate,
+            "value": c.value,
+            "quote": c.text,
+            "start": c.start,
+            "end": c.end,
+            "confidence": c.confidence,
+        }
+        if c.speaker:
+            claim["speaker"] = c.speaker
+        for k in ("as_of", "valid_from", "valid_to"):
+            v = getattr(c, k)
+            if v:
+                claim[k] = v
+        note = f"{c.kind} proposed by rule {c.rule} (rule precision on the labelled set: {c.confidence:.2f})"
+        if c.note:
+            note += f"; {c.note}"
+        claim["note"] = note
+        claim["status"] = status
+        claim["origin"] = origin(c.rule)
+        out.append(claim)
+    return out
+
+
+def candidate_json(c: Candidate) -> dict:
+    """The ``--json`` form of a candidate."""
+    return {
+        "kind": c.kind,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "subject": c.subject,
+        "predicate": c.predicate,
+        "value": c.value,
+        "normalized": c.normalized,
+        "speaker": c.speaker,
+        "as_of": c.as_of,
+        "valid_from": c.valid_from,
+        "valid_to": c.valid_to,
+        "confidence": c.confidence,
+        "rule": c.rule,
+        "note": c.note,
+    }
