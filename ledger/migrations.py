@@ -287,7 +287,8 @@ def m020_comparison_tables(db):
             time_end TEXT,
             status TEXT NOT NULL,             -- corroborated | conflicting | single-source | change-over-time
             support TEXT,                     -- corroborated | single-source (NULL when conflicting)
-            value TEXT,
+            value TEXT,                       -- as the earliest source words it (NULL when conflicting)
+            value_norm TEXT,                  -- the normalised form the sources agree on
             value_count INTEGER NOT NULL,
             claim_count INTEGER NOT NULL,
             source_count INTEGER NOT NULL,

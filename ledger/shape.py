@@ -19,9 +19,22 @@ def view(name: str, sql: str) -> str:
     return name
 
 
+# Functions that bring derived tables up to date, run by ensure_shape after
+# the views, inside the writer's transaction (e.g. ledger.compare.refresh).
+DERIVED: list = []
+
+
+def derived(fn):
+    """Register ``fn(db)`` to run at the end of every ``ensure_shape``."""
+    if fn not in DERIVED:
+        DERIVED.append(fn)
+    return fn
+
+
 def _load_features():
     # modules that register views; imported here so every writer gets them all
     from . import views  # noqa: F401
+    from . import compare  # noqa: F401
 
 
 def ensure_shape(db: Database) -> None:
@@ -35,3 +48,5 @@ def ensure_shape(db: Database) -> None:
         if name in existing:
             db.execute(f"DROP VIEW {name}")
         db.execute(sql)
+    for fn in DERIVED:
+        fn(db)

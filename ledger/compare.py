@@ -1,0 +1,997 @@
+"""Cross-source comparison: which facts independent sources agree on, which
+they contradict, which changed over time, and which rest on one source.
+
+What it keeps, and keeps current after every write (``refresh`` runs from
+``ensure_shape``, which every writer calls inside its transaction):
+
+* ``entities`` / ``entity_aliases``: the entity table read from
+  ``entities.yml`` (reloaded when the file changes);
+* ``claim_values``: one row per claim with its value normalised by kind
+  (date, quantity, title, entity, text) beside the raw value, the time the
+  fact is about (``time_start``/``time_end``, from ``valid_from``/``valid_to``
+  or ``as_of``, else the source's publication date, with ``time_basis``
+  saying which), and the fact group it falls in;
+* ``source_independence``: which sources count as one (same publisher, or a
+  near-duplicate text, i.e. a syndicated copy);
+* ``facts``: one row per fact group with its classification.
+
+Grouping. A claim's *topic* is (subject entity, predicate). Predicates have
+a profile (``PROFILES``): its value kind, whether a subject has one value at
+a time (``one``: seating_capacity) or many (``many``: title, meeting, said),
+and whether the fact is a lasting ``state`` or an ``event``.
+
+* ``one``: the topic's claims are split into time clusters (claims whose
+  times overlap); a cluster is a fact group. Two values in one cluster are a
+  **conflict**; different values in clusters that do not overlap are a
+  **change over time**.
+* ``many``: each distinct value is its own fact group (a second title is not
+  a contradiction); a state value whose time overlaps none of the topic's
+  other values' is a **change over time** (Prime Minister in 2021, President
+  of the Senate in 2024).
+
+A ``state`` claim dated by a single day or month (its ``as_of``, or its
+source's publication date) is taken to hold for ``STATE_WINDOW_DAYS`` either
+side: a stadium's capacity reported on 2021-12-01 and on 2022-03-10 is the
+same fact, a title held in 2021-09 and another in 2024-12 are not.
+
+Values agree when their normalised forms are equal; numbers when
+``|a - b| <= tolerance * max(|a|, |b|)`` and their units (where both say
+one) are equal; a month- or year-precision date agrees with a day inside it.
+
+Independence. Sources with the same publisher, or whose texts are
+near-duplicates (sampled 5-word shingles: at least ``DUPLICATE_CONTAINMENT``
+of the shorter text's shingles found in the other), form one independence
+group and count once. A fact group is **corroborated** when at least two
+independence groups state its value, and **single-source** otherwise; every
+claim says whether it was counted and, if not, why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .entities import Entities, default_path
+from .normalize import (
+    fold_name,
+    fold_text,
+    normalize_date,
+    normalize_quantity,
+    normalize_title,
+)
+from .shape import derived, view
+
+STATE_WINDOW_DAYS = 180
+DEFAULT_TOLERANCE = 0.01
+DUPLICATE_CONTAINMENT = 0.5
+SHINGLE_WORDS = 5
+SHINGLE_SAMPLE = 8  # keep shingles whose hash is 0 mod 8 (texts of 80+ shingles)
+COMMON_SHINGLE_SOURCES = 50  # a shingle in more sources than this is boilerplate
+# statuses whose claims are not compared: not yet reviewed, or withdrawn
+EXCLUDED_STATUSES = ("candidate", "rejected", "superseded", "retracted", "withdrawn", "orphaned")
+STATUSES = ("corroborated", "conflicting", "single-source", "change-over-time")
+
+
+@dataclass(frozen=True)
+class Profile:
+    kind: str  # date | quantity | title | entity | text
+    cardinality: str  # one | many
+    temporal: str  # state | event
+    unit: str | None = None
+    tolerance: float = 0.0
+
+
+_Q = lambda unit=None: Profile("quantity", "one", "state", unit, DEFAULT_TOLERANCE)  # noqa: E731
+PROFILES: dict[str, Profile] = {
+    "seating_capacity": _Q("seats"),
+    "capacity": _Q(),
+    "population": _Q("people"),
+    "attendance": _Q("people"),
+    "cost": _Q(),
+    "budget": _Q(),
+    "visit_duration": _Q("days"),
+    "duration": _Q(),
+    "title": Profile("title", "many", "state"),
+    "role": Profile("title", "many", "state"),
+    "position": Profile("title", "many", "state"),
+    "inaugurated": Profile("date", "one", "state"),
+    "founded": Profile("date", "one", "state"),
+    "born": Profile("date", "one", "state"),
+    "died": Profile("date", "one", "state"),
+    "visit_start": Profile("date", "one", "state"),
+    "visit_end": Profile("date", "one", "state"),
+    "statement_date": Profile("date", "many", "event"),
+    "visit": Profile("entity", "many", "event"),
+    "meeting": Profile("entity", "many", "event"),
+    "invited_by": Profile("entity", "many", "event"),
+    "venue": Profile("entity", "one", "state"),
+    "built_by": Profile("text", "one", "state"),
+    "funded_by": Profile("text", "many", "state"),
+    "said": Profile("text", "many", "event"),
+    "pledged": Profile("text", "many", "event"),
+}
+_SUFFIX_PROFILES = [
+    (re.compile(r"(_date|_on|_day|_start|_end)$"), Profile("date", "one", "state")),
+    (re.compile(r"(capacity|_count|number_of_\w+|_total|_amount|_size|_cost|_duration|_length|_height|_area)$"), _Q()),
+    (re.compile(r"(^|_)(title|role|position)$"), Profile("title", "many", "state")),
+]
+DEFAULT_PROFILE = Profile("text", "many", "event")
+
+
+def profile(predicate: str) -> Profile:
+    """The comparison profile of a predicate (see ``PROFILES``)."""
+    p = PROFILES.get(predicate)
+    if p is not None:
+        return p
+    for pattern, prof in _SUFFIX_PROFILES:
+        if pattern.search(predicate):
+            return prof
+    return DEFAULT_PROFILE
+
+
+def rule_text(p: Profile) -> str:
+    parts = [f"{p.kind} values, {'one value at a time' if p.cardinality == 'one' else 'several values may hold at once'}"]
+    if p.kind == "quantity":
+        parts.append(f"numbers agree within {p.tolerance:.0%} (|a-b| <= {p.tolerance} x max) and units match where both are given")
+    if p.kind == "date":
+        parts.append("a month or year agrees with a day inside it")
+    if p.temporal == "state":
+        parts.append(f"a state dated by a day or month holds {STATE_WINDOW_DAYS} days either side")
+    else:
+        parts.append("an event holds at its own time only")
+    parts.append("same publisher or near-duplicate text counts once")
+    return "; ".join(parts)
+
+
+# ------------------------------------------------------------------ entity table in the database
+
+
+def load_entities_into(db: Database, entities: Entities) -> None:
+    db.execute("DELETE FROM entity_aliases")
+    db.execute("DELETE FROM entities")
+    db["entities"].insert_all((e.row() for e in entities.entities.values()), batch_size=1000)
+    db["entity_aliases"].insert_all(entities.alias_rows(), batch_size=1000)
+    _set_state(db, "entities_digest", entities.digest or "")
+    _set_state(db, "entities_path", entities.path or "")
+
+
+class _EntityIndex:
+    """alias key -> (entity id, canonical name), read from the database."""
+
+    def __init__(self, db: Database):
+        self.by_key = {
+            r[0]: (r[1], r[2])
+            for r in db.execute(
+                "SELECT a.alias_key, e.id, e.name FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+            )
+        }
+
+    def get(self, name: str):
+        return self.by_key.get(fold_name(name)) if name else None
+
+
+# ------------------------------------------------------------------ per-claim values
+
+
+def _time_of(claim: dict, published: str | None) -> tuple[str | None, str | None, str, str | None]:
+    """(start, end, basis, precision) of the time a claim is about."""
+    vf, vt, as_of = claim.get("valid_from"), claim.get("valid_to"), claim.get("as_of")
+    if vf or vt:
+        a = normalize_date(vf) if vf else None
+        b = normalize_date(vt) if vt else None
+        start = a.start if a else None
+        end = b.end if b else None
+        prec = (a or b).precision if (a or b) else None
+        return start, end, "valid_from/valid_to", prec
+    if as_of:
+        d = normalize_date(as_of)
+        if d and d.start:
+            return d.start, d.end, "as_of", d.precision
+    if published:
+        d = normalize_date(published)
+        if d and d.start:
+            return d.start, d.end, "published", d.precision
+    return None, None, "unknown", None
+
+
+def claim_value_row(claim: dict, published: str | None, entities: _EntityIndex) -> dict:
+    """The ``claim_values`` row for one claim (without its fact group)."""
+    predicate = claim["predicate"]
+    prof = profile(predicate)
+    subject = claim["subject"]
+    ent = entities.get(subject)
+    subject_key = ent[0] if ent else "~" + fold_name(subject)
+    raw = claim["value"]
+    row = {
+        "claim_id": claim["id"],
+        "topic": subject_key + "|" + predicate,
+        "subject_key": subject_key,
+        "subject_entity": ent[1] if ent else None,
+        "predicate": predicate,
+        "kind": prof.kind,
+        "value_raw": raw,
+        "value_norm": None,
+        "value_num": None,
+        "unit": None,
+        "counts": None,
+        "date_start": None,
+        "date_end": None,
+        "date_precision": None,
+        "flags": None,
+        "active": 0 if claim.get("status") in EXCLUDED_STATUSES else 1,
+    }
+    flags: tuple[str, ...] = ()
+    if prof.kind == "date":
+        d = normalize_date(raw, published)
+        if d is not None and d.start is not None:
+            row.update(value_norm=d.normalized, date_start=d.start, date_end=d.end, date_precision=d.precision)
+            flags = d.flags
+        elif d is not None:
+            flags = d.flags
+    elif prof.kind == "quantity":
+        q = normalize_quantity(raw, prof.unit)
+        if q is not None:
+            row.update(value_norm=q.normalized, value_num=q.value, unit=q.unit, counts=q.counts)
+            flags = q.flags
+    elif prof.kind == "title":
+        row["value_norm"] = normalize_title(raw)
+    elif prof.kind == "entity":
+        e = entities.get(raw)
+        row["value_norm"] = e[1] if e else fold_name(raw)
+    if row["value_norm"] is None:
+        if prof.kind in ("date", "quantity"):
+            flags = flags + ("unparsed",)
+        row["value_norm"] = _fold_value(raw)
+    ts, te, basis, tprec = _time_of(claim, published)
+    row.update(time_start=ts, time_end=te, time_basis=basis, time_precision=tprec)
+    row["flags"] = ",".join(flags) or None
+    return row
+
+
+def _fold_value(raw: str) -> str:
+    t = fold_text(raw).casefold()
+    t = re.sub(r"[\"'.,;:!?]+$|^[\"']+", "", t)
+    return t.strip()
+
+
+# ------------------------------------------------------------------ independence of sources
+
+
+def shingles(text: str) -> set[int]:
+    """Sampled hashes of the text's 5-word shingles (all of them for short texts)."""
+    words = re.findall(r"\w+", fold_text(text).casefold())
+    if len(words) < SHINGLE_WORDS:
+        return {zlib.crc32(" ".join(words).encode())} if words else set()
+    hashes = {zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode()) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    if len(hashes) >= 80:
+        hashes = {h for h in hashes if h % SHINGLE_SAMPLE == 0}
+    return hashes
+
+
+def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
+    if not publisher or not publisher.strip():
+        return None
+    e = entities.get(publisher)
+    return e[0] if e else fold_name(publisher)
+
+
+def _fingerprint_new_sources(db: Database, since_rowid: int) -> tuple[int, bool]:
+    """Shingle the sources added since ``since_rowid`` and record the
+    near-duplicate pairs they form; returns (new high-water rowid, any added)."""
+    new = db.execute("SELECT rowid, id, text FROM sources WHERE rowid > ? ORDER BY rowid", [since_rowid]).fetchall()
+    if not new:
+        return since_rowid, False
+    fresh: dict[str, set[int]] = {}
+    for _, sid, text in new:
+        fresh[sid] = shingles(text)
+    # new against new, in memory; new against held, through the index
+    index: dict[int, list[str]] = defaultdict(list)
+    for sid, hs in fresh.items():
+        for h in hs:
+            index[h].append(sid)
+    sizes = {sid: len(hs) for sid, hs in fresh.items()}
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for h, sids in index.items():
+        if 1 < len(sids) <= COMMON_SHINGLE_SOURCES:
+            for i in range(len(sids)):
+                for j in range(i + 1, len(sids)):
+                    shared[(sids[i], sids[j])] += 1
+    held_any = db.execute("SELECT 1 FROM source_shingles LIMIT 1").fetchone()
+    if held_any:
+        for sid, hs in fresh.items():
+            hl = list(hs)
+            counts: dict[str, int] = defaultdict(int)
+            for i in range(0, len(hl), 500):
+                chunk = hl[i : i + 500]
+                q = f"SELECT source_id FROM source_shingles WHERE hash IN ({','.join('?' * len(chunk))})"
+                for (other,) in db.execute(q, chunk):
+                    if other != sid and other not in fresh:
+                        counts[other] += 1
+            for other, n in counts.items():
+                shared[(sid, other)] += n
+        for other, n in db.execute(
+            "SELECT source_id, shingles FROM source_fingerprints WHERE source_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted({o for (_, o) in shared if o not in fresh}))],
+        ):
+            sizes[other] = n
+    pairs = []
+    for (a, b), n in shared.items():
+        smaller = min(sizes.get(a, 0), sizes.get(b, 0))
+        if smaller and n / smaller >= DUPLICATE_CONTAINMENT and n >= 2:
+            pairs.append({"source_a": min(a, b), "source_b": max(a, b), "containment": round(n / smaller, 3)})
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO source_shingles (hash, source_id) VALUES (?, ?)",
+        ((h, sid) for sid, hs in fresh.items() for h in hs),
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO source_fingerprints (source_id, shingles) VALUES (?, ?)",
+        ((sid, len(hs)) for sid, hs in fresh.items()),
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO source_duplicates (source_a, source_b, containment) VALUES (:source_a, :source_b, :containment)",
+        pairs,
+    )
+    return new[-1][0], True
+
+
+def _recompute_independence(db: Database, entities: _EntityIndex) -> set[str]:
+    """Union sources by publisher and by near-duplicate text; store each
+    source's group; return the ids of sources whose group changed."""
+    rows = db.execute("SELECT id, slug, publisher, published FROM sources ORDER BY published, slug").fetchall()
+    parent = {r[0]: r[0] for r in rows}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    by_pub: dict[str, str] = {}
+    pub_of = {}
+    for sid, slug, publisher, _ in rows:
+        key = _publisher_key(publisher, entities)
+        pub_of[sid] = key
+        if key is not None:
+            if key in by_pub:
+                union(by_pub[key], sid)
+            else:
+                by_pub[key] = sid
+    dup_of: dict[str, tuple[str, float]] = {}
+    order = {r[0]: i for i, r in enumerate(rows)}
+    for a, b, c in db.execute("SELECT source_a, source_b, containment FROM source_duplicates"):
+        if a in parent and b in parent:
+            union(a, b)
+            first, second = (a, b) if order[a] <= order[b] else (b, a)
+            if second not in dup_of or order[dup_of[second][0]] > order[first]:
+                dup_of[second] = (first, c)
+    slug_of = {r[0]: r[1] for r in rows}
+    members: dict[str, list[str]] = defaultdict(list)
+    for sid in parent:
+        members[find(sid)].append(sid)
+    new_rows = []
+    for root, sids in members.items():
+        pubs = sorted({pub_of[s] for s in sids if pub_of[s]})
+        key = "+".join(pubs) if pubs else "source:" + min(slug_of[s] for s in sids)
+        for s in sids:
+            d = dup_of.get(s)
+            new_rows.append((s, slug_of[s], pub_of[s], key, d[0] if d else None, d[1] if d else None))
+    held = {r[0]: r[3] for r in db.execute("SELECT source_id, slug, publisher_key, independence_key FROM source_independence")}
+    changed = {r[0] for r in new_rows if held.get(r[0]) != r[3]}
+    db.execute("DELETE FROM source_independence")
+    db.conn.executemany(
+        "INSERT INTO source_independence (source_id, slug, publisher_key, independence_key, duplicate_of, containment) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        new_rows,
+    )
+    return changed
+
+
+# ------------------------------------------------------------------ classification
+
+
+def _d(iso: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(iso) if iso else None
+
+
+def _window(m: dict, prof: Profile) -> tuple[dt.date, dt.date]:
+    lo, hi = dt.date.min, dt.date.max
+    s, e = _d(m["time_start"]), _d(m["time_end"])
+    if s is None and e is None:
+        return lo, hi
+    s, e = s or lo, e or hi
+    if prof.temporal == "state" and m["time_basis"] in ("as_of", "published") and m["time_precision"] in ("day", "month"):
+        w = dt.timedelta(days=STATE_WINDOW_DAYS)
+        s = s - w if s > lo + w else lo
+        e = e + w if e < hi - w else hi
+    return s, e
+
+
+def _clusters(members: list[dict], prof: Profile) -> list[list[dict]]:
+    """Members split into groups whose (windowed) times overlap."""
+    items = sorted(((_window(m, prof), m) for m in members), key=lambda t: (t[0][0], t[0][1], t[1]["claim_id"]))
+    out: list[list[dict]] = []
+    cur_end = None
+    for (s, e), m in items:
+        if out and s <= cur_end:
+            out[-1].append(m)
+            cur_end = max(cur_end, e)
+        else:
+            out.append([m])
+            cur_end = e
+    return out
+
+
+def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
+    """Members split by value: equal normalised values; numbers within the
+    tolerance; a coarser date joined to the single finer date inside it."""
+    if prof.kind == "quantity":
+        nums = sorted((m for m in members if m["value_num"] is not None), key=lambda m: (m["unit"] or "", m["value_num"]))
+        groups: list[list[dict]] = []
+        for m in nums:
+            g = groups[-1] if groups else None
+            if g is not None:
+                first = g[0]
+                same_unit = not first["unit"] or not m["unit"] or first["unit"] == m["unit"]
+                close = abs(m["value_num"] - first["value_num"]) <= prof.tolerance * max(abs(m["value_num"]), abs(first["value_num"]))
+                if same_unit and close:
+                    g.append(m)
+                    continue
+            groups.append([m])
+        # a value without a unit joins the group of the same number with one
+        merged: list[list[dict]] = []
+        for g in groups:
+            target = next(
+                (h for h in merged if abs(h[0]["value_num"] - g[0]["value_num"]) <= prof.tolerance * max(abs(h[0]["value_num"]), abs(g[0]["value_num"]))
+                 and (not h[0]["unit"] or not g[0]["unit"])),
+                None,
+            )
+            if target is not None:
+                target.extend(g)
+            else:
+                merged.append(g)
+        rest = [m for m in members if m["value_num"] is None]
+        by_text: dict[str, list[dict]] = defaultdict(list)
+        for m in rest:
+            by_text[m["value_norm"]].append(m)
+        return merged + list(by_text.values())
+    by_norm: dict[str, list[dict]] = defaultdict(list)
+    for m in members:
+        by_norm[m["value_norm"]].append(m)
+    groups = list(by_norm.values())
+    if prof.kind == "date" and len(groups) > 1:
+        rank = {"day": 0, "month": 1, "year": 2, None: 3}
+        groups.sort(key=lambda g: rank[g[0]["date_precision"]])
+        kept: list[list[dict]] = []
+        for g in groups:
+            g0 = g[0]
+            inside = [
+                h for h in kept
+                if g0["date_start"] and h[0]["date_start"] and rank[g0["date_precision"]] > rank[h[0]["date_precision"]]
+                and g0["date_start"] <= h[0]["date_start"] and h[0]["date_end"] <= g0["date_end"]
+            ]
+            if len(inside) == 1:
+                inside[0].extend(g)
+            else:
+                kept.append(g)
+        groups = kept
+    return groups
+
+
+def _display_value(g: list[dict]) -> str:
+    return g[0]["value_norm"]
+
+
+def _earliest_first(g: list[dict], src: dict) -> list[dict]:
+    return sorted(g, key=lambda m: (src[m["source_id"]]["published"] or "", src[m["source_id"]]["slug"], m["claim_id"]))
+
+
+def _fact_key(topic: str, discriminator: str) -> str:
+    return "f" + hashlib.sha256(f"{topic}\x1f{discriminator}".encode()).hexdigest()[:16]
+
+
+def _count_independent(group: list[dict], src: dict) -> int:
+    """Mark which claims of a value group count (first per independence
+    group, earliest source first); returns the number that count."""
+    seen: dict[str, dict] = {}
+    for m in sorted(group, key=lambda m: (src[m["source_id"]]["published"] or "", src[m["source_id"]]["slug"], m["claim_id"])):
+        s = src[m["source_id"]]
+        key = s["independence_key"] or "source:" + s["slug"]
+        first = seen.get(key)
+        if first is None:
+            seen[key] = m
+            m["counted"], m["independence_note"] = 1, None
+            continue
+        m["counted"] = 0
+        f = src[first["source_id"]]
+        if first["source_id"] == m["source_id"]:
+            m["independence_note"] = f"same source as claim {first['claim_id']}"
+        elif s["duplicate_of"] == first["source_id"] or f["duplicate_of"] == m["source_id"] or (
+            s["duplicate_of"] and s["publisher_key"] != f["publisher_key"]
+        ):
+            dup = src.get(s["duplicate_of"]) if s["duplicate_of"] else f
+            m["independence_note"] = (
+                f"near-duplicate text of {dup['slug'] if dup else f['slug']} (syndicated copy; "
+                f"{(s['containment'] or f['containment'] or 0):.0%} of shingles shared): counted once"
+            )
+        elif s["publisher_key"] and s["publisher_key"] == f["publisher_key"]:
+            m["independence_note"] = f"same publisher as {f['slug']} ({s['publisher'] or s['publisher_key']}): counted once"
+        else:
+            m["independence_note"] = f"in one independence group with {f['slug']} ({key}): counted once"
+    return len(seen)
+
+
+def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dict], list[dict]]:
+    """Classify one topic's active claims; returns (fact rows, member
+    updates). ``src`` maps source id -> its slug, publisher, published and
+    independence group."""
+    prof = profile(members[0]["predicate"])
+    facts: list[dict] = []
+    units: list[tuple[str, list[dict], list[list[dict]]]] = []  # (discriminator, members, value groups)
+    if prof.cardinality == "one":
+        for cluster in _clusters(members, prof):
+            wins = [_window(m, prof) for m in cluster]
+            disc = f"{min(w[0] for w in wins)}..{max(w[1] for w in wins)}"
+            units.append((disc, cluster, _value_groups(cluster, prof)))
+    else:
+        for g in _value_groups(members, prof):
+            units.append(("value:" + _display_value(g), g, [g]))
+    # change over time: values that differ between units whose times do not overlap
+    spans = []
+    for _, ms, groups in units:
+        wins = [_window(m, prof) for m in ms]
+        spans.append((min(w[0] for w in wins), max(w[1] for w in wins), {_display_value(g) for g in groups}))
+    subject = members[0]["subject_entity"] or members[0]["subject_raw"]
+    for i, (disc, ms, groups) in enumerate(units):
+        key = _fact_key(topic, disc)
+        s0, e0, vals = spans[i]
+        changed = prof.temporal == "state" and any(
+            (e < s0 or s > e0) and other != vals for j, (s, e, other) in enumerate(spans) if j != i
+        )
+        values = []
+        for gi, g in enumerate(sorted(groups, key=lambda g: (-len(g), _display_value(g)))):
+            n_ind = _count_independent(g, src)
+            for m in g:
+                m["fact_key"], m["value_group"] = key, gi
+            values.append(
+                {
+                    "value": _display_value(g),
+                    "raw": [m["value_raw"] for m in _earliest_first(g, src)][:1]
+                    + sorted({m["value_raw"] for m in g} - {_earliest_first(g, src)[0]["value_raw"]}),
+                    "claims": len(g),
+                    "sources": len({m["source_id"] for m in g}),
+                    "independent_sources": n_ind,
+                }
+            )
+        if len(groups) > 1:
+            status, support = "conflicting", None
+        else:
+            support = "corroborated" if values[0]["independent_sources"] >= 2 else "single-source"
+            status = "change-over-time" if changed else support
+        times = [(m["time_start"], m["time_end"]) for m in ms]
+        starts = [t[0] for t in times if t[0]]
+        ends = [t[1] for t in times if t[1]]
+        timeline = None
+        if changed:
+            timeline = [
+                {"from": str(s) if s != dt.date.min else None, "to": str(e) if e != dt.date.max else None, "values": sorted(v)}
+                for s, e, v in sorted(spans, key=lambda t: t[0])
+            ]
+        indep_keys = {src[m["source_id"]]["independence_key"] for m in ms}
+        facts.append(
+            {
+                "fact_key": key,
+                "topic": topic,
+                "subject_key": members[0]["subject_key"],
+                "subject": subject,
+                "predicate": members[0]["predicate"],
+                "kind": prof.kind,
+                "cardinality": prof.cardinality,
+                "time_start": min(starts) if starts else None,
+                "time_end": max(ends) if ends else None,
+                "status": status,
+                "support": support,
+                "value": values[0]["raw"][0] if len(groups) == 1 else None,
+                "value_norm": values[0]["value"] if len(groups) == 1 else None,
+                "value_count": len(groups),
+                "claim_count": len(ms),
+                "source_count": len({m["source_id"] for m in ms}),
+                "independent_count": len(indep_keys),
+                "values_json": json.dumps(values, ensure_ascii=False),
+                "timeline_json": json.dumps(timeline, ensure_ascii=False) if timeline else None,
+                "rule": rule_text(prof),
+            }
+        )
+    return facts, members
+
+
+# ------------------------------------------------------------------ keeping it current
+
+
+def _get_state(db: Database, key: str, default=None):
+    row = db.execute("SELECT value FROM compare_state WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def _set_state(db: Database, key: str, value) -> None:
+    db.execute("INSERT OR REPLACE INTO compare_state (key, value) VALUES (?, ?)", [key, str(value)])
+
+
+_CV_COLUMNS = (
+    "claim_id", "topic", "subject_key", "subject_entity", "predicate", "kind", "value_raw", "value_norm", "value_num",
+    "unit", "counts", "date_start", "date_end", "date_precision", "time_start", "time_end", "time_basis",
+    "time_precision", "flags", "active", "fact_key", "value_group", "counted", "independence_note",
+)
+_FACT_COLUMNS = (
+    "fact_key", "topic", "subject_key", "subject", "predicate", "kind", "cardinality", "time_start", "time_end", "status",
+    "support", "value", "value_norm", "value_count", "claim_count", "source_count", "independent_count", "values_json",
+    "timeline_json", "rule",
+)
+_CLAIM_SELECT = (
+    "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
+    "s.published FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
+)
+
+
+def _has_tables(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim_values'").fetchone() is not None
+
+
+def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool = False) -> dict:
+    """Bring the comparison tables up to date with the claims and sources;
+    call inside the write transaction that changed them (``ensure_shape``
+    does). Recomputes only the topics the new or changed claims touch,
+    unless the entity file or source independence changed. Returns counts."""
+    if not _has_tables(db):
+        return {}
+    stats = {"claims": 0, "topics": 0, "entities_reloaded": False}
+    path = Path(entities_path) if entities_path else default_path()
+    if path is not None and path.exists():
+        ents = Entities.load(path)
+        if ents.digest != _get_state(db, "entities_digest"):
+            load_entities_into(db, ents)
+            stats["entities_reloaded"] = True
+            full = True
+    index = _EntityIndex(db)
+    src_rowid = int(_get_state(db, "sources_rowid", 0))
+    new_src_rowid, sources_added = _fingerprint_new_sources(db, src_rowid)
+    changed_sources: set[str] = set()
+    if sources_added or full:
+        changed_sources = _recompute_independence(db, index)
+        _set_state(db, "sources_rowid", new_src_rowid)
+    claims_rowid = 0 if full else int(_get_state(db, "claims_rowid", 0))
+    # corrections recorded as events (issue 5's claim_events: superseded, retracted, ...)
+    has_events = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim_events'").fetchone()
+    events_rowid = int(_get_state(db, "events_rowid", 0))
+    event_status: dict[str, str] = {}
+    if has_events:
+        since = 0 if full else events_rowid
+        for rowid, cid, st in db.execute(
+            "SELECT rowid, claim_id, status FROM claim_events WHERE rowid > ? ORDER BY rowid", [since]
+        ):
+            event_status[cid] = st
+            events_rowid = max(events_rowid, rowid)
+        if not full and event_status:
+            db.conn.executemany("INSERT OR IGNORE INTO compare_dirty (claim_id) VALUES (?)", ((c,) for c in event_status))
+    if full:
+        db.execute("DELETE FROM claim_values")
+        db.execute("DELETE FROM facts")
+        db.execute("DELETE FROM compare_dirty")
+    # claims added since the last refresh, and claims changed or deleted (from triggers)
+    dirty_ids = [r[0] for r in db.execute("SELECT claim_id FROM compare_dirty")]
+    new_rows: list[dict] = []
+    max_rowid = claims_rowid
+    cur = db.execute(_CLAIM_SELECT + " WHERE c.rowid > ? ORDER BY c.rowid", [claims_rowid])
+    names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published"]
+    while True:
+        batch = cur.fetchmany(5000)
+        if not batch:
+            break
+        for r in batch:
+            c = dict(zip(names, r))
+            max_rowid = max(max_rowid, c["rowid"])
+            if c["id"] in event_status:
+                c["status"] = event_status[c["id"]]
+            row = claim_value_row(c, c["published"], index)
+            row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
+            new_rows.append(row)
+    dirty_topics: set[str] = {r["topic"] for r in new_rows}
+    if dirty_ids:
+        for i in range(0, len(dirty_ids), 500):
+            chunk = dirty_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            dirty_topics.update(r[0] for r in db.execute(f"SELECT topic FROM claim_values WHERE claim_id IN ({marks})", chunk))
+            db.execute(f"DELETE FROM claim_values WHERE claim_id IN ({marks})", chunk)
+            have = {r["id"] for r in new_rows}
+            for r in db.execute(_CLAIM_SELECT + f" WHERE c.id IN ({marks})", chunk):
+                c = dict(zip(names, r))
+                if c["id"] in have:
+                    continue
+                if has_events:
+                    latest = db.execute(
+                        "SELECT status FROM claim_events WHERE claim_id = ? ORDER BY rowid DESC LIMIT 1", [c["id"]]
+                    ).fetchone()
+                    if latest:
+                        c["status"] = latest[0]
+                row = claim_value_row(c, c["published"], index)
+                row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
+                new_rows.append(row)
+                dirty_topics.add(row["topic"])
+        db.execute("DELETE FROM compare_dirty")
+    if changed_sources and not full:
+        ids = sorted(changed_sources)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT DISTINCT v.topic FROM claims c JOIN claim_values v ON v.claim_id = c.id WHERE c.source_id IN ({','.join('?' * len(chunk))})"
+            dirty_topics.update(r[0] for r in db.execute(q, chunk))
+    stats["claims"] = len(new_rows)
+    stats["topics"] = len(dirty_topics)
+    if dirty_topics:
+        _reclassify(db, dirty_topics, new_rows)
+    _set_state(db, "claims_rowid", max_rowid)
+    _set_state(db, "events_rowid", events_rowid)
+    return stats
+
+
+def _reclassify(db: Database, topics: set[str], new_rows: list[dict]) -> None:
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for r in new_rows:
+        by_topic[r["topic"]].append(r)
+    new_ids = {r["claim_id"] for r in new_rows}
+    held_any = db.execute("SELECT 1 FROM claim_values LIMIT 1").fetchone() is not None
+    if held_any:
+        tl = sorted(topics)
+        cols = ", ".join(f"v.{c}" for c in _CV_COLUMNS[:20])
+        for i in range(0, len(tl), 500):
+            chunk = tl[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
+            for r in db.execute(q, chunk):
+                row = dict(zip(_CV_COLUMNS[:20] + ("source_id", "subject_raw"), r))
+                if row["claim_id"] not in new_ids:
+                    by_topic[row["topic"]].append(row)
+            db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
+            db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
+    src = {
+        r[0]: {"slug": r[1], "publisher": r[2], "published": r[3], "publisher_key": r[4], "independence_key": r[5],
+               "duplicate_of": r[6], "containment": r[7]}
+        for r in db.execute(
+            "SELECT s.id, s.slug, s.publisher, s.published, i.publisher_key, i.independence_key, i.duplicate_of, i.containment "
+            "FROM sources s LEFT JOIN source_independence i ON i.source_id = s.id"
+        )
+    }
+    fact_rows: list[tuple] = []
+    value_rows: list[tuple] = []
+    for topic, members in by_topic.items():
+        active = [m for m in members if m["active"] and m["source_id"] in src]
+        for m in members:
+            m.setdefault("fact_key", None)
+            m.setdefault("value_group", None)
+            m.setdefault("counted", None)
+            m.setdefault("independence_note", None)
+            if not m["active"]:
+                m["fact_key"] = m["value_group"] = m["counted"] = m["independence_note"] = None
+        if active:
+            facts, _ = classify_topic(topic, active, src)
+            fact_rows.extend(tuple(f[c] for c in _FACT_COLUMNS) for f in facts)
+        value_rows.extend(tuple(m.get(c) for c in _CV_COLUMNS) for m in members)
+    db.conn.executemany(
+        f"INSERT INTO claim_values ({', '.join(_CV_COLUMNS)}) VALUES ({', '.join('?' * len(_CV_COLUMNS))})", value_rows
+    )
+    db.conn.executemany(
+        f"INSERT INTO facts ({', '.join(_FACT_COLUMNS)}) VALUES ({', '.join('?' * len(_FACT_COLUMNS))})", fact_rows
+    )
+
+
+def is_stale(db: Database) -> bool:
+    """True when claims or sources were written without the comparison
+    tables being brought up to date (e.g. by a writer that skipped
+    ``ensure_shape``)."""
+    if not _has_tables(db):
+        return False
+    max_claim = db.execute("SELECT coalesce(max(rowid), 0) FROM claims").fetchone()[0]
+    max_source = db.execute("SELECT coalesce(max(rowid), 0) FROM sources").fetchone()[0]
+    dirty = db.execute("SELECT 1 FROM compare_dirty LIMIT 1").fetchone()
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim_events'").fetchone():
+        max_event = db.execute("SELECT coalesce(max(rowid), 0) FROM claim_events").fetchone()[0]
+        if max_event > int(_get_state(db, "events_rowid", 0)):
+            return True
+    return (
+        max_claim > int(_get_state(db, "claims_rowid", 0))
+        or max_source > int(_get_state(db, "sources_rowid", 0))
+        or dirty is not None
+    )
+
+
+# ------------------------------------------------------------------ reading
+
+
+def compare(
+    db: Database,
+    *,
+    subject: str | None = None,
+    predicate: str | None = None,
+    status: str | None = None,
+    claim_id: str | None = None,
+) -> list[dict]:
+    """The fact groups (filtered), each with every claim in it: its value,
+    normalised value, span, source, publisher, date, and whether it counted
+    as independent. ``subject`` may be any alias of an entity."""
+    where, params = [], []
+    if subject:
+        e = _EntityIndex(db).get(subject)
+        if e:
+            where.append("f.subject_key = ?")
+            params.append(e[0])
+        else:
+            where.append("(f.subject_key = ? OR f.subject = ? COLLATE NOCASE)")
+            params += ["~" + fold_name(subject), subject]
+    if predicate:
+        where.append("f.predicate = ?")
+        params.append(predicate)
+    if status:
+        if status not in STATUSES:
+            from .errors import LedgerError
+
+            raise LedgerError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
+        where.append("f.status = ?")
+        params.append(status)
+    if claim_id:
+        where.append("f.fact_key = (SELECT fact_key FROM claim_values WHERE claim_id = ?)")
+        params.append(claim_id)
+    q = "SELECT * FROM facts f" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.subject, f.predicate, f.time_start, f.fact_key"
+    facts = [dict(r) for r in _rows(db, q, params)]
+    if not facts:
+        return []
+    keys = [f["fact_key"] for f in facts]
+    members: dict[str, list[dict]] = defaultdict(list)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        q = (
+            "SELECT * FROM fact_claims WHERE fact_key IN (" + ",".join("?" * len(chunk)) + ") "
+            "ORDER BY published, source, span_start"
+        )
+        for r in _rows(db, q, chunk):
+            members[r["fact_key"]].append(r)
+    out = []
+    for f in facts:
+        out.append(
+            {
+                "fact_key": f["fact_key"],
+                "subject": f["subject"],
+                "predicate": f["predicate"],
+                "status": f["status"],
+                "support": f["support"],
+                "kind": f["kind"],
+                "time": {"start": f["time_start"], "end": f["time_end"]},
+                "value": f["value"],
+                "normalized": f["value_norm"],
+                "values": json.loads(f["values_json"]),
+                "claims": f["claim_count"],
+                "sources": f["source_count"],
+                "independent_sources": f["independent_count"],
+                "timeline": json.loads(f["timeline_json"]) if f["timeline_json"] else None,
+                "rule": f["rule"],
+                "members": [
+                    {
+                        "claim_id": m["claim_id"],
+                        "source": m["source"],
+                        "publisher": m["publisher"],
+                        "published": m["published"],
+                        "value": m["value"],
+                        "normalized": m["value_norm"],
+                        "unit": m["unit"],
+                        "flags": m["flags"].split(",") if m["flags"] else [],
+                        "time": {"start": m["time_start"], "end": m["time_end"], "basis": m["time_basis"]},
+                        "span": {"start": m["span_start"], "end": m["span_end"], "text": m["span_text"]},
+                        "counted": bool(m["counted"]),
+                        "independence": m["independence_note"],
+                    }
+                    for m in members[f["fact_key"]]
+                ],
+            }
+        )
+    return out
+
+
+def _rows(db: Database, sql: str, params):
+    cur = db.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    for r in cur:
+        yield dict(zip(cols, r))
+
+
+# ------------------------------------------------------------------ SQL views
+
+view(
+    "fact_claims",
+    """
+SELECT v.fact_key, f.status, f.subject, f.predicate, v.claim_id, s.slug AS source, s.publisher, s.published,
+       c.value, v.value_norm, v.value_num, v.unit, v.flags, v.value_group, v.counted, v.independence_note,
+       v.time_start, v.time_end, v.time_basis, c.span_start, c.span_end, c.span_text, c.source_id
+FROM claim_values v
+JOIN facts f ON f.fact_key = v.fact_key
+JOIN claims c ON c.id = v.claim_id
+JOIN sources s ON s.id = c.source_id
+""",
+)
+
+view(
+    "fact_groups",
+    """
+SELECT fact_key, subject, predicate, status, support, value, value_norm, value_count, claim_count, source_count,
+       independent_count, time_start, time_end, kind, values_json, timeline_json, rule
+FROM facts
+""",
+)
+
+view(
+    "fact_members",
+    """
+SELECT a.claim_id, a.fact_key, f.status, f.subject, f.predicate,
+       b.claim_id AS other_claim_id, s.slug AS other_source, s.publisher AS other_publisher,
+       s.published AS other_published, c.value AS other_value, b.value_norm AS other_value_norm,
+       b.value_norm = a.value_norm AS same_value, b.counted AS other_counted,
+       b.independence_note AS other_independence_note,
+       c.span_start AS other_span_start, c.span_end AS other_span_end, c.span_text AS other_span_text
+FROM claim_values a
+JOIN facts f ON f.fact_key = a.fact_key
+JOIN claim_values b ON b.fact_key = a.fact_key AND b.claim_id != a.claim_id
+JOIN claims c ON c.id = b.claim_id
+JOIN sources s ON s.id = c.source_id
+""",
+)
+
+view(
+    "conflicts",
+    """
+SELECT fc.fact_key, fc.subject, fc.predicate, fc.value, fc.value_norm, fc.source, fc.publisher, fc.published,
+       fc.span_start, fc.span_end, fc.span_text, fc.claim_id, fc.counted, fc.independence_note,
+       f.value_count, f.rule
+FROM fact_claims fc JOIN facts f ON f.fact_key = fc.fact_key
+WHERE f.status = 'conflicting'
+""",
+)
+
+view(
+    "single_source_facts",
+    """
+SELECT f.fact_key, f.subject, f.predicate, f.value, f.claim_count, f.source_count, f.time_start, f.time_end,
+       (SELECT group_concat(DISTINCT s.slug) FROM claim_values v JOIN claims c ON c.id = v.claim_id
+        JOIN sources s ON s.id = c.source_id WHERE v.fact_key = f.fact_key) AS sources
+FROM facts f WHERE f.status = 'single-source'
+""",
+)
+
+view(
+    "corroborated_facts",
+    """
+SELECT fact_key, subject, predicate, value, independent_count, source_count, claim_count, time_start, time_end
+FROM facts WHERE status = 'corroborated'
+""",
+)
+
+view(
+    "changes_over_time",
+    """
+SELECT fact_key, subject, predicate, value, support, time_start, time_end, timeline_json
+FROM facts WHERE status = 'change-over-time'
+""",
+)
+
+
+@derived
+def _refresh_after_write(db: Database) -> None:
+    refresh(db)
