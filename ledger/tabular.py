@@ -52,14 +52,21 @@ def export_csv(db: Database, out: str | Path, **options) -> dict:
     """Every claim as one CSV row (RFC 4180, UTF-8, header row)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
     with open(out, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        w.writerow(COLUMNS)
-        for row in claim_rows(db):
-            w.writerow([_cell(row[k]) for k in COLUMNS])
-            n += 1
+        n = write_csv(f, claim_rows(db))
     return {"format": "csv", "out": str(out), "claims": n}
+
+
+def write_csv(f, rows, columns=COLUMNS) -> int:
+    """Write a header and one record per row to an open text file (opened
+    with ``newline=""``); return the number of rows."""
+    w = csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(columns)
+    n = 0
+    for row in rows:
+        w.writerow([_cell(row.get(k)) for k in columns])
+        n += 1
+    return n
 
 
 def _cell(v) -> str:
