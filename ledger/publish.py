@@ -24,11 +24,11 @@ HOST = "127.0.0.1"
 # Datasette's defaults, stated so they cannot drift upwards; facet
 # suggestions are off because each costs a query on every table page.
 SETTINGS = {
-    "sql_time_limit_ms": "1000",
-    "max_returned_rows": "1000",
-    "facet_time_limit_ms": "200",
-    "allow_download": "on",
-    "suggest_facets": "off",
+    "sql_time_limit_ms": 1000,
+    "max_returned_rows": 1000,
+    "facet_time_limit_ms": 200,
+    "allow_download": True,
+    "suggest_facets": False,
 }
 # The database name in URLs (/ledger/claims/...) and in metadata.yml
 DATABASE_NAME = "ledger"
@@ -83,10 +83,16 @@ def datasette_command(
     args += ["-h", HOST, "-p", str(port)]
     if metadata:
         args += ["-m", str(metadata)]
-    settings = dict(SETTINGS, sql_time_limit_ms=str(sql_time_limit_ms))
-    for name, value in settings.items():
-        args += ["--setting", name, value]
+    for name, value in settings(sql_time_limit_ms).items():
+        if isinstance(value, bool):
+            value = "on" if value else "off"
+        args += ["--setting", name, str(value)]
     return args
+
+
+def settings(sql_time_limit_ms: int = 1000) -> dict:
+    """Datasette settings for serving the ledger (as ``Datasette(settings=...)`` takes them)."""
+    return dict(SETTINGS, sql_time_limit_ms=sql_time_limit_ms)
 
 
 def serve_environment(environ=None) -> dict:

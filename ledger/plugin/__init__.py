@@ -206,35 +206,50 @@ def is_ledger(conn: sqlite3.Connection) -> bool:
     return objects.get("claims") == "table" and objects.get("sources") == "table"
 
 
-def same_fact_claims(conn: sqlite3.Connection, claim: dict) -> tuple[list[dict], str]:
-    """The claims from other sources on the same fact as ``claim``, and how
-    "same fact" was decided.
+SAME_FACT_SELECT = (
+    "SELECT c.id, c.subject, c.predicate, c.value, c.confidence, c.as_of, c.valid_from, c.valid_to, "
+    "c.span_text, c.source_id, s.slug AS source, s.title, s.publisher, s.published, s.date_basis"
+)
 
-    When the comparison feature's ``claim_facts`` table or view (claim_id,
-    fact_key) is present its fact key decides; otherwise the same subject and
-    predicate, ignoring case.
+
+def same_fact_claims(conn: sqlite3.Connection, claim: dict) -> dict:
+    """The claims from other sources on the same fact as ``claim``.
+
+    When the comparison tables are there (``claim_values`` with a fact key per
+    claim, ``facts`` with each fact's status and rule) they decide what the
+    same fact is and whether values agree; otherwise the same subject and
+    predicate ignoring case does, and values agree when equal ignoring case.
+    Returns ``{"rows", "rule", "fact"}``; each row has ``same_value``.
     """
     objects = _objects(conn)
-    select = (
-        "SELECT c.id, c.subject, c.predicate, c.value, c.confidence, c.as_of, c.valid_from, c.valid_to, "
-        "c.span_text, c.source_id, s.slug AS source, s.title, s.publisher, s.published, s.date_basis "
-        "FROM claims c JOIN sources s ON s.id = c.source_id "
-    )
     order = " ORDER BY s.published, s.slug, c.span_start"
-    if "claim_facts" in objects and {"claim_id", "fact_key"} <= set(_columns(conn, "claim_facts")):
-        rows = _rows(
-            conn,
-            select + "JOIN claim_facts f ON f.claim_id = c.id "
-            "WHERE f.fact_key IN (SELECT fact_key FROM claim_facts WHERE claim_id = ?) AND c.source_id != ?" + order,
-            [claim["id"], claim["source_id"]],
-        )
-        return rows, "the comparison's fact key (claim_facts)"
+    if {"claim_values", "facts"} <= set(objects) and {"claim_id", "fact_key", "value_norm"} <= set(
+        _columns(conn, "claim_values")
+    ):
+        mine = conn.execute("SELECT fact_key, value_norm FROM claim_values WHERE claim_id = ?", [claim["id"]]).fetchone()
+        if mine and mine[0] is not None:
+            fact_cols = _columns(conn, "facts")
+            wanted = [c for c in ("status", "support", "rule", "value_count", "independent_count", "time_start", "time_end") if c in fact_cols]
+            fact = None
+            if wanted:
+                found = _rows(conn, f"SELECT {', '.join(map(_quote, wanted))} FROM facts WHERE fact_key = ?", [mine[0]])
+                fact = found[0] if found else None
+            rows = _rows(
+                conn,
+                SAME_FACT_SELECT + ", b.value_norm, b.value_norm IS ? AS same_value"
+                + (", b.independence_note" if "independence_note" in _columns(conn, "claim_values") else "")
+                + " FROM claim_values b JOIN claims c ON c.id = b.claim_id JOIN sources s ON s.id = c.source_id"
+                " WHERE b.fact_key = ? AND c.source_id != ?" + order,
+                [mine[1], mine[0], claim["source_id"]],
+            )
+            return {"rows": rows, "rule": "the comparison's fact key (subject entity, predicate and time; see fact_groups)", "fact": fact}
     rows = _rows(
         conn,
-        select + "WHERE c.subject = ? COLLATE NOCASE AND c.predicate = ? COLLATE NOCASE AND c.source_id != ?" + order,
-        [claim["subject"], claim["predicate"], claim["source_id"]],
+        SAME_FACT_SELECT + ", lower(c.value) = lower(?) AS same_value FROM claims c JOIN sources s ON s.id = c.source_id "
+        "WHERE c.subject = ? COLLATE NOCASE AND c.predicate = ? COLLATE NOCASE AND c.source_id != ?" + order,
+        [claim["value"], claim["subject"], claim["predicate"], claim["source_id"]],
     )
-    return rows, "the same subject and predicate, ignoring case"
+    return {"rows": rows, "rule": "the same subject and predicate, ignoring case", "fact": None}
 
 
 def related_rows(conn: sqlite3.Connection, name: str, claim_id: str) -> tuple[list[str], list[dict]] | None:
@@ -271,9 +286,12 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
         page["span_matches"] = 0 <= start <= end <= len(text) and text[start:end] == claim["span_text"]
         if page["span_matches"]:
             page["passage"] = passage_html(text, start, end)
-    page["same_fact"], page["same_fact_rule"] = same_fact_claims(conn, claim)
+    page["same_fact"] = same_fact_claims(conn, claim)
     for name in ("claim_status", "claim_history"):
         page[name] = related_rows(conn, name, claim_id)
+    # the history feature's status (current, superseded, ...) when it is there
+    status_rows = page["claim_status"][1] if page["claim_status"] else []
+    page["status"] = (status_rows[0].get("status") if status_rows else None) or claim.get("status")
     return page
 
 
@@ -372,7 +390,7 @@ def _claim_links(datasette, database: str, page: dict) -> dict:
         "same_subject": claims_url + "?" + urllib.parse.urlencode({"subject": claim["subject"]}),
         "json": datasette.urls.table(database, "claims") + "/" + tilde_encode(claim["id"]) + ".json",
     }
-    for other in page["same_fact"]:
+    for other in page["same_fact"]["rows"]:
         other["url"] = f"{claims_url}/{tilde_encode(other['id'])}"
     return links
 
