@@ -9,8 +9,9 @@ them: tools that count UTF-16 units (Hypothesis, many JavaScript tools) differ
 after any character outside the Basic Multilingual Plane, such as an emoji.
 Each annotation says so in its selector (``offsetUnit``). The body is a
 ``TextualBody`` whose ``value`` is the claim's value, carrying ``subject``,
-``predicate`` and ``confidence`` (and the claim's optional fields) in terms
-defined by an extra JSON-LD context.
+``predicate`` and ``confidence`` (and the claim's optional fields, and the
+quote as typed when it differs from the source's own text) in terms defined
+by an extra JSON-LD context.
 
 Import: a JSON(-LD) file with the anno.jsonld ``@context`` (one annotation, a
 list, an ``AnnotationPage`` or an ``AnnotationCollection`` with embedded
@@ -44,7 +45,7 @@ LEDGER_CONTEXT = {
         k: f"ledger:{k}"
         for k in (
             "subject", "predicate", "confidence", "speaker", "as_of", "valid_from", "valid_to", "note",
-            "status", "origin", "claim_id", "source_sha256", "offsetUnit",
+            "status", "origin", "claim_id", "source_sha256", "offsetUnit", "quote",
         )
     },
 }
@@ -101,6 +102,8 @@ def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
     for k in BODY_OPTIONAL:
         if c.get(k) is not None:
             body[k] = c[k]
+    if c["quote"] != c["span_text"]:
+        body["quote"] = c["quote"]  # as the recorder typed it; `exact` is the source's own text
     anno: dict[str, Any] = {}
     if context:
         anno["@context"] = CONTEXT
@@ -248,7 +251,8 @@ def annotation_claim(anno, where: str) -> dict:
     target = _target(anno.get("target"), label)
     quote, position = _selectors(target, label)
     body = _body(anno.get("body"), label)
-    claim: dict[str, Any] = {"source": _source_ref(target, label), "quote": quote["exact"]}
+    typed = body.get("quote") if isinstance(body.get("quote"), str) else None
+    claim: dict[str, Any] = {"source": _source_ref(target, label), "quote": typed or quote["exact"]}
     for k in ("prefix", "suffix"):
         if quote.get(k):
             claim[k] = quote[k]
