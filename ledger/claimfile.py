@@ -151,7 +151,15 @@ _StrictLoader.add_implicit_resolver(
 
 def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
     """Parse YAML; return the data and, for each claim mapping's id(), its line."""
-    loader = _StrictLoader(text)
+    try:
+        # the reader refuses control characters such as NUL as it is built
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise InvalidClaimFile(
+            f"{path}:{line}: malformed YAML: the control character {char} is not allowed in YAML; remove it"
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -511,10 +519,25 @@ def _timestamp(v, fail) -> str:
     fail(f"`recorded_at` {v!r} is not an ISO 8601 timestamp (e.g. 2026-11-29T10:00:00+00:00)")
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes (escapes) text holding a YAML line-break
+    character: PyYAML writes U+0085 raw in single quotes and reads it back as
+    a space, so a quote would not round-trip."""
+
+
+def _represent_str(dumper, data):
+    if any(ch in data for ch in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return yaml.SafeDumper.represent_str(dumper, data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(claims: list[dict], source: str | None = None) -> str:
     """A claims file in the import format (block style, Unicode kept)."""
     doc = {"source": source, "claims": claims} if source else claims
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[ClaimInput]:

@@ -233,6 +233,8 @@ def _nearest_year(published: dt.date | None, month: int, day: int = 1) -> tuple[
         dist = abs((cand - published).days)
         if best is None or dist < best[0]:
             best = (dist, y)
+    if best is None:  # no year has that day, e.g. "January 0"
+        raise _Impossible("impossible-date")
     return best[1], "year-inferred"
 
 

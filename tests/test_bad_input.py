@@ -200,6 +200,12 @@ def test_deeply_nested_yaml_is_an_error_not_a_recursion_crash(seed_db, workdir):
     assert_rejected(seed_db, path, "malformed YAML: nested too deeply")
 
 
+def test_control_character_in_yaml(seed_db, workdir):
+    # PyYAML's reader refuses it while the loader is built (a traceback before issue 8)
+    path = write(workdir, "nul.yml", yaml_claims([good(), good(predicate="other")]).replace("other", "oth\x00er"))
+    assert_rejected(seed_db, path, "the control character U+0000 is not allowed in YAML", line=2)
+
+
 # ================================================================ fields and types
 
 
