@@ -321,6 +321,24 @@ def evaluate(paths=None, *, entities=None, use_entities: bool = True) -> Report:
     return Report(by_set, rules, len(files))
 
 
+def write_calibration(report: Report, path: Path | None = None) -> Path:
+    """Store each rule's record (correct, proposed, confidence) where the
+    extractor reads its confidences from."""
+    path = path or Path(ex.__file__).with_name(ex.CALIBRATION_FILE)
+    rules = {
+        r: {"correct": c, "proposed": n, "confidence": calibrated(c, n)} for r, (c, n) in sorted(report.rules.items())
+    }
+    header = (
+        "# Written by `ledger evaluate --calibrate` from the labelled examples in tests/labelled/: for each rule of\n"
+        "# ledger/extract.py, how often its candidates matched a label. confidence = (correct + 1) / (proposed + 2).\n"
+        "# Do not edit by hand; tests/test_extract.py checks it is current.\n"
+    )
+    body = yaml.safe_dump({"documents": report.documents, "rules": rules}, sort_keys=False)
+    path.write_text(header + body, encoding="utf-8")
+    ex.calibration.cache_clear()
+    return path
+
+
 def default_entities():
     """The repository's entity table, if there is one (names and aliases)."""
     try:

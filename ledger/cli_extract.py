@@ -1,0 +1,168 @@
+"""`ledger extract` (propose candidate claims from a source) and `ledger
+evaluate` (score the extractor against labelled files). The work is in
+ledger/extract.py and ledger/evaluate.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from . import claimfile
+from . import evaluate as ev
+from . import extract as ex
+from .cli import db_option, emit_json, json_option, note, user_errors
+from .db import open_db
+from .errors import LedgerError
+
+
+class ExtractError(LedgerError):
+    """The extract command was asked for something it cannot do."""
+
+
+def _entities(path, disabled):
+    if disabled:
+        return None
+    if path:
+        from .entities import Entities
+
+        return Entities.load(path)
+    return ev.default_entities()
+
+
+@click.command("extract")
+@db_option
+@click.argument("source")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the claims file here (.yml, .json or .jsonl)")
+@click.option("--accept", is_flag=True, help="Record the candidates in the ledger now, marked machine-extracted")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(ex.KINDS), help="Only these kinds (repeatable)")
+@click.option("--min-confidence", type=float, default=0.0, show_default=True, help="Drop candidates below this")
+@click.option("--published", help="Publication date to resolve relative dates against (default: the source's)")
+@click.option("--entities", "entities_path", type=click.Path(exists=True, dir_okay=False), help="Entity table (default: entities.yml)")
+@click.option("--no-entities", is_flag=True, help="Do not use an entity table for names")
+@json_option
+def extract_cmd(db_path, source, output, accept, kinds, min_confidence, published, entities_path, no_entities, as_json):
+    """Propose candidate claims from SOURCE, each anchored to its exact span.
+
+    SOURCE is the slug or sha256 of a source in the ledger, or a text file.
+    Dates (resolved against the publication date), quantities, quotations
+    with their speakers, titles and roles, and events with their dates come
+    out as a claims file in the import format with `status: candidate`, the
+    rule that proposed each (`origin`) and its confidence (the rule's
+    precision on the labelled examples). Review the file, delete or fix
+    what is wrong, set `status: recorded` (or leave it), then `ledger import`
+    it. Nothing is recorded unless --accept is given; then every candidate is
+    recorded at once with `status: machine-extracted`.
+
+    Without -o the claims file (YAML) goes to stdout; --json prints the
+    candidates (start, end, text, kind, subject, predicate, value,
+    normalized, speaker, confidence, rule) instead.
+
+    Example:
+
+        ledger extract sokhonn-plans-china-trip -o review/sokhonn.yml
+    """
+    if min_confidence < 0 or min_confidence > 1:
+        raise click.BadParameter("must be between 0 and 1", param_hint="--min-confidence")
+    if entities_path and no_entities:
+        raise click.UsageError("--entities and --no-entities conflict: give one")
+    with user_errors():
+        if output:
+            claimfile.file_format(output)
+        db = open_db(db_path) if (accept or Path(db_path).exists()) else None
+        src = ex.read_source_text(source, db, published)
+        if accept and not src.held:
+            raise ExtractError(
+                f"{source}: the ledger at {db_path} does not hold this text; add it first "
+                f"(`ledger source add {source}`), then extract with --accept"
+            )
+        cands = ex.extract(src.text, src.published, entities=_entities(entities_path, no_entities), kinds=kinds or ex.KINDS)
+        cands = [c for c in cands if c.confidence >= min_confidence]
+        cands, already = ex.drop_recorded(db, src.ref, cands) if src.held else (cands, 0)
+        claims = ex.to_claims(cands, status="machine-extracted" if accept else "candidate")
+        if output:
+            _write_claims(Path(output), claims, src.ref)
+        added = existing = 0
+        if accept:
+            added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}")
+    if not src.held and not accept:
+        note(f"note: the ledger does not hold this text yet; add it (`ledger source add {source}`) before importing")
+    if as_json:
+        emit_json([ex.candidate_json(c) for c in cands])
+    elif not output:
+        click.echo(claimfile.dump_yaml(claims, source=src.ref), nl=False)
+    counts = ", ".join(f"{k}: {sum(1 for c in cands if c.kind == k)}" for k in ex.KINDS)
+    note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")
+         + (f"; {already} left out as already recorded" if already else ""))
+    if accept:
+        note(f"recorded {added} claim(s) as machine-extracted, {existing} already held")
+
+
+def _write_claims(path: Path, claims: list[dict], source: str):
+    fmt = claimfile.file_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "yaml":
+        header = (
+            f"# Candidate claims proposed by `ledger extract` from {source} on "
+            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}.\n# Review each one: delete or fix what is wrong, "
+            "then `ledger import` this file.\n"
+        )
+        path.write_text(header + claimfile.dump_yaml(claims, source=source), encoding="utf-8")
+    elif fmt == "json":
+        path.write_text(json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        path.write_text("".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims), encoding="utf-8")
+
+
+@click.command("evaluate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--details", is_flag=True, help="List every missed label and every false positive")
+@click.option("--no-entities", is_flag=True, help="Score without the entity table")
+@click.option("--calibrate", is_flag=True, help=f"Store each rule's record as its confidence (ledger/{ex.CALIBRATION_FILE})")
+@json_option
+def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
+    """Score the extractor against labelled files: precision and recall per kind.
+
+    PATHS are labelled YAML files or folders of them (default:
+    tests/labelled/). A candidate matches a label when their spans overlap and
+    their normalised values agree (the date, the number and unit, the
+    speaker, the subject and title, the event's subject, predicate and
+    dates). Figures are given per set (the folder a file is in) and in total,
+    and per rule (correct / proposed, and the calibrated confidence).
+
+    --calibrate stores each rule's record, from which the extractor takes
+    its confidences: (correct + 1) / (proposed + 2).
+
+    Example: ledger evaluate tests/labelled --details
+    """
+    with user_errors():
+        report = ev.evaluate(list(paths) or None, use_entities=not no_entities)
+        if calibrate:
+            if paths:
+                raise ExtractError("--calibrate uses every labelled example (tests/labelled/): give no PATHS")
+            note(f"calibration written to {ev.write_calibration(report)}")
+    if as_json:
+        emit_json(report.as_dict(details=details))
+        return
+    for name, scores in list(report.by_set.items()) + [("total", report.total())]:
+        click.echo(f"{name}:")
+        click.echo(f"  {'kind':10} {'labels':>6} {'cands':>6} {'prec':>6} {'recall':>6}")
+        for kind, s in scores.items():
+            p = "-" if s.precision is None else f"{s.precision:.2f}"
+            r = "-" if s.recall is None else f"{s.recall:.2f}"
+            click.echo(f"  {kind:10} {s.labels:6} {s.candidates:6} {p:>6} {r:>6}")
+            if details:
+                for m in s.misses:
+                    click.echo(f"      missed: {m['document']}: {m['text'][:70]!r} {m['label']}")
+                for f in s.false_positives:
+                    click.echo(f"      extra:  {f['document']}: {f['text'][:70]!r} ({f['rule']}: {f['subject']} / {f['value'][:40]})")
+    click.echo("rules (correct/proposed -> confidence):")
+    for rule, (c, n) in sorted(report.rules.items()):
+        click.echo(f"  {rule:32} {c:3}/{n:<3} -> {ev.calibrated(c, n):.2f}")
+
+
+def register(cli):
+    cli.add_command(extract_cmd)
+    cli.add_command(evaluate_cmd)
