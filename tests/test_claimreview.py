@@ -1,0 +1,216 @@
+"""Reviewers' verdicts and the schema.org ClaimReview export."""
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from ledger import claimreview
+from ledger.cli import cli
+from ledger.db import open_db
+from ledger.ingest import build
+
+SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "jsonld" / "claimreview.schema.json").read_text("utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+A = "The stadium has 60,000 seats, the minister said. Critics say the stadium has 60,000 seats but few fans."
+B = "Officials repeated that the venue has 60,000 seats. Others put it at 55,000 seats."
+
+
+@pytest.fixture
+def two_sources(tmp_path, monkeypatch):
+    """Two sources making one fact three times (twice in a), and another fact once."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "sources" / "a.txt").write_text(A, encoding="utf-8")
+    (tmp_path / "sources" / "a.yml").write_text(
+        "title: Stadium opens\nurl: https://a.example.com/stadium\npublisher: A Daily\npublished: 2024-05-14\n"
+        "authors: [Dara Chan]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "sources" / "b.txt").write_text(B, encoding="utf-8")
+    (tmp_path / "sources" / "b.yml").write_text(
+        "title: Venue facts\nurl: https://b.example.org/venue\npublisher: B Weekly\npublished: 2024-05-10\n",
+        encoding="utf-8",
+    )
+    fact = {"subject": "National stadium", "predicate": "seating_capacity", "value": "60,000", "confidence": 0.9}
+    claims = [
+        {"source": "a", **fact, "quote": "has 60,000 seats", "occurrence": 1, "speaker": "minister"},
+        {"source": "a", **fact, "quote": "has 60,000 seats", "occurrence": 2},
+        {"source": "b", **fact, "quote": "the venue has 60,000 seats"},
+        {"source": "b", **fact, "value": "55,000", "quote": "55,000 seats"},
+    ]
+    (tmp_path / "claims" / "c.json").write_text(json.dumps(claims), encoding="utf-8")
+    db = open_db(tmp_path / "ledger.db")
+    build(db, tmp_path / "sources", tmp_path / "claims")
+    db.close()
+    return tmp_path
+
+
+def claim_id(value="60,000", source="a"):
+    db = open_db("ledger.db")
+    return db.execute(
+        "SELECT c.id FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.value = ? AND s.slug = ? "
+        "ORDER BY c.span_start LIMIT 1",
+        [value, source],
+    ).fetchone()[0]
+
+
+def review(*args):
+    return CliRunner().invoke(cli, ["review", "add", "--db", "ledger.db", *args])
+
+
+GOOD = [
+    "--rating", "Mostly true", "--rating-value", "4", "--best-rating", "5", "--worst-rating", "1",
+    "--explanation", "The ministry's own plans give 60,000 seats; 55,000 is the football configuration.",
+    "--reviewer", "Example Fact Check", "--reviewer-url", "https://factcheck.example.net/",
+    "--url", "https://factcheck.example.net/2024/stadium", "--date", "2024-05-20",
+]
+
+
+def export(tmp_path):
+    r = CliRunner().invoke(cli, ["export", "--db", "ledger.db", "--format", "claimreview", "--out", "cr.json", "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output), json.loads((tmp_path / "cr.json").read_text(encoding="utf-8"))
+
+
+def test_review_add_records_a_verdict_and_the_export_is_valid_claimreview(two_sources):
+    r = review(claim_id(), *GOOD, "--json")
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.output)
+    assert row["added"] is True and row["id"].startswith("r")
+    summary, items = export(two_sources)
+    assert summary == {"format": "claimreview", "out": "cr.json", "reviews": 1}
+    VALIDATOR.validate(items)
+    (cr,) = items
+    assert cr["claimReviewed"] == "National stadium seating capacity: 60,000"
+    assert cr["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Mostly true",
+        "ratingValue": 4,
+        "bestRating": 5,
+        "worstRating": 1,
+        "ratingExplanation": GOOD[9],
+    }
+    assert cr["author"] == {"@type": "Organization", "name": "Example Fact Check", "url": "https://factcheck.example.net/"}
+    assert (cr["url"], cr["datePublished"]) == ("https://factcheck.example.net/2024/stadium", "2024-05-20")
+
+
+def test_the_claim_appears_in_every_source_span_that_makes_it(two_sources):
+    review(claim_id(), *GOOD)
+    _, (cr,) = export(two_sources)
+    claim = cr["itemReviewed"]
+    db = open_db("ledger.db")
+    spans = db.execute(
+        "SELECT c.id, c.span_text, s.url FROM claims c JOIN sources s ON s.id = c.source_id "
+        "WHERE c.subject = 'National stadium' AND c.predicate = 'seating_capacity' AND c.value = '60,000'"
+    ).fetchall()
+    assert len(spans) == 3
+    got = {
+        (next(i["value"] for i in w["identifier"] if i["propertyID"] == "ledger-claim"), w["text"], w["url"])
+        for w in claim["appearance"]
+    }
+    assert got == set(spans)
+    # earliest publication first: b (2024-05-10) before a (2024-05-14)
+    assert claim["firstAppearance"]["url"] == "https://b.example.org/venue"
+    assert claim["datePublished"] == "2024-05-10"
+    # the 55,000 claim is another fact, not an appearance of this one
+    assert all("55,000" not in w["text"] for w in claim["appearance"])
+    a_work = next(w for w in claim["appearance"] if w["url"] == "https://a.example.com/stadium")
+    assert a_work["author"] == [{"@type": "Person", "name": "Dara Chan"}]
+    assert a_work["publisher"] == {"@type": "Organization", "name": "A Daily"}
+
+
+def test_the_claim_author_is_the_speaker_when_there_is_one_else_the_first_publisher(two_sources):
+    review(claim_id(), *GOOD)
+    review("--subject", "National stadium", "--predicate", "seating_capacity", "--value", "55,000",
+           "--rating", "False", "--reviewer", "Jane Roe", "--reviewer-type", "Person",
+           "--url", "https://factcheck.example.net/2024/55k", "--date", "2024-05-21")
+    _, items = export(two_sources)
+    VALIDATOR.validate(items)
+    by_value = {cr["claimReviewed"].rsplit(": ", 1)[1]: cr for cr in items}
+    assert by_value["60,000"]["itemReviewed"]["author"] == {"@type": "Person", "name": "minister"}
+    assert by_value["55,000"]["itemReviewed"]["author"] == {"@type": "Organization", "name": "B Weekly"}
+    assert by_value["55,000"]["author"] == {"@type": "Person", "name": "Jane Roe"}
+    assert by_value["55,000"]["reviewRating"] == {"@type": "Rating", "alternateName": "False"}
+
+
+def test_the_same_review_twice_is_recorded_once(two_sources):
+    cid = claim_id()
+    assert "recorded: r" in review(cid, *GOOD).output
+    r = review(cid, *GOOD)
+    assert r.exit_code == 0 and "already recorded" in r.output
+    assert open_db("ledger.db").execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["c0000000000000000", *GOOD], "no claim 'c0000000000000000' in the ledger"),
+        (["--subject", "National stadium", "--predicate", "seating_capacity", "--value", "70,000", *GOOD],
+         "no claim records 'National stadium' / seating_capacity = '70,000'"),
+        ([*GOOD[:2], *GOOD[10:]], None),  # fact missing: filled in below
+        (["CLAIM", *GOOD[:4], *GOOD[8:]], "--rating-value, --best-rating and --worst-rating go together"),
+        (["CLAIM", *GOOD[:2], "--rating-value", "7", *GOOD[4:]], "--rating-value 7 is outside the scale 1 (worst) .. 5 (best)"),
+        (["CLAIM", *GOOD[:-1], "20 May 2024"], "--date '20 May 2024' is not a date; write YYYY-MM-DD"),
+        (["CLAIM", *GOOD[:-4], "--url", "ftp://x", "--date", "2024-05-20"], "--url 'ftp://x' must be an http(s) URL"),
+    ],
+)
+def test_a_bad_review_says_what_is_wrong_and_writes_nothing(two_sources, args, message):
+    args = [claim_id() if a == "CLAIM" else a for a in args]
+    if message is None:
+        message = "name the fact reviewed: a claim id, or all of --subject, --predicate and --value"
+    r = review(*args)
+    assert r.exit_code == 1, r.output
+    assert f"Error: {message}" in r.output
+    assert open_db("ledger.db").execute("SELECT count(*) FROM reviews").fetchone()[0] == 0
+
+
+def test_required_options_are_required(two_sources):
+    r = review(claim_id(), "--rating", "False", "--url", "https://x.example/")
+    assert r.exit_code == 2 and "Missing option '--reviewer'" in r.output
+
+
+def test_review_list(two_sources):
+    review(claim_id(), *GOOD)
+    r = CliRunner().invoke(cli, ["review", "list", "--db", "ledger.db", "--json"])
+    assert r.exit_code == 0
+    (row,) = json.loads(r.output)
+    assert (row["rating"], row["best_rating"], row["date"]) == ("Mostly true", 5.0, "2024-05-20")
+
+
+def test_an_empty_ledger_exports_an_empty_list(two_sources):
+    _, items = export(two_sources)
+    assert items == []
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda cr: cr.pop("claimReviewed"),
+        lambda cr: cr.pop("url"),
+        lambda cr: cr["reviewRating"].pop("alternateName"),
+        lambda cr: cr["reviewRating"].pop("bestRating"),
+        lambda cr: cr["author"].pop("name"),
+        lambda cr: cr["itemReviewed"].pop("appearance"),
+        lambda cr: cr["itemReviewed"].update(appearance=[]),
+        lambda cr: cr["itemReviewed"].pop("author"),
+        lambda cr: cr["itemReviewed"].update({"@type": "CreativeWork"}),
+        lambda cr: cr.update({"@type": "Review"}),
+    ],
+)
+def test_the_schema_rejects_what_the_guidelines_require(two_sources, mutate):
+    review(claim_id(), *GOOD)
+    _, items = export(two_sources)
+    VALIDATOR.validate(items)
+    bad = copy.deepcopy(items)
+    mutate(bad[0])
+    assert not VALIDATOR.is_valid(bad)
+
+
+def test_library_summary_default():
+    assert claimreview.default_summary("Hun Sen", "visit_end", "2024-12-04") == "Hun Sen visit end: 2024-12-04"
