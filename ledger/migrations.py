@@ -209,8 +209,7 @@ def m010_history(db):
                 f"""
                 CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
                 BEGIN
-                    SELECT RAISE(ABORT, '{table} is append-only: the ledger never changes or removes a row; '
-                        || 'correct a claim with `ledger claim supersede` or `ledger claim retract`');
+                    SELECT RAISE(ABORT, '{table} is append-only: the ledger never changes or removes a row; correct a claim with `ledger claim supersede` or `ledger claim retract`');
                 END
                 """
             )
@@ -345,3 +344,17 @@ def m020_comparison_tables(db):
         END
         """
     )
+
+
+@migrations()
+def m032_reviews_append_only(db):
+    # issue 9: a review is never edited or removed; a changed verdict is a new review
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER reviews_no_{op.lower()} BEFORE {op} ON reviews
+            BEGIN
+                SELECT RAISE(ABORT, 'reviews are append-only: record a changed verdict with `ledger review add`');
+            END
+            """
+        )

@@ -214,3 +214,14 @@ def test_the_schema_rejects_what_the_guidelines_require(two_sources, mutate):
 
 def test_library_summary_default():
     assert claimreview.default_summary("Hun Sen", "visit_end", "2024-12-04") == "Hun Sen visit end: 2024-12-04"
+
+
+def test_reviews_cannot_be_edited_or_removed(two_sources):
+    import sqlite3
+
+    review(claim_id(), *GOOD)
+    db = open_db("ledger.db")
+    for sql in ("UPDATE reviews SET rating = 'True'", "DELETE FROM reviews"):
+        with pytest.raises(sqlite3.IntegrityError, match="reviews are append-only"):
+            db.execute(sql)
+    assert db.execute("SELECT rating FROM reviews").fetchall() == [("Mostly true",)]
