@@ -68,6 +68,7 @@ TITLE_WORDS = {
     "speaker", "whip", "mufti", "imam", "pastor", "rabbi", "marshal", "admiral", "colonel", "major", "lieutenant",
     "sergeant", "brigadier", "commissar", "registrar", "ombudsman", "comptroller", "trustee", "governors",
     "activist", "campaigner", "journalist", "academic", "observer", "consultant", "founder", "president",
+    "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm",
 }
 # Head words of the most common titles: a phrase must contain one to count as a title.
 TITLE_HEADS = TITLE_WORDS - {"prime", "deputy", "vice", "general", "chief", "member", "partner", "speaker",
@@ -84,6 +85,9 @@ TITLE_MODIFIERS = {
     "parliament", "parliamentary", "opposition", "union", "club", "team", "company", "bank", "central",
     "police", "military", "army", "navy", "air", "force", "fire", "public", "works", "rural", "development",
     "secretary", "minister", "security", "social", "affairs", "legal", "political", "press", "media",
+    "hospital", "ministry", "school", "university", "federation", "association", "court", "provincial", "commune",
+    "village", "embassy", "agency", "programme", "program", "council", "committee", "navy", "group", "firm",
+    "rights", "country", "research", "project", "campaign", "department", "office", "station", "factory",
 }
 ORG_HEADS = {
     "ministry", "party", "academy", "institute", "committee", "congress", "conference", "council", "company",
@@ -601,6 +605,14 @@ def _person(persons, start, end, surface, possessive, pre_title=None) -> Mention
         known = _known_person(persons, name.lower())
         if known:
             name = known.name
+    else:
+        # "Chenda Sophea" after "Sok Chenda Sophea": the end of a longer name
+        low = name.lower().split()
+        for p in reversed(persons):
+            full = p.name.lower().split()
+            if len(full) > len(low) and full[-len(low):] == low:
+                name = p.name
+                break
     m = Mention(start, end, name, surface, "person", possessive=possessive, pre_title=pre_title)
     if len(name.split()) > 1:
         persons.append(m)
@@ -822,6 +834,11 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
         rest = text[who.end : who.end + 160]
         if re.match(r"^\s*(?:,[^,.“”\"]{0,140},\s*)?" + _ADVERBS + r"(" + SPEECH_RE + r")\b", rest, re.I):
             return who.name, "quote.after.name-verb"
+    # '," ministry spokesperson Chum Sounry said': a title, then the name, then the verb
+    who = next((x for x in doc.mentions if at < x.start <= at + 60 and x.type == "person"), None)
+    if who and _pre_title(text, who.start, at) and _pre_title(text, who.start, at)[0] == at:
+        if re.match(r"^\s*" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[who.end : who.end + 40], re.I):
+            return who.name, "quote.after.name-verb"
     d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[at : at + 80], re.I)
     if d:
         return resolve_definite(doc, d.group(1), at, entities), "quote.after.org"
@@ -949,7 +966,7 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         # appositive: "Kin Phea, director of ..."
         ap = re.match(r",\s+(?:(?:the|a|an)\s+)?", text[m.end : lim])
         if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
-            article = bool(re.match(r",\s+(?:a|an)\s", text[m.end : lim]))
+            article = bool(re.match(r",\s+(?:a|an|the)\s", text[m.end : lim]))
             t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+", text[m.end:]).group()), t[1]), "title.appositive")
@@ -964,6 +981,11 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
             t = _title_phrase(text, m.end + rel.end(), lim)
             if t:
                 add(m.name, (m.start, t[1]), t, "title.relative")
+        # a title set off before the name: "Its director, Leang Rithea"; "his Japanese counterpart, Takeshi Iwaya"
+        before = re.search(r"\b(?:[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Tt]he)\s+((?:[\w\-’']+\s+){0,3}[\w\-’']+),\s+$", text[s0 : m.start])
+        if before and any(w.lower() in TITLE_HEADS for w in before.group(1).split()):
+            ts, te = s0 + before.start(1), s0 + before.end(1)
+            add(m.name, (s0 + before.start(), m.end), (ts, te), "title.before-comma")
         # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
         pre = _pre_title(text, m.start, s0)
         if pre:
@@ -1069,6 +1091,7 @@ _DATE_PATTERNS = [
     # December 3-5 / December 2-4, 2024 / from December 30 to January 2
     ("range.mdy", rf"\b(?:(?:from|between)\s+)?{_MON}\s+{_DAY}{_DASH}(?:{_MON}\s+)?{_DAY}(?:,?\s+{_YEAR})?\b"),
     ("range.year", rf"\b(?:(?:from|between)\s+){_YEAR}{_DASH}{_YEAR}\b|\b{_YEAR}\s*[-–]\s*(?:{_YEAR}|\d\d)\b"),
+    ("range.month", rf"\b(?:(?:[Ff]rom|[Bb]etween|[Ii]n)\s+)?{_MON}(?:\s+{_YEAR})?\s*(?:-|–|to|until|and|through)\s*{_MON}(?:,?\s+{_YEAR})?\b(?!\s*\d)"),
     ("day.wmdy", rf"\b(?:{_WD},?\s+)?{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:-|–)\s*\d)"),
     ("day.wdmy", rf"\b(?:{_WD},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?\b"),
     ("day.iso", r"\b20\d\d-[01]\d-[0-3]\d\b"),
@@ -1092,6 +1115,30 @@ _DATE_PREDICATES = [
     (r"\b(?:born)\s+(?:on\s+|in\s+)?$", "birth_date"),
     (r"\b(?:died)\s+(?:on\s+|in\s+)?$", "death_date"),
 ]
+
+
+def _range_of(fn, raw: str, published):
+    """A range of months or years ("June and July", "between 2019 and 2023"):
+    each end normalised, the year of the second carried to the first when
+    only the second says it."""
+    parts = re.split(r"\s*(?:-|–|\bto\b|\buntil\b|\band\b|\bthrough\b)\s*", re.sub(r"(?i)^(?:from|between|in)\s+", "", raw), maxsplit=1)
+    if len(parts) != 2:
+        return fn(raw, published)
+    a, b = parts
+    if re.fullmatch(r"\d\d", b.strip()):
+        b = a.strip()[:2] + b.strip()
+    year_b = re.search(r"\d{4}", b)
+    if year_b and not re.search(r"\d{4}", a):
+        a = f"{a} {year_b.group()}"
+    da, db = fn(a, published), fn(b, published)
+    if da is None or db is None or not _dv(da, "start") or not _dv(db, "end"):
+        return None
+    if _dv(db, "end") < _dv(da, "start"):
+        return None  # an impossible range is not guessed
+    from types import SimpleNamespace
+
+    return SimpleNamespace(start=_dv(da, "start"), end=_dv(db, "end"), precision=_dv(da, "precision"),
+                           flags=tuple(_dv(da, "flags") or ()) + ("range",))
 
 
 _PAST_WORDS = ("since", "from", "before", "after", "during")
@@ -1151,7 +1198,10 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if fn is None:
                 continue
             try:
-                dv = fn(_tensed(raw, doc.published) if name == "month.bare" else raw, doc.published)
+                if name in ("range.month", "range.year"):
+                    dv = _range_of(fn, raw, doc.published)
+                else:
+                    dv = fn(_tensed(raw, doc.published) if name == "month.bare" else raw, doc.published)
             except Exception:  # noqa: BLE001 - a date the normaliser cannot read is not proposed
                 dv = None
             if dv is None or not _dv(dv, "start"):
@@ -1188,6 +1238,7 @@ def _iso(v):
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred|a dozen|dozen)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+_NUMWORD_CAP = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Twenty|Thirty|Forty|Fifty|Hundreds|Dozens)"
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|m|k)\b)?"
 _QUALIFIER = r"(?:(?:more than|less than|fewer than|up to|over|about|around|nearly|almost|at least|some|roughly|approximately|an estimated)\s+)?"
 _UNITS = (
@@ -1213,12 +1264,18 @@ _FUNCTION_WORDS = (
     "would|who|which|that|this|these|those|it|its|their|his|her|our|more|less|into|over|under|after|before|about|"
     "around|since|until|during|between|against|among|some|all|other|such|not|no|can|could|may|might|must|should"
 )
-_PLURAL = rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*[^s\W]s|people|men|women|children|staff|police|personnel|troops|livestock|poultry|cattle)"
+_PLURAL = (
+    rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*[^s\W]s|people|men|women|children|staff|police|personnel|troops|"
+    r"livestock|poultry|cattle|injured|wounded|dead|missing|killed|hurt|displaced|evacuated|arrested|detained|"
+    r"[A-Z][a-z]+(?:ans|ese|ers|ists))"
+)
 _MODIFIER = rf"(?!(?:{_FUNCTION_WORDS})\b)[a-z][a-z\-]*"
 _QTY_PATTERNS += [
     # a number and what it counts: "25 ambulances", "40 health workers", "seven million passengers"
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
-    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}{_NUMWORD}(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
+    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
+    # "2.6 million": a number with a scale word is a quantity on its own
+    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b"),
     # "bringing the total to 19", "10 more"
     ("total", rf"\b(?:total|tally|toll|number|count)\s+(?:of|to|at)\s+{_NUM}{_SCALE}(?![\w,.]\d)"),
     ("more", rf"(?<![\w.,$€£¥\-]){_NUM}\s+(?:more|others|additional)\b"),
@@ -1315,9 +1372,9 @@ _VISIT_RE = re.compile(
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
-_MEET_RE = re.compile(r"\b(?:meet(?:s|ing)?|met|meetings?|talks|held talks|hold talks|sat down)\s+with\s+|\bmet\s+(?=[A-Z])")
+_MEET_RE = re.compile(r"\b(?:meet(?:s|ing)?|met|meetings?|talks|held talks|hold talks|sat down)\s+with\s+|\b(?:met|meet|meets)\s+(?=[A-Z])")
 _STATEMENT_RE = re.compile(
-    r"\b(?:(?P<verb>stated|said|announced|declared|wrote|posted|confirmed|told\s+(?:[A-Z][\w’']*\s?)+?)"
+    r"\b(?:(?P<verb>" + SPEECH_RE + r"|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
     r"(?:\s+(?:issued|released|published))?\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on|dated)\s+"
 )
@@ -1334,7 +1391,7 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             dend = _DEST_END.search(text, m.end(), s1)
             dest = text[m.end() : dend.start() if dend else s1].strip()
-            if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$", dest)) or len(dest.split()) > 10:
+            if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$|the [A-Z]", dest)) or len(dest.split()) > 10:
                 continue
             vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
             if vf is None:
@@ -1355,7 +1412,8 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             people = [x for x in doc.mentions if m.end() <= x.start < lim and x.type == "person" and not x.in_quote]
             if not people:
                 continue
-            vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
+            during = re.search(r"\b(?:during|on|throughout)\s+(?:the|his|her|their)\s+(?:[\w\-]+\s+){0,2}?(?:visit|trip|tour|stay)\b", text[s0:s1], re.I)
+            vf, vt, rule = (None, None, "") if during else _event_dates(doc, sent_dates, s0, s1)
             if vf is None and last_visit is not None:
                 vf, vt, rule = last_visit.valid_from, last_visit.valid_to, ".during-visit"
             if vf is None:
