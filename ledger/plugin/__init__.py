@@ -41,6 +41,8 @@ SOURCE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
 
 # How much of the source around a span the claim page shows at most
 CONTEXT_CHARS = 400
+# Columns of status/history rows that repeat the claim the page is about
+REPEATED_COLUMNS = {"claim_id", "source_id", "subject", "predicate", "value"}
 # Views whose `id` column is a claim id, so it links to the claim page
 CLAIM_VIEWS = {"claim_spans", "span_audit", "claim_provenance"}
 SOURCE_VIEWS = {"source_summary"}
@@ -266,6 +268,8 @@ def related_rows(conn: sqlite3.Connection, name: str, claim_id: str) -> tuple[li
     if order:
         sql += f" ORDER BY {_quote(order)}"
     rows = _rows(conn, sql + " LIMIT 200", [claim_id])
+    # leave out what the page already shows, and columns empty in every row
+    cols = [c for c in cols if c not in REPEATED_COLUMNS and any(r.get(c) not in (None, "") for r in rows)]
     return cols, rows
 
 
@@ -377,6 +381,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 def _claim_links(datasette, database: str, page: dict) -> dict:
     claim = page["claim"]
     claims_url = datasette.urls.table(database, "claims")
+    for name in ("claim_status", "claim_history"):
+        if page[name]:
+            cols, rows = page[name]
+            page[name] = (cols, [{c: _cell(datasette, database, r.get(c)) for c in cols} for r in rows])
     sql = (
         "SELECT c.id, c.span_text,\n"
         "       substr(s.text, c.span_start + 1, c.span_end - c.span_start) AS recomputed,\n"
@@ -393,6 +401,16 @@ def _claim_links(datasette, database: str, page: dict) -> dict:
     for other in page["same_fact"]["rows"]:
         other["url"] = f"{claims_url}/{tilde_encode(other['id'])}"
     return links
+
+
+def _cell(datasette, database: str, value):
+    """A status or history value: claim ids link to their claim, the rest is escaped text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and CLAIM_ID_RE.match(value):
+        href = datasette.urls.table(database, "claims") + "/" + tilde_encode(value)
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    return text_html(str(value))
 
 
 @hookimpl
