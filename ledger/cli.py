@@ -301,7 +301,9 @@ def import_(db_path, files, dry_run, silent, as_json):
 
     Every claim is validated and anchored; if any claim in any file is bad,
     every problem is listed and nothing is written. Claims already recorded
-    are skipped, so importing a file twice adds nothing.
+    are skipped, so importing a file twice adds nothing. A .json/.jsonld file
+    with the W3C anno.jsonld @context is read as Web Annotations, each a
+    claim anchored by its TextQuoteSelector.
 
     Example: ledger import claims/new.yml more.jsonl --dry-run
     """
