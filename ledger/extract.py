@@ -1080,7 +1080,10 @@ def _normalizer(name: str):
 
 # ---------------------------------------------------------------- dates
 
-_MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MON = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+)
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -1091,7 +1094,7 @@ _DATE_PATTERNS = [
     # December 3-5 / December 2-4, 2024 / from December 30 to January 2
     ("range.mdy", rf"\b(?:(?:from|between)\s+)?{_MON}\s+{_DAY}{_DASH}(?:{_MON}\s+)?{_DAY}(?:,?\s+{_YEAR})?\b"),
     ("range.year", rf"\b(?:(?:from|between)\s+){_YEAR}{_DASH}{_YEAR}\b|\b{_YEAR}\s*[-–]\s*(?:{_YEAR}|\d\d)\b"),
-    ("range.month", rf"\b(?:(?:[Ff]rom|[Bb]etween|[Ii]n)\s+)?{_MON}(?:\s+{_YEAR})?\s*(?:-|–|to|until|and|through)\s*{_MON}(?:,?\s+{_YEAR})?\b(?!\s*\d)"),
+    ("range.month", rf"\b(?:(?:[Ff]rom|[Bb]etween)\s+)?{_MON}(?:\s+{_YEAR})?\s*(?:-|–|to|until|and|through)\s*{_MON}(?:,?\s+{_YEAR})?\b(?!\s*\d)"),
     ("day.wmdy", rf"\b(?:{_WD},?\s+)?{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:-|–)\s*\d)"),
     ("day.wdmy", rf"\b(?:{_WD},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?\b"),
     ("day.iso", r"\b20\d\d-[01]\d-[0-3]\d\b"),
