@@ -30,5 +30,15 @@ test: setup
 docs: setup
 	$(BIN)/cog -r README.md
 
+# Benchmarks (issue 7; see BENCHMARKS.md): each figure beside a baseline measured in the same run.
+BENCH_OUT ?= /tmp/ledger-bench
+bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run --scale small --out $(BENCH_OUT)
+
+bench-full: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run --scale 1m --out $(BENCH_OUT) --json $(BENCH_OUT)/results-1m.json
+
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

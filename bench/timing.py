@@ -13,6 +13,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Clock:
+    """Wall-clock and CPU seconds (user + system, this process) since creation.
+
+    On a shared machine the wall clock also counts time spent waiting for a
+    core; CPU time counts only the work, so ratios of CPU times are the
+    steadier measure. Both are reported.
+    """
+
+    def __init__(self):
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+
+    def stop(self) -> dict:
+        return {"seconds": time.perf_counter() - self.wall0, "cpu": time.process_time() - self.cpu0}
+
+
+def median(runs: list[dict]) -> dict:
+    """The run with the median CPU time."""
+    runs = sorted(runs, key=lambda r: r["cpu"])
+    return runs[len(runs) // 2]
+
+
 def timed(fn, *args, **kw):
     t = time.perf_counter()
     out = fn(*args, **kw)

@@ -15,7 +15,7 @@ import json
 import sys
 import time
 
-from bench.timing import maxrss_mb
+from bench.timing import Clock, maxrss_mb, median
 
 # The bare scan `ledger verify` is compared to: recompute every span with substr().
 SUBSTR_SCAN_SQL = """
@@ -48,11 +48,10 @@ def import_ledger(db_path: str, *files: str, profile=None) -> dict:
     from ledger.ingest import import_files
 
     db = open_db(db_path)
-    t = time.perf_counter()
+    c = Clock()
     with profiled(profile):
         result = import_files(db, files)
-    seconds = time.perf_counter() - t
-    return {"seconds": seconds, "maxrss_mb": maxrss_mb(), "added": result.added, "claims": result.claims}
+    return {**c.stop(), "maxrss_mb": maxrss_mb(), "added": result.added, "claims": result.claims}
 
 
 def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profile=None) -> dict:
@@ -95,14 +94,13 @@ def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profi
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'claims' AND sql IS NOT NULL"
         ).fetchall():
             db.execute(f"DROP INDEX [{name}]")
-    t0 = time.perf_counter()
+    c = Clock()
     with profiled(profile):
         with db.atomic():
             for t, cols, rows in loaded:
                 db[t].insert_all(dict(zip(cols, r)) for r in rows)
-    seconds = time.perf_counter() - t0
     return {
-        "seconds": seconds,
+        **c.stop(),
         "rows": sum(len(r) for _, _, r in loaded),
         "tables": {t: len(r) for t, _, r in loaded},
         "maxrss_mb": maxrss_mb(),
@@ -114,12 +112,11 @@ def build(db_path: str, sources: str, claims: str, profile=None) -> dict:
     from ledger.ingest import build as run_build
 
     db = open_db(db_path)
-    t = time.perf_counter()
+    c = Clock()
     with profiled(profile):
         r = run_build(db, sources, claims)
-    seconds = time.perf_counter() - t
     return {
-        "seconds": seconds,
+        **c.stop(),
         "maxrss_mb": maxrss_mb(),
         "sources_added": r.sources_added,
         "added": r.added,
@@ -140,24 +137,22 @@ def verify(db_path: str, repeat: str = "3", profile=None) -> dict:
     scan()  # warm the page cache for both sides alike
     base, full, parts = [], [], {}
     for _ in range(n):
-        t = time.perf_counter()
+        c = Clock()
         bad = scan()
-        base.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        base.append(c.stop())
+        c = Clock()
         with profiled(profile):
             report = v.verify(db)
-        full.append(time.perf_counter() - t)
+        full.append(c.stop())
     for kind in v.ORDER:
         check = v.CHECKS.get(kind)
         if check:
-            t = time.perf_counter()
+            c = Clock()
             list(check(db))
-            parts[kind] = time.perf_counter() - t
-    base.sort()
-    full.sort()
+            parts[kind] = c.stop()["cpu"]
     return {
-        "baseline_seconds": base[len(base) // 2],
-        "seconds": full[len(full) // 2],
+        **median(full),
+        **{"baseline_" + k: v for k, v in median(base).items()},
         "parts": parts,
         "ok": report["ok"],
         "baseline_bad": bad,
@@ -181,23 +176,21 @@ def compare(db_path: str, repeat: str = "3", profile=None) -> dict:
     db.execute(GROUP_BY_SQL).fetchall()  # warm the page cache for both sides alike
     base, read = [], []
     for _ in range(n):
-        t = time.perf_counter()
+        c = Clock()
         groups = len(db.execute(GROUP_BY_SQL).fetchall())
-        base.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        base.append(c.stop())
+        c = Clock()
         facts = comparison.compare(db)
-        read.append(time.perf_counter() - t)
-    t = time.perf_counter()
+        read.append(c.stop())
+    c = Clock()
     with profiled(profile):
         with write_transaction(db):
             comparison.refresh(db, full=True)
-    refresh = time.perf_counter() - t
-    base.sort()
-    read.sort()
+    refresh = c.stop()
     return {
-        "baseline_seconds": base[len(base) // 2],
-        "read_seconds": read[len(read) // 2],
-        "refresh_seconds": refresh,
+        **{"baseline_" + k: v for k, v in median(base).items()},
+        **{"read_" + k: v for k, v in median(read).items()},
+        **{"refresh_" + k: v for k, v in refresh.items()},
         "groups": len(facts),
         "baseline_groups": groups,
         "claims": db.execute("SELECT count(*) FROM claims").fetchone()[0],

@@ -358,3 +358,18 @@ def m032_reviews_append_only(db):
             END
             """
         )
+
+
+@migrations()
+def m050_source_files(db):
+    # issue 7: what `ledger build` last read from each source file, so a build
+    # after one changed claims file does not parse 100k unchanged sidecars again
+    db.execute(
+        """
+        CREATE TABLE source_files (
+            name TEXT PRIMARY KEY,            -- file name in sources/
+            text_sha256 TEXT NOT NULL,        -- of the .txt bytes
+            meta_sha256 TEXT                  -- of the .yml sidecar's bytes (NULL: none)
+        )
+        """
+    )
