@@ -42,7 +42,8 @@ WHERE span_matches IS NOT 1 OR prefix_matches IS NOT 1 OR suffix_matches IS NOT 
 """,
 )
 
-# Each claim with its source's provenance and a confidence band to facet on.
+# Each claim with its source's provenance, a confidence band and its status
+# (current, or its last correction: superseded, retracted, orphaned) to facet on.
 view(
     "claim_provenance",
     """
@@ -52,7 +53,10 @@ SELECT c.id, c.subject, c.predicate, c.value, c.confidence,
          WHEN c.confidence >= 0.7 THEN 'medium (0.7-0.9)'
          ELSE 'low (below 0.7)'
        END AS confidence_band,
-       c.speaker, c.as_of, c.valid_from, c.valid_to, c.status, c.span_text,
+       c.speaker, c.as_of, c.valid_from, c.valid_to,
+       coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1), 'current')
+         AS status,
+       c.span_text,
        s.slug AS source, s.title, s.publisher, s.published, s.date_basis, s.url,
        c.source_id,
        substr(s.text, c.span_start + 1, c.span_end - c.span_start) = c.span_text AS span_matches

@@ -684,3 +684,29 @@ def test_annotated_text_handles_overlapping_and_nested_spans():
     for n, c in enumerate(spans, 1):
         assert "".join(t for a, t in marks if str(n) in a["data-claims"].split()) == c.span_text
     assert [a["data-claims"] for a, t in marks if t == "e"] == ["1 2 3"]
+
+
+# ---------------------------------------------------------------- status and history
+
+
+def test_a_retracted_claim_shows_its_status_in_views_and_on_its_page(seed_db):
+    claim = stadium(seed_db)
+    conn = sqlite3.connect(seed_db)
+    conn.execute(
+        "INSERT INTO claim_events (entry_id, claim_id, status, reason, actor, at) VALUES (1, ?, 'retracted', ?, 'tester', '2026-11-29T02:00:00+00:00')",
+        [claim["id"], "recorded against the wrong <b>article</b>"],
+    )
+    conn.commit()
+    has_status_view = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'claim_status'").fetchone()
+    conn.close()
+    ds = make_ds(seed_db, immutable=False)
+    rows = get(ds, "/ledger/claim_provenance.json?_shape=array&status=retracted").json()
+    assert [r["id"] for r in rows] == [claim["id"]]
+    facet = get(ds, "/ledger/claim_provenance.json?_facet=status").json()["facet_results"]["status"]["results"]
+    assert {f["value"]: f["count"] for f in facet} == {"current": 39, "retracted": 1}
+    page = get(ds, f"/ledger/claims/{claim['id']}").text
+    assert span_mark(page) == STADIUM_SPAN
+    if has_status_view:  # the history feature's views (ledger/history.py)
+        assert "<dt>Status</dt><dd>retracted" in page
+        assert "recorded against the wrong &lt;b&gt;article&lt;/b&gt;" in page
+        assert 'id="claim_history"' in page
