@@ -68,6 +68,7 @@ TITLE_WORDS = {
     "speaker", "whip", "mufti", "imam", "pastor", "rabbi", "marshal", "admiral", "colonel", "major", "lieutenant",
     "sergeant", "brigadier", "commissar", "registrar", "ombudsman", "comptroller", "trustee", "governors",
     "activist", "campaigner", "journalist", "academic", "observer", "consultant", "founder", "president",
+    "farmer", "vendor", "villager", "driver", "trader", "shopkeeper", "student", "resident", "fisherman",
     "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm",
 }
 # Head words of the most common titles: a phrase must contain one to count as a title.
@@ -396,8 +397,10 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
                     open_at = (i, _CLOSE_D + '"')
                 elif ch == '"' and _opens_straight(text, i):
                     open_at = (i, '"' + _CLOSE_D)
-                elif ch == _OPEN_S and (i == 0 or not text[i - 1].isalnum()):
-                    close = _close_single(text, i + 1, pe)
+                elif (ch == _OPEN_S and (i == 0 or not text[i - 1].isalnum())) or (
+                    ch == "'" and _opens_straight(text, i) and text[i + 1 : i + 2].isalpha()
+                ):
+                    close = _close_single(text, i + 1, pe, ch)
                     if close is not None:
                         quotes.append(Quote(i, close + 1, i + 1, close))
                         i = close + 1
@@ -421,9 +424,12 @@ def _opens_straight(text: str, i: int) -> bool:
     return (before.isspace() or before in "([{\u2014\u2013-/:") and not after.isspace()
 
 
-def _close_single(text: str, i: int, end: int) -> int | None:
+def _close_single(text: str, i: int, end: int, opener: str = _OPEN_S) -> int | None:
+    closer = _CLOSE_S if opener == _OPEN_S else "'"
     for j in range(i, end):
-        if text[j] == _CLOSE_S and (j + 1 >= len(text) or not text[j + 1].isalpha()) and text[j - 1] not in " s":
+        if text[j] == closer and (j + 1 >= len(text) or not text[j + 1].isalpha()) and text[j - 1] not in " s":
+            if opener == "'" and text[i:j].count(" ") < 2:
+                return None  # a straight apostrophe pair, not a quotation
             return j
         if text[j] in "\n":
             return None
@@ -535,6 +541,7 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     if (
         len(run) in (2, 3)
         and _low(run[0][2]) in STOP_CAPS
+        and _low(run[0][2]).rstrip(".") not in HONORIFICS
         and all(_is_name_word(_low(w)) for _, _, w in run[1:])
         and re.match(r"(?:,\s+(?:the|a|an)\s|\s+(?:" + SPEECH_RE + r")\b)", text[run[-1][1] : run[-1][1] + 40])
     ):
@@ -829,7 +836,8 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
             return resolve_definite(doc, d.group(1), at, entities), "quote.after.verb-org"
     m = _AFTER_NAME.match(after)
     at = q.end + m.end()
-    who = next((x for x in doc.mentions if x.start == at), None)
+    who = next((x for x in doc.mentions if x.start == at or (
+        at < x.start <= at + 12 and re.fullmatch(r"(?:Mr|Mrs|Ms|Dr|Prof|H\.E\.)\.?\s+", text[at : x.start]))), None)
     if who and who.type in ("person", "org", "unknown"):
         rest = text[who.end : who.end + 160]
         if re.match(r"^\s*(?:,[^,.“”\"]{0,140},\s*)?" + _ADVERBS + r"(" + SPEECH_RE + r")\b", rest, re.I):
@@ -964,12 +972,12 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if q:
             lim = min(lim, q.inner_end)
         # appositive: "Kin Phea, director of ..."
-        ap = re.match(r",\s+(?:(?:the|a|an)\s+)?", text[m.end : lim])
+        ap = re.match(r",\s+(?:\d{1,3},\s+)?(?:(?:the|a|an)\s+)?", text[m.end : lim])
         if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
-            article = bool(re.match(r",\s+(?:a|an|the)\s", text[m.end : lim]))
+            article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the)\s", text[m.end : lim]))
             t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
             if t and t[1] - t[0] >= 4:
-                add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+", text[m.end:]).group()), t[1]), "title.appositive")
+                add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
                 continue_rel = False
             else:
                 continue_rel = True
@@ -987,7 +995,8 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
             ts, te = s0 + before.start(1), s0 + before.end(1)
             add(m.name, (s0 + before.start(), m.end), (ts, te), "title.before-comma")
         # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
-        pre = _pre_title(text, m.start, s0)
+        prev = [x.end for x in doc.mentions if s0 <= x.end <= m.start and x.type == "person" and x is not m]
+        pre = _pre_title(text, m.start, max([s0] + prev))
         if pre:
             add(m.name, (pre[0], m.end), pre, "title.prenominal")
     # "in his capacity as Senate president"; "he remains the leader of ..."
@@ -1270,9 +1279,9 @@ _FUNCTION_WORDS = (
 _PLURAL = (
     rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*[^s\W]s|people|men|women|children|staff|police|personnel|troops|"
     r"livestock|poultry|cattle|injured|wounded|dead|missing|killed|hurt|displaced|evacuated|arrested|detained|"
-    r"[A-Z][a-z]+(?:ans|ese|ers|ists))"
+    r"[A-Z][a-z]+(?:ans|ese|ers|ists)|[A-Z]{2,}s)"
 )
-_MODIFIER = rf"(?!(?:{_FUNCTION_WORDS})\b)[a-z][a-z\-]*"
+_MODIFIER = rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*|[A-Z]{{2,}})"
 _QTY_PATTERNS += [
     # a number and what it counts: "25 ambulances", "40 health workers", "seven million passengers"
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
@@ -1371,7 +1380,7 @@ def _quantity_subject(doc: Doc, pos: int, entities=None) -> str | None:
 # ---------------------------------------------------------------- events
 
 _VISIT_RE = re.compile(
-    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|arriv(?:e|es|ed|ing)\s+in|trip\s+to|tour\s+of|"
+    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|visit(?:ed|s|ing)(?=\s+[a-z]+\s+[a-z]+)|arriv(?:e|es|ed|ing)\s+in|trip\s+to|tour\s+of|"
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
@@ -1394,7 +1403,8 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             dend = _DEST_END.search(text, m.end(), s1)
             dest = text[m.end() : dend.start() if dend else s1].strip()
-            if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$|the [A-Z]", dest)) or len(dest.split()) > 10:
+            verb_visit = re.match(r"visit(?:s|ed|ing)\s", m.group())
+            if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$|the [A-Z]", dest) or verb_visit) or len(dest.split()) > 10:
                 continue
             vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
             if vf is None:
@@ -1470,11 +1480,15 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
 def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, str]:
     """The dates of an event told in one sentence: a range, or a day plus an
     N-day duration, or a single date."""
+    rank = {"day": 0, "month": 1, "year": 2}
+    sent_dates = sorted(sent_dates, key=lambda d: rank.get(d.normalized.get("precision"), 3))
     for d in sent_dates:
-        if d.valid_from:
+        if d.valid_from and d.normalized.get("precision") == "day":
             return d.valid_from, d.valid_to, ""
     if sent_dates:
         d = sent_dates[0]
+        if d.valid_from:
+            return d.valid_from, d.valid_to, ""
         dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1])
         if dur and d.normalized.get("precision") == "day":
             n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
