@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
+from sqlite_utils.db import quote_identifier
 
 from .anchor import Span, locate, make_span
 from .claimfile import ClaimInput
@@ -245,7 +246,17 @@ def insert_claims(db: Database, rows: list[dict]) -> None:
     """Insert new claim rows into the open history entry (never replacing one)."""
     from .history import current_entry_id
 
+    if not rows:
+        return
     entry_id = current_entry_id(db)
     for row in rows:
         row["entry_id"] = entry_id
-    db["claims"].insert_all(rows, batch_size=1000)
+    # A plain INSERT per row through executemany: what insert_all does, less
+    # its per-batch SQL building (a third of the import's writing time).
+    columns = list(rows[0])
+    keys = set(columns)
+    if any(r.keys() != keys for r in rows):  # rows of different shapes
+        db["claims"].insert_all(rows, batch_size=1000)
+        return
+    sql = f"INSERT INTO claims ({', '.join(quote_identifier(c) for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db.conn.executemany(sql, (tuple(r[c] for c in columns) for r in rows))
