@@ -71,7 +71,8 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     with user_errors():
         if output:
             claimfile.file_format(output)
-        db = open_db(db_path) if (accept or Path(db_path).exists()) else None
+        # reading never creates a ledger; --accept needs one that holds the source
+        db = open_db(db_path, create=False) if (accept or Path(db_path).exists()) else None
         src = ex.read_source_text(source, db, published)
         if accept and not src.held:
             raise ExtractError(
@@ -82,11 +83,11 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         cands = [c for c in cands if c.confidence >= min_confidence]
         cands, already = ex.drop_recorded(db, src.ref, cands) if src.held else (cands, 0)
         claims = ex.to_claims(cands, status="machine-extracted" if accept else "candidate")
-        if output:
-            _write_claims(Path(output), claims, src.ref)
         added = existing = 0
         if accept:
             added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}")
+        if output:
+            _write_claims(Path(output), claims, src.ref)
     if not src.held and not accept:
         note(f"note: the ledger does not hold this text yet; add it (`ledger source add {source}`) before importing")
     if as_json:

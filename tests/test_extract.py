@@ -157,11 +157,17 @@ def test_accept_needs_the_source_in_the_ledger(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     article = tmp_path / "article.txt"
     article.write_text("Environment Minister Say Samal said on Tuesday that logging had fallen.", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["extract", str(article), "--accept", "--published", "2020-09-02"])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["extract", str(article), "--accept", "--published", "2020-09-02"])
+    assert result.exit_code == 1 and "no ledger at ledger.db" in result.output
+    assert not (tmp_path / "ledger.db").exists()
+    open_db(tmp_path / "ledger.db").close()
+    out = tmp_path / "c.yml"
+    result = runner.invoke(cli, ["extract", str(article), "--accept", "--published", "2020-09-02", "-o", str(out)])
     assert result.exit_code == 1
     assert "does not hold this text; add it first (`ledger source add" in result.output
-    db = open_db(tmp_path / "ledger.db")
-    assert db["claims"].count == 0
+    assert open_db(tmp_path / "ledger.db")["claims"].count == 0
+    assert not out.exists()
 
 
 def test_extract_a_text_file_prints_a_claims_file(tmp_path, monkeypatch):
