@@ -421,10 +421,7 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
         )
         note(f"Serving {db_path} {'live' if live else 'as a snapshot'} on http://{publish.HOST}:{port}/")
         sys.stdout.flush()
-        try:
-            code = subprocess.call(args, env=publish.serve_environment())
-        except KeyboardInterrupt:
-            code = 0
+        code = publish.run_datasette(args, publish.serve_environment())
     sys.exit(code)
 
 

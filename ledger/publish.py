@@ -95,6 +95,38 @@ def settings(sql_time_limit_ms: int = 1000) -> dict:
     return dict(SETTINGS, sql_time_limit_ms=sql_time_limit_ms)
 
 
+def run_datasette(args: list[str], env: dict) -> int:
+    """Run Datasette as a child until it exits; its exit code.
+
+    A SIGTERM or SIGHUP to ``ledger serve`` stops Datasette too (otherwise it
+    is left running, orphaned, when the parent is killed); Ctrl-C reaches
+    both through the terminal, and counts as a normal stop.
+    """
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(args, env=env)
+    stopped = []
+
+    def stop(signum, frame):
+        stopped.append(signum)
+        child.terminate()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:
+                child.terminate()
+                stopped.append(signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopped else code
+
+
 def serve_environment(environ=None) -> dict:
     """The environment for Datasette: a random ``DATASETTE_SECRET`` (which
     signs its cookies) unless one is set."""

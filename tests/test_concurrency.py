@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from _reliability import free_port
+from _reliability import free_port, start_server, stop_server
 from ledger.db import open_db
 from ledger.ingest import build, import_files
 
@@ -106,29 +106,10 @@ def served(tmp_path):
     build(db, tmp_path / "sources", tmp_path / "claims")
     db.close()
     port = free_port()
-    server = subprocess.Popen(
-        [str(LEDGER_BIN), "serve", "--db", str(db_path), "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"datasette did not start: {server.stdout.read().decode(errors='replace')}")
-            time.sleep(0.2)
+    # --live: Datasette reads the ledger file itself, so reads see each import as it commits
+    server = start_server([str(LEDGER_BIN), "serve", "--db", str(db_path), "--port", str(port), "--live"], tmp_path, port)
     yield {"db": db_path, "port": port, "root": tmp_path, "per_source": per_source}
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    stop_server(server)
 
 
 def test_four_importer_processes_while_datasette_reads(served):

@@ -19,6 +19,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -180,3 +181,25 @@ def test_kill_9_at_random_moments_leaves_all_or_nothing(corpus, full_import, tmp
     # the kills must really interrupt imports, not only land after them
     assert sum(1 for _, rc, _ in outcomes if rc == -signal.SIGKILL) >= KILLS // 2
     assert any(o == "none" for _, _, o in outcomes)
+
+
+def test_sigterm_to_ledger_serve_stops_its_datasette(seed_db, workdir):
+    """Killing `ledger serve` politely must not leave Datasette running on the port."""
+    from _reliability import free_port, start_server, stop_server
+
+    port = free_port()
+    proc = start_server([str(LEDGER_BIN), "serve", "--db", str(seed_db), "--port", str(port)], workdir, port)
+    try:
+        os.kill(proc.pid, signal.SIGTERM)  # the ledger process only, not its group
+        assert proc.wait(timeout=20) == 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"Datasette still answers on port {port} after `ledger serve` was sent SIGTERM")
+    finally:
+        stop_server(proc)

@@ -33,8 +33,8 @@ import pytest
 from datasette.app import Datasette
 from markupsafe import escape
 
-from _reliability import free_port, ledger_state
-from ledger.db import open_db
+from _reliability import free_port, ledger_state, start_server, stop_server
+from ledger.db import open_db, write_transaction
 from ledger.ingest import import_files
 from ledger.sources import Source
 from ledger.store import add_source
@@ -156,6 +156,7 @@ def hostile(tmp_path_factory):
     db = open_db(db_path)
     claims = []
     ids = {}
+    sources = []
     for n, payload in enumerate(PAYLOADS, 1):
         url, _ = URLS[n % len(URLS)]
         src = Source(
@@ -168,7 +169,7 @@ def hostile(tmp_path_factory):
             published="2024-12-02",
             authors=[payload],
         )
-        add_source(db, src)
+        sources.append(src)
         ids[payload] = src.id
         claims.append(
             {
@@ -185,12 +186,15 @@ def hostile(tmp_path_factory):
         )
     for n, (url, _) in enumerate(URLS, 1):
         src = Source(slug=f"u{n:02d}", text=f"Link test {n}: the stadium seats 60,000.\n", title=f"url {n}", url=url)
-        add_source(db, src)
+        sources.append(src)
         ids[url] = src.id
         claims.append(
             {"source": src.slug, "subject": "stadium", "predicate": "capacity", "value": "60,000",
              "quote": f"Link test {n}: the stadium seats", "confidence": 0.9}
         )
+    with write_transaction(db):
+        for src in sources:
+            add_source(db, src)
     (root / "hostile.json").write_text(json.dumps(claims), encoding="utf-8")
     result = import_files(db, [root / "hostile.json"])
     assert result.added == len(claims)
@@ -275,34 +279,24 @@ def test_only_http_urls_become_links(client, hostile, url, linked):
 # ================================================================ the served ledger: SQL
 
 
-@pytest.fixture(scope="module")
-def served(hostile, tmp_path_factory):
+@pytest.fixture(scope="module", params=["snapshot", "live"])
+def served(request, hostile, tmp_path_factory):
+    """`ledger serve` over the hostile ledger: the default (an immutable
+    snapshot) and --live (the ledger file itself, read-only)."""
     root = tmp_path_factory.mktemp("served")
     port = free_port()
-    proc = subprocess.Popen(
-        [str(LEDGER_BIN), "serve", "--db", str(hostile["db"]), "--port", str(port)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    args = [str(LEDGER_BIN), "serve", "--db", str(hostile["db"]), "--port", str(port)]
+    if request.param == "live":
+        args.append("--live")
+    proc = start_server(args, root, port)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("ledger serve did not start: " + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
-    yield {"base": base, "db": hostile["db"]}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    # the file Datasette really serves (the snapshot is a copy)
+    databases = json.loads(fetch(base + "/-/databases.json")[2])
+    served_file = Path(next(d["path"] for d in databases if d["name"] == "ledger"))
+    if request.param == "live":
+        assert served_file.resolve() == Path(hostile["db"]).resolve()
+    yield {"base": base, "db": served_file, "ledger": hostile["db"], "mode": request.param}
+    stop_server(proc)
 
 
 def fetch(url: str, timeout: float = 30):
@@ -346,10 +340,10 @@ WRITES = [
 
 @pytest.mark.parametrize("statement", WRITES)
 def test_arbitrary_sql_cannot_write_attach_or_change_pragmas(served, statement):
-    before = ledger_state(served["db"])
+    before = ledger_state(served["db"]), ledger_state(served["ledger"])
     status, _, body = sql(served, statement)
     assert status in (400, 403), (status, body[:300])
-    assert ledger_state(served["db"]) == before
+    assert (ledger_state(served["db"]), ledger_state(served["ledger"])) == before
     assert not Path("/tmp/pwned.db").exists() and not Path("/tmp/pwned-copy.db").exists()
 
 
@@ -404,3 +398,15 @@ def test_no_writable_canned_queries(served):
             for v in node:
                 walk(v)
     walk(json.loads(body))
+
+
+def test_snapshot_can_be_downloaded_and_verified(served, tmp_path):
+    """Anyone can fetch the published file and run `ledger verify` on it."""
+    if served["mode"] == "live":
+        status, _, _ = fetch(served["base"] + "/ledger.db")
+        assert status in (403, 404)  # Datasette offers only immutable files
+        return
+    with urllib.request.urlopen(served["base"] + "/ledger.db", timeout=60) as r:
+        (tmp_path / "downloaded.db").write_bytes(r.read())
+    proc = subprocess.run([str(LEDGER_BIN), "verify", "--db", str(tmp_path / "downloaded.db")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
