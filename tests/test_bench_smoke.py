@@ -4,7 +4,6 @@ here: the speed targets live in bench/ and BENCHMARKS.md."""
 import json
 import random
 
-import pytest
 
 from bench.anchoring import bench_tolerant, edit, sample
 from bench.corpus import Generator, typed, write_corpus
