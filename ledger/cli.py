@@ -22,7 +22,8 @@ from .db import open_db, write_transaction
 from .errors import LedgerError
 from .shape import ensure_shape
 from .sources import make_source, slugify, write_source
-from .store import SourceIndex, add_source, prepare
+from . import history, revisions
+from .store import SourceIndex, add_source, insert_claims, prepare
 from .verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"
@@ -169,11 +170,16 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             authors=authors,
         )
         db = open_db(db_path)
-        with write_transaction(db):
+        with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
+            # a changed text of a held source (same slug or URL) is its next revision
+            follows = revisions.resolve_revision(db, src)
             src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
             added = add_source(db, src)
             write_source(src, Path(sources_dir), data)
     out = {"id": src.id, "slug": src.slug, "path": src.path, "length": len(src.text), "added": added}
+    if follows:
+        out["revision_of"] = follows
+        note(f"{src.slug} is a new revision of {follows}: `ledger reanchor {src.slug}` carries its claims over")
     if as_json:
         emit_json(out)
     else:
@@ -250,10 +256,11 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
         entry = {"source": held.slug, **entry}
         claim_in = claimfile.validate(claimfile.Record(entry, "command line", None, 1))
         row = prepare(claim_in, SourceIndex(db), path.as_posix())
-        with write_transaction(db):
+        actor = row["recorded_by"] or history.default_actor()
+        with write_transaction(db), history.entry(db, "claim add", actor=actor, at=entry["recorded_at"]):
             exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
             if not exists:
-                db["claims"].insert(row)
+                insert_claims(db, [row])
                 ensure_shape(db)
                 file_entry = {k: v for k, v in entry.items() if k != "source"}
                 append_claim(path, held.slug, file_entry)
@@ -347,19 +354,28 @@ def _progress(silent: bool, length: int, label: str):
 
 @cli.command()
 @db_option
+@click.option("--head", "head_hash", metavar="HASH", help="A head hash published earlier (`ledger head`): check that history only grew since")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False), help="A checkpoint file written by `ledger head --out`")
 @json_option
-def verify(db_path, as_json):
-    """Re-check every span against its source text, every source's SHA-256,
-    and SQLite's integrity check.
+def verify(db_path, head_hash, checkpoint, as_json):
+    """Re-check SQLite's integrity, every source's SHA-256, the history's
+    hash chain (every entry, and every row against the entry that added it,
+    and each claim's status), and every span against its source text.
 
     Exit 0 when all hold; otherwise one line per failure and exit 3 (spans),
     4 (hashes), 5 (chain) or 6 (database), for the most fundamental failure.
+    With --head or --checkpoint, also confirm that the published entry is
+    still in the chain, unchanged (history was only appended to since).
 
-    Example: ledger verify --db ledger.db --json
+    Example: ledger verify --db ledger.db --head sha256:4f1c… --json
     """
+    if head_hash and checkpoint:
+        raise click.UsageError("give --head or --checkpoint, not both")
     with user_errors():
+        if checkpoint:
+            head_hash = history.read_checkpoint(checkpoint)
         db = open_db(db_path, create=False)
-        report = run_verify(db)
+        report = run_verify(db, head=head_hash)
     if as_json:
         emit_json(report)
     else:
@@ -455,7 +471,7 @@ def export(db_path, fmt, out, as_json):
 # ---------------------------------------------------------------- feature commands
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history")
 
 for _name in FEATURE_COMMANDS:
     __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)

@@ -65,11 +65,16 @@ def _immediate(db: Database):
 @contextlib.contextmanager
 def write_transaction(db: Database):
     """One all-or-nothing write: ``BEGIN IMMEDIATE`` (so reading then writing
-    cannot fail with "database is locked"), then ``db.atomic()`` inside it."""
+    cannot fail with "database is locked"), then ``db.atomic()`` inside it.
+
+    The rows it adds are one entry of the history (``ledger.history``); the
+    code inside may describe it with ``history.entry(db, kind, …)``."""
+    from .history import entry
+
     if db.conn.in_transaction:
-        with db.atomic():
+        with db.atomic(), entry(db, "write", auto=True):
             yield db
         return
     with _immediate(db):
-        with db.atomic():
+        with db.atomic(), entry(db, "write", auto=True):
             yield db

@@ -1,0 +1,711 @@
+"""The ledger's append-only history: entries chained by hash.
+
+Every write (build, import, claim add, source add, supersede, retract,
+reanchor) is one **entry** in the ``history`` table, made in the same
+transaction as the rows it adds. Each row it adds (in ``sources``, ``claims``
+and ``claim_events``) carries the entry's id in ``entry_id``; the entry's body
+records, per table, how many rows it added and the SHA-256 of their canonical
+serialisation. The entry's hash covers a canonical serialisation of the entry
+(a type tag, its id, kind, who, when, why, body) and the previous entry's
+hash, so changing any row, any entry or their order breaks the chain from
+there on. Publish the head hash (``ledger head``) outside the database: a
+chain kept only inside the file could be recomputed by whoever edits it;
+``ledger verify --head HASH`` confirms the history was only appended to.
+
+Canonical forms:
+
+- an entry: ``json.dumps(obj, sort_keys=True, separators=(",", ":"),
+  ensure_ascii=False)`` over ``{"type": "ledger.history/1", "id", "kind",
+  "at", "actor", "reason", "body", "prev"}`` encoded as UTF-8; numbers in a
+  body are integers only (anything else is written as a string), so their
+  formatting is fixed.
+- a row: SQLite's ``json_array()`` over the columns the entry lists (in that
+  order; REAL columns as ``printf('%.15g')``), rows in ``rowid`` order, each
+  followed by a newline. Computing it in SQL keeps verification of a million
+  claims within a fraction of a second of a plain scan, and recording the
+  column list in the entry keeps old entries verifiable after a later
+  migration adds a column.
+
+Nothing here updates or deletes: triggers refuse UPDATE and DELETE on the
+ledger tables (see the ``m010`` migration).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from .errors import LedgerError
+from .shape import view
+
+TYPE_TAG = "ledger.history/1"
+# tables whose rows belong to the entry that added them
+TRACKED = ("sources", "claims", "claim_events")
+# columns left out of a row's canonical form: the entry id (implied by which
+# aggregate the row is in) and a source's text (covered by its id, the
+# SHA-256 of the text, which `ledger verify` re-derives)
+EXCLUDED = {"sources": {"entry_id", "text"}, "claims": {"entry_id"}, "claim_events": {"entry_id"}}
+STATUSES = ("current", "superseded", "retracted", "orphaned")
+
+
+class HistoryError(LedgerError):
+    """A change the history does not allow (retracting a retracted claim, …)."""
+
+
+def canonical_json(obj) -> str:
+    """Sorted keys, compact separators, UTF-8 kept; integers only as numbers."""
+    _check_numbers(obj)
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_numbers(obj):
+    if isinstance(obj, float):
+        raise TypeError("history bodies hold integers only: write other numbers as strings")
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _check_numbers(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _check_numbers(v)
+
+
+def sha256_tagged(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def entry_hash(id: int, kind: str, at, actor, reason, body: dict, prev) -> str:
+    """The hash of one entry: its canonical form with the type tag and the previous hash."""
+    doc = {"type": TYPE_TAG, "id": id, "kind": kind, "at": at, "actor": actor, "reason": reason, "body": body, "prev": prev}
+    return sha256_tagged(canonical_json(doc).encode("utf-8"))
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def default_actor() -> str | None:
+    """Who is writing: $LEDGER_RECORDED_BY, else the login name."""
+    who = os.environ.get("LEDGER_RECORDED_BY")
+    if who:
+        return who
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return None
+
+
+# ---------------------------------------------------------------- canonical rows
+
+
+def table_columns(db: Database, table: str) -> list[tuple[str, str]]:
+    """(name, declared type) of the columns a row's canonical form covers, in table order."""
+    return [
+        (r[1], (r[2] or "").upper())
+        for r in db.execute(f"PRAGMA table_info([{table}])").fetchall()
+        if r[1] not in EXCLUDED.get(table, ())
+    ]
+
+
+def row_sql(columns: list[tuple[str, str]] | list[str], types: dict | None = None) -> str:
+    """The SQL expression giving a row's canonical form."""
+    parts = []
+    for col in columns:
+        name, ctype = col if isinstance(col, (tuple, list)) else (col, (types or {}).get(col, ""))
+        q = f'"{name}"'
+        if "REAL" in ctype or "FLOA" in ctype or "DOUB" in ctype:
+            parts.append(f"CASE WHEN {q} IS NULL THEN NULL ELSE printf('%.15g', {q}) END")
+        else:
+            parts.append(q)
+    return "json_array(" + ", ".join(parts) + ")"
+
+
+def _types(db: Database, table: str) -> dict:
+    return {r[1]: (r[2] or "").upper() for r in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
+
+
+def aggregate(db: Database, table: str, columns: list[str], where: str, params=()) -> tuple[int, str]:
+    """(count, sha256) of the canonical forms of the rows ``where`` selects, in rowid order."""
+    h = hashlib.sha256()
+    n = 0
+    sql = f"SELECT {row_sql(columns, _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
+    for (j,) in db.execute(sql, list(params)):
+        h.update(j.encode("utf-8", "surrogatepass"))
+        h.update(b"\n")
+        n += 1
+    return n, "sha256:" + h.hexdigest()
+
+
+# ---------------------------------------------------------------- writing entries
+
+
+@dataclass
+class OpenEntry:
+    """An entry being written: rows added now carry ``id`` in ``entry_id``."""
+
+    id: int
+    kind: str
+    actor: str | None = None
+    at: str | None = None
+    reason: str | None = None
+    extra: dict = field(default_factory=dict)
+    marks: dict = field(default_factory=dict)  # table -> max rowid before the entry
+    auto: bool = False  # opened by write_transaction, not yet described
+    always: bool = False  # record the entry even if it adds no rows
+    sealed: dict | None = None
+
+
+def current_entry(db: Database) -> OpenEntry:
+    """The entry rows written now belong to; raises if none is open."""
+    e = getattr(db, "_ledger_entry", None)
+    if e is None:
+        raise LedgerError(
+            "internal error: a ledger row was written outside a history entry "
+            "(write inside `write_transaction` or `history.entry`)"
+        )
+    return e
+
+
+def current_entry_id(db: Database) -> int:
+    return current_entry(db).id
+
+
+@contextlib.contextmanager
+def entry(db: Database, kind: str, *, actor=None, at=None, reason=None, extra=None, always=False, auto=False):
+    """Open a history entry for the writes inside the block (which must run
+    inside a write transaction); on a clean exit, seal it: count and hash the
+    rows added and append the entry to the chain. Nested calls describe the
+    entry already open (kind, who, when, why) instead of opening another."""
+    outer = getattr(db, "_ledger_entry", None)
+    if outer is not None:
+        if outer.auto and not auto:
+            outer.kind, outer.actor, outer.at, outer.reason = kind, actor, at, reason
+            outer.auto = False
+            outer.always = outer.always or always
+        if extra and not auto:
+            outer.extra.update(extra)
+        yield outer
+        return
+    if not db.conn.in_transaction:
+        raise LedgerError("internal error: a history entry must be written inside a transaction")
+    head = db.execute("SELECT max(id) FROM history").fetchone()[0] or 0
+    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in TRACKED}
+    e = OpenEntry(head + 1, kind, actor, at, reason, dict(extra or {}), marks, auto=auto, always=always)
+    db._ledger_entry = e
+    try:
+        yield e
+    finally:
+        db._ledger_entry = None
+    seal(db, e)
+
+
+def seal(db: Database, e: OpenEntry) -> dict | None:
+    """Append ``e`` to the chain, covering every tracked row added since it opened."""
+    body: dict = {}
+    for table in TRACKED:
+        mark = e.marks.get(table, 0)
+        stray = db.execute(
+            f"SELECT rowid FROM [{table}] WHERE rowid > ? AND entry_id IS NOT ? LIMIT 1", [mark, e.id]
+        ).fetchone()
+        if stray:
+            raise LedgerError(
+                f"internal error: {table} row {stray[0]} was written without its history entry ({e.id})"
+            )
+        cols = [c for c, _ in table_columns(db, table)]
+        n, digest = aggregate(db, table, cols, "rowid > ?", [mark])
+        if n:
+            body[table] = {"count": n, "sha256": digest, "columns": cols}
+    if not body and not e.always:
+        return None
+    body.update({k: v for k, v in e.extra.items() if k not in TRACKED})
+    prev_row = db.execute("SELECT hash FROM history WHERE id = ?", [e.id - 1]).fetchone()
+    prev = prev_row[0] if prev_row else None
+    h = entry_hash(e.id, e.kind, e.at, e.actor, e.reason, body, prev)
+    db.execute(
+        "INSERT INTO history (id, kind, at, actor, reason, body, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [e.id, e.kind, e.at, e.actor, e.reason, canonical_json(body), prev, h],
+    )
+    e.sealed = {"id": e.id, "hash": h}
+    return e.sealed
+
+
+def head(db: Database) -> dict | None:
+    """The last entry: {"entry": id, "hash": …, "kind", "at"} or None for an empty ledger."""
+    row = db.execute("SELECT id, hash, kind, at FROM history ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return {"entry": row[0], "hash": row[1], "kind": row[2], "at": row[3]}
+
+
+def checkpoint(db: Database) -> dict:
+    """What to publish outside the database so a reader can later confirm
+    that history was only appended to (``ledger verify --checkpoint``)."""
+    h = head(db)
+    counts = {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in ("sources", "claims")}
+    return {
+        "ledger_head": {"entry": h["entry"] if h else 0, "hash": h["hash"] if h else None},
+        "made_at": now(),
+        **counts,
+    }
+
+
+# ---------------------------------------------------------------- claim status
+
+
+def status_of(db: Database, claim_id: str) -> dict:
+    """A claim's current status, derived from its events (the latest wins)."""
+    row = db.execute(
+        "SELECT status, replaced_by, reason, actor, at, entry_id, method, score FROM claim_events "
+        "WHERE claim_id = ? ORDER BY id DESC LIMIT 1",
+        [claim_id],
+    ).fetchone()
+    if row is None:
+        return {"status": "current"}
+    keys = ("status", "replaced_by", "reason", "actor", "at", "entry_id", "method", "score")
+    return dict(zip(keys, row))
+
+
+def add_event(
+    db: Database,
+    claim_id: str,
+    status: str,
+    *,
+    replaced_by=None,
+    method=None,
+    score=None,
+    reason=None,
+    actor=None,
+    at=None,
+) -> dict:
+    """Record that a claim is superseded, retracted or orphaned (in the open entry)."""
+    if status not in STATUSES[1:]:
+        raise HistoryError(f"unknown status {status!r}")
+    row = {
+        "entry_id": current_entry_id(db),
+        "claim_id": claim_id,
+        "status": status,
+        "replaced_by": replaced_by,
+        "method": method,
+        "score": score,
+        "reason": reason,
+        "actor": actor,
+        "at": at,
+    }
+    db["claim_events"].insert(row)
+    return row
+
+
+def require_changeable(db: Database, claim_id: str, action: str) -> None:
+    """A claim can be superseded or retracted while current or orphaned (under review)."""
+    if not db.execute("SELECT 1 FROM claims WHERE id = ?", [claim_id]).fetchone():
+        raise HistoryError(f"no claim {claim_id} in the ledger (`ledger claim history ID` shows one)")
+    st = status_of(db, claim_id)
+    if st["status"] in ("superseded", "retracted"):
+        extra = f" by {st['replaced_by']}" if st.get("replaced_by") else ""
+        raise HistoryError(
+            f"claim {claim_id} is already {st['status']}{extra} (entry {st['entry_id']}); "
+            f"{action} the claim that is current instead"
+            + (f" ({st['replaced_by']})" if st.get("replaced_by") else "")
+        )
+
+
+def resolve_claim_id(db: Database, ref: str) -> str:
+    """A full claim id from an id or an unambiguous prefix (6+ characters)."""
+    if db.execute("SELECT 1 FROM claims WHERE id = ?", [ref]).fetchone():
+        return ref
+    if len(ref) >= 6:
+        rows = db.execute("SELECT id FROM claims WHERE id LIKE ? LIMIT 2", [ref.replace("%", "") + "%"]).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            raise HistoryError(f"claim id prefix {ref!r} matches more than one claim; give more characters")
+    raise HistoryError(f"no claim {ref!r} in the ledger; `ledger claim history` needs an id from the claims table")
+
+
+def claim_history(db: Database, claim_id: str) -> dict:
+    """Everything the ledger knows about a claim's life: the row, who added it
+    in which entry, every event on it, and the claims it replaced or that replace it."""
+    claim_id = resolve_claim_id(db, claim_id)
+    claim = next(db.query("SELECT * FROM claims WHERE id = ?", [claim_id]))
+    source = next(db.query("SELECT slug, document, revision FROM sources WHERE id = ?", [claim["source_id"]]), None)
+    events = []
+    added = next(
+        db.query("SELECT id, kind, at, actor, reason, hash FROM history WHERE id = ?", [claim["entry_id"]]), None
+    )
+    if added:
+        events.append({"event": "added", "entry": added["id"], "entry_kind": added["kind"], "at": added["at"] or claim.get("recorded_at"),
+                       "actor": added["actor"] or claim.get("recorded_by"), "reason": added["reason"], "entry_hash": added["hash"]})
+    for ev in db.query(
+        "SELECT e.*, h.kind AS entry_kind, h.hash AS entry_hash FROM claim_events e "
+        "LEFT JOIN history h ON h.id = e.entry_id WHERE e.claim_id = ? ORDER BY e.id",
+        [claim_id],
+    ):
+        events.append({"event": ev["status"], "entry": ev["entry_id"], "entry_kind": ev["entry_kind"], "at": ev["at"],
+                       "actor": ev["actor"], "reason": ev["reason"], "replaced_by": ev["replaced_by"],
+                       "method": ev["method"], "score": ev["score"], "entry_hash": ev["entry_hash"]})
+    replaces = [
+        dict(r) for r in db.query(
+            "SELECT claim_id, status, method, reason FROM claim_events WHERE replaced_by = ? ORDER BY id", [claim_id]
+        )
+    ]
+    # follow the chain of replacements forward to the claim that stands now
+    chain, seen, cur = [], {claim_id}, claim_id
+    while True:
+        st = status_of(db, cur)
+        nxt = st.get("replaced_by")
+        if st["status"] != "superseded" or not nxt or nxt in seen:
+            break
+        chain.append(nxt)
+        seen.add(nxt)
+        cur = nxt
+    return {
+        "claim": claim,
+        "source": source,
+        "status": status_of(db, claim_id),
+        "events": events,
+        "replaces": replaces,
+        "replaced_by_chain": chain,
+    }
+
+
+# ---------------------------------------------------------------- views for Datasette
+
+view(
+    "claim_status",
+    """
+SELECT c.id AS claim_id, c.source_id, c.subject, c.predicate, c.value,
+       coalesce(e.status, 'current') AS status, e.replaced_by, e.method, e.score, e.reason,
+       e.actor AS changed_by, e.at AS changed_at, coalesce(e.entry_id, c.entry_id) AS entry_id
+FROM claims c
+LEFT JOIN claim_events e ON e.id = (SELECT max(x.id) FROM claim_events x WHERE x.claim_id = c.id)
+""",
+)
+
+view(
+    "current_claims",
+    """
+SELECT c.* FROM claims c
+WHERE NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = c.id)
+""",
+)
+
+view(
+    "claim_history",
+    """
+SELECT c.id AS claim_id, 'added' AS event, c.entry_id AS entry_id, h.kind AS entry_kind,
+       coalesce(h.at, c.recorded_at) AS at, coalesce(h.actor, c.recorded_by) AS actor, h.reason AS reason,
+       NULL AS replaced_by, NULL AS method, NULL AS score, h.hash AS entry_hash
+FROM claims c LEFT JOIN history h ON h.id = c.entry_id
+UNION ALL
+SELECT e.claim_id, e.status, e.entry_id, h.kind, e.at, e.actor, e.reason,
+       e.replaced_by, e.method, e.score, h.hash
+FROM claim_events e LEFT JOIN history h ON h.id = e.entry_id
+""",
+)
+
+view(
+    "source_revisions",
+    """
+SELECT s.document, s.revision, s.slug, s.id AS sha256, s.url, s.retrieved, s.length, s.entry_id,
+       (SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims,
+       (SELECT count(*) FROM current_claims c WHERE c.source_id = s.id) AS current_claims
+FROM sources s
+""",
+)
+
+
+# ---------------------------------------------------------------- checking the chain
+
+
+def read_checkpoint(path) -> str:
+    """The head hash in a checkpoint file written by `ledger head --out`."""
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        h = data["ledger_head"]["hash"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise LedgerError(f"{path}: not a ledger checkpoint ({e}); write one with `ledger head --out FILE`") from None
+    if not isinstance(h, str):
+        raise LedgerError(f"{path}: the checkpoint holds no head hash (the ledger was empty when it was made)")
+    return h
+
+
+def _normal_hash(h: str) -> str:
+    h = h.strip()
+    return h if h.startswith("sha256:") else "sha256:" + h.lower()
+
+
+def check_chain(db: Database, head: str | None = None):
+    """Yield (item, message) for every break: an entry whose hash or link is
+    wrong, a row that does not match the entry that added it (or names no
+    entry), an impossible status history, a published head not in the chain."""
+    entries = db.execute("SELECT id, kind, at, actor, reason, body, prev, hash FROM history ORDER BY id").fetchall()
+    bodies: dict[int, dict] = {}
+    prev_hash, expected_id = None, 1
+    for id_, kind, at, actor, reason, body_text, prev, h in entries:
+        if id_ != expected_id:
+            yield f"entry {expected_id}", f"missing: the history goes from entry {expected_id - 1} to {id_} (entries were removed)"
+        if prev != prev_hash:
+            yield f"entry {id_}", f"links to {prev}, expected {prev_hash} (the hash of entry {id_ - 1}): the chain is broken here"
+        try:
+            body = json.loads(body_text)
+            if not isinstance(body, dict) or canonical_json(body) != body_text:
+                raise ValueError("not canonical")
+        except (ValueError, TypeError):
+            yield f"entry {id_}", f"({kind}) its body is not canonical JSON: the entry was altered"
+            body = {}
+        bodies[id_] = body
+        actual = entry_hash(id_, kind, at, actor, reason, body, prev)
+        if actual != h:
+            yield f"entry {id_}", f"({kind}) hashes to {actual}, expected the recorded {h}: the entry was altered"
+        prev_hash, expected_id = h, id_ + 1
+    for table in TRACKED:
+        yield from _check_rows(db, table, bodies)
+    for (cid,) in db.execute(
+        "SELECT claim_id FROM claim_events WHERE status IN ('superseded', 'retracted') GROUP BY claim_id HAVING count(*) > 1"
+    ):
+        yield f"claim {cid}", "is superseded or retracted more than once: its status history was altered"
+    for cid, bad in db.execute(
+        "SELECT e.claim_id, e.id FROM claim_events e JOIN claim_events t ON t.claim_id = e.claim_id "
+        "AND t.status IN ('superseded', 'retracted') AND t.id < e.id"
+    ):
+        yield f"claim {cid}", f"has event {bad} after it was superseded or retracted: its status history was altered"
+    if head:
+        want = _normal_hash(head)
+        row = db.execute("SELECT id FROM history WHERE hash = ?", [want]).fetchone()
+        if row is None:
+            last = entries[-1] if entries else None
+            now_ends = f"entry {last[0]}, {last[7]}" if last else "no entries"
+            yield "head", (
+                f"the published head {want} is not in the history (which now ends at {now_ends}): "
+                "history was rewritten or cut back since it was published"
+            )
+
+
+def _check_rows(db: Database, table: str, bodies: dict[int, dict]):
+    label = {"sources": "source", "claims": "claim", "claim_events": "event"}[table]
+    key = "id"
+    expected = {eid: b[table] for eid, b in bodies.items() if isinstance(b.get(table), dict)}
+    # rows that name no entry of the history
+    for rid, eid in db.execute(
+        f"SELECT {key}, entry_id FROM [{table}] WHERE entry_id IS NULL OR entry_id NOT IN (SELECT id FROM history)"
+    ):
+        yield f"{label} {rid}", f"names history entry {eid}, which does not exist: it was added behind the ledger's back"
+    groups: dict[tuple, list[int]] = {}
+    for eid, spec in expected.items():
+        groups.setdefault(tuple(spec.get("columns") or ()), []).append(eid)
+    actual: dict[int, list] = {}
+    known = set(bodies)
+    for cols, eids in groups.items():
+        where = "1" if len(groups) == 1 else f"entry_id IN ({', '.join(str(int(e)) for e in eids)})"
+        try:
+            sql = f"SELECT entry_id, {row_sql(list(cols), _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
+            for eid, j in db.execute(sql):
+                a = actual.get(eid)
+                if a is None:
+                    a = actual[eid] = [0, hashlib.sha256()]
+                a[0] += 1
+                a[1].update(j.encode("utf-8", "surrogatepass"))
+                a[1].update(b"\n")
+        except sqlite3.Error as e:
+            yield f"{table}", f"cannot re-read the rows to check them ({e}): a column was altered or removed"
+            return
+    for eid in sorted(set(expected) | {e for e in actual if e in known}):
+        spec = expected.get(eid) or {"count": 0, "sha256": None}
+        n, h = actual.get(eid, [0, None])
+        digest = "sha256:" + h.hexdigest() if h is not None else None
+        if n == spec["count"] and digest == spec["sha256"]:
+            continue
+        if n != spec["count"]:
+            what = f"entry {eid} added {spec['count']} {table} row(s), {n} now name it (rows were removed or added)"
+        else:
+            what = f"the {table} rows of entry {eid} hash to {digest}, the entry records {spec['sha256']}: a row was altered"
+        named = list(_altered_rows(db, table, eid)) if table != "claim_events" else []
+        if named:
+            for item, msg in named:
+                yield item, f"{msg} ({what})"
+        else:
+            yield f"entry {eid}", what
+
+
+def _altered_rows(db: Database, table: str, eid: int):
+    """Name the rows of entry ``eid`` that no longer match their own identity."""
+    if table == "claims":
+        from .store import claim_id
+
+        for row in db.query("SELECT * FROM claims WHERE entry_id = ? ORDER BY rowid", [eid]):
+            if claim_id(row) != row["id"]:
+                yield f"claim {row['id']}", "its content no longer gives its id (subject, predicate, value, span, speaker or dates were changed)"
+    elif table == "sources":
+        for sid, slug in db.execute("SELECT id, slug FROM sources WHERE entry_id = ? ORDER BY rowid", [eid]):
+            yield f"source {sid}", f"({slug}) one of the sources this entry added was changed (metadata or text)"
+
+
+# ---------------------------------------------------------------- corrections
+
+EVENTS_FILE = "events.jsonl"
+EVENT_KEYS = ("claim", "status", "replaced_by", "method", "score", "reason", "actor", "at")
+# claim fields a correction carries over from the claim it replaces
+CARRIED = (
+    "subject", "predicate", "value", "quote", "confidence", "occurrence", "speaker", "as_of", "valid_from",
+    "valid_to", "note", "origin",
+)
+
+
+def event_line(ev: dict) -> str:
+    """One line of history/events.jsonl: sorted keys, compact, UTF-8."""
+    return json.dumps({k: ev.get(k) for k in EVENT_KEYS}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def append_events(path, events: list[dict]) -> None:
+    """Append status events to ``history/events.jsonl`` so `ledger build`
+    from the files reproduces every claim's status."""
+    from pathlib import Path
+
+    if not events:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = path.read_bytes() if path.exists() else b""
+    sep = b"" if not before or before.endswith(b"\n") else b"\n"
+    with open(path, "ab") as f:
+        f.write(sep + "".join(event_line(e) + "\n" for e in events).encode("utf-8"))
+
+
+def read_events(path):
+    """Yield (line number, event) from an events file; errors name the line."""
+    from pathlib import Path
+
+    path = Path(path)
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                ev = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                raise HistoryError(f"{path}:{n}: not a JSON event ({e})") from None
+            if not isinstance(ev, dict) or set(ev) - set(EVENT_KEYS) or not isinstance(ev.get("claim"), str):
+                raise HistoryError(
+                    f"{path}:{n}: an event is a JSON object with `claim`, `status` and optionally "
+                    f"{', '.join(k for k in EVENT_KEYS[2:])}"
+                )
+            if ev.get("status") not in STATUSES[1:]:
+                raise HistoryError(f"{path}:{n}: `status` {ev.get('status')!r} is not one of {', '.join(STATUSES[1:])}")
+            yield n, ev
+
+
+def apply_events(db: Database, path) -> int:
+    """Apply the events of ``path`` the ledger does not hold yet (in the open
+    entry); events already held are skipped, so applying twice adds nothing."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return 0
+    added = 0
+    for n, ev in read_events(path):
+        cid = ev["claim"]
+        held = db.execute(
+            "SELECT 1 FROM claim_events WHERE claim_id = ? AND status = ? AND replaced_by IS ?",
+            [cid, ev["status"], ev.get("replaced_by")],
+        ).fetchone()
+        if held:
+            continue
+        try:
+            if ev["status"] == "orphaned":
+                if not db.execute("SELECT 1 FROM claims WHERE id = ?", [cid]).fetchone():
+                    raise HistoryError(f"no claim {cid} in the ledger")
+                if status_of(db, cid)["status"] != "current":
+                    raise HistoryError(f"claim {cid} is {status_of(db, cid)['status']}, not current")
+            else:
+                require_changeable(db, cid, ev["status"])
+            rb = ev.get("replaced_by")
+            if rb and not db.execute("SELECT 1 FROM claims WHERE id = ?", [rb]).fetchone():
+                raise HistoryError(f"the replacing claim {rb} is not in the ledger (is it in claims/?)")
+            if (ev["status"] == "superseded") != bool(rb):
+                raise HistoryError("a `superseded` event needs `replaced_by`, and only it has one")
+        except HistoryError as e:
+            raise HistoryError(f"{path}:{n}: {e}") from None
+        score = ev.get("score")
+        add_event(db, cid, ev["status"], replaced_by=ev.get("replaced_by"), method=ev.get("method"),
+                  score=float(score) if score is not None else None, reason=ev.get("reason"),
+                  actor=ev.get("actor"), at=ev.get("at"))
+        added += 1
+    return added
+
+
+def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None, at=None, claims_dir="claims") -> dict:
+    """Record a corrected claim and mark ``ref`` superseded by it (call inside
+    a write transaction). ``changes`` holds the fields that differ (``source``
+    moves the claim to another source). Returns the old and new ids, the new
+    row, and the claims-file entry and path for the new claim."""
+    from .claimfile import Record, validate
+    from .store import SourceIndex, insert_claims, prepare
+
+    if not reason or not reason.strip():
+        raise HistoryError("a correction needs a reason (--reason): readers see why the claim changed")
+    old_id = resolve_claim_id(db, ref)
+    require_changeable(db, old_id, "supersede")
+    old = next(db.query("SELECT * FROM claims WHERE id = ?", [old_id]))
+    slug = db.execute("SELECT slug FROM sources WHERE id = ?", [old["source_id"]]).fetchone()[0]
+    fields = {k: old[k] for k in CARRIED if old.get(k) is not None}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    source = changes.pop("source", None) or slug
+    if changes.get("as_of"):
+        fields.pop("valid_from", None), fields.pop("valid_to", None)
+    if changes.get("valid_from") or changes.get("valid_to"):
+        fields.pop("as_of", None)
+    if "quote" in changes:
+        fields.pop("occurrence", None)
+    fields.update(changes)
+    fields["recorded_by"] = actor
+    fields["recorded_at"] = at
+    index = SourceIndex(db)
+    held = index.get(source)
+    entry = {k: v for k, v in fields.items() if v is not None}
+    if held.id == old["source_id"] and "quote" not in changes and "occurrence" not in changes:
+        # same passage: keep the exact span (the quote alone may occur twice)
+        entry["start"], entry["end"] = old["span_start"], old["span_end"]
+    claims_file = f"{claims_dir}/{held.slug}.yml"
+    claim_in = validate(Record({"source": held.slug, **entry}, "the correction", None, 1))
+    row = prepare(claim_in, index, claims_file)
+    if row["id"] == old_id:
+        raise HistoryError(
+            f"the correction gives the same claim {old_id}: a claim's id comes from its source, subject, "
+            "predicate, value, span, speaker and dates, so change one of those (a new confidence or note alone "
+            "is not a new claim: retract the claim, with the reason, and record it again with a new quote)"
+        )
+    exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
+    if exists:
+        if status_of(db, row["id"])["status"] != "current":
+            raise HistoryError(f"the corrected claim {row['id']} is already in the ledger and is not current")
+    else:
+        insert_claims(db, [row])
+    event = add_event(db, old_id, "superseded", replaced_by=row["id"], method="correction", reason=reason,
+                      actor=actor, at=at)
+    entry["id"] = row["id"]
+    return {"old": old_id, "new": row["id"], "row": row, "added": not exists, "file_entry": entry,
+            "claims_file": claims_file, "source": held.slug, "event": _event_of(event)}
+
+
+def retract(db: Database, ref: str, *, reason: str, actor=None, at=None) -> dict:
+    """Mark a claim retracted (call inside a write transaction); the claim row stays."""
+    if not reason or not reason.strip():
+        raise HistoryError("a retraction needs a reason (--reason): readers see why the claim was withdrawn")
+    cid = resolve_claim_id(db, ref)
+    require_changeable(db, cid, "retract")
+    event = add_event(db, cid, "retracted", reason=reason, actor=actor, at=at)
+    return {"claim": cid, "event": _event_of(event)}
+
+
+def _event_of(row: dict) -> dict:
+    return {"claim": row["claim_id"], **{k: row.get(k) for k in EVENT_KEYS[1:]}}
