@@ -714,7 +714,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
             marks = ",".join("?" * len(chunk))
             dirty_topics.update(r[0] for r in db.execute(f"SELECT topic FROM claim_values WHERE claim_id IN ({marks})", chunk))
             db.execute(f"DELETE FROM claim_values WHERE claim_id IN ({marks})", chunk)
-            have = {r["id"] for r in new_rows}
+            have = {r["claim_id"] for r in new_rows}
             for r in db.execute(_CLAIM_SELECT + f" WHERE c.id IN ({marks})", chunk):
                 c = dict(zip(names, r))
                 if c["id"] in have:
