@@ -68,7 +68,29 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
         if claims:
             (out / "claims" / f"{src['slug']}.yml").write_text(dump_yaml(claims, source=src["slug"]), encoding="utf-8")
             n_claims += len(claims)
-    return {"format": "files", "out": str(out), "sources": n_sources, "claims": n_claims}
+    n_events = _export_events(db, out)
+    return {"format": "files", "out": str(out), "sources": n_sources, "claims": n_claims, "events": n_events}
+
+
+def _export_events(db: Database, out: Path) -> int:
+    """history/events.jsonl: every superseded/retracted/orphaned mark, in the
+    order made, so the rebuilt ledger gives each claim the same status
+    (issue 5). Source revisions need nothing more: each is its own
+    sources/<slug>@<n>.txt."""
+    from .history import EVENTS_FILE, event_line
+
+    if not db["claim_events"].exists():
+        return 0
+    lines = [
+        event_line({"claim": r.pop("claim_id"), **r})
+        for r in db.query(
+            "SELECT claim_id, status, replaced_by, method, score, reason, actor, at FROM claim_events ORDER BY id"
+        )
+    ]
+    if lines:
+        (out / "history").mkdir(parents=True, exist_ok=True)
+        (out / "history" / EVENTS_FILE).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(lines)
 
 
 # formats defined in their own modules register themselves on import (issue 9)
