@@ -1,0 +1,200 @@
+"""`ledger verify` catches what was changed behind the ledger's back: the
+tests edit the database file directly with sqlite3, dropping the triggers
+first as an attacker would, and expect the right exit code with the claim,
+source or entry named."""
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from ledger import history
+from ledger.cli import cli
+
+SEED = "sokhonn-plans-china-trip"
+
+
+def run(*args, ok=True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def tamper(db_path, *statements):
+    conn = sqlite3.connect(db_path)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    for sql, params in statements:
+        conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+def one(db_path, sql, params=()):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def verify_json(db_path, *extra):
+    result = run("verify", "--db", db_path, "--json", *extra, ok=False)
+    report = json.loads(result.output)
+    assert report["exit_code"] == result.exit_code
+    return report
+
+
+@pytest.fixture
+def ledger(seed_db):
+    """The seed ledger plus one correction and one retraction (three entries)."""
+    cid = one(seed_db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")
+    run("claim", "supersede", cid, "--db", seed_db, "--value", "70,000", "--reason", "misread", "--by", "ed")
+    other = one(seed_db, "SELECT id FROM claims WHERE predicate = 'invited_by'")
+    run("claim", "retract", other, "--db", seed_db, "--reason", "wrong article", "--by", "ed")
+    return seed_db
+
+
+def test_an_untouched_ledger_verifies(ledger):
+    report = verify_json(ledger)
+    assert report["ok"] and report["exit_code"] == 0
+    assert report["checked"]["entries"] == 3
+    assert report["checked"]["head"] == one(ledger, "SELECT hash FROM history WHERE id = 3")
+
+
+def test_an_edited_claim_value_is_named(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET value = 'Premier' WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    items = [f["item"] for f in report["failures"]]
+    assert f"claim {cid}" in items
+    assert all(f["kind"] == "chain" for f in report["failures"])
+
+
+def test_an_edited_claim_note_names_its_entry(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET note = 'edited' WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    (f,) = report["failures"]
+    assert f["item"] == "entry 1" and "hash to" in f["message"] and "the entry records sha256:" in f["message"]
+
+
+def test_an_edited_span_is_a_span_failure_and_a_chain_failure(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET span_text = 'Premier Wang Yi' WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 3
+    kinds = {(f["kind"], f["item"]) for f in report["failures"]}
+    assert ("spans", cid) in kinds and ("chain", "entry 1") in kinds
+
+
+def test_an_edited_source_text_is_a_hash_failure(ledger):
+    sid = one(ledger, "SELECT id FROM sources WHERE slug = ?", [SEED])
+    tamper(ledger, ("UPDATE sources SET text = replace(text, '60,000', '75,000') WHERE id = ?", [sid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 4
+    assert report["failures"][0]["item"] == sid
+    assert "expected " + sid in report["failures"][0]["message"]
+
+
+def test_edited_source_metadata_is_a_chain_failure(ledger):
+    sid = one(ledger, "SELECT id FROM sources WHERE slug = ?", [SEED])
+    tamper(ledger, ("UPDATE sources SET publisher = 'Somebody Else' WHERE id = ?", [sid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    assert any(f["item"] == f"source {sid}" for f in report["failures"])
+
+
+def test_an_edited_history_entry_is_the_first_broken_link(ledger):
+    tamper(ledger, ("UPDATE history SET reason = 'nothing to see' WHERE id = 2", []))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    (f,) = report["failures"]
+    assert f["item"] == "entry 2"
+    recorded = one(ledger, "SELECT hash FROM history WHERE id = 2")
+    assert f"expected the recorded {recorded}" in f["message"]
+
+
+def test_a_relinked_entry_breaks_the_chain(ledger):
+    tamper(ledger, ("UPDATE history SET prev = NULL WHERE id = 3", []))
+    items = [f["item"] for f in verify_json(ledger)["failures"]]
+    assert items[0] == "entry 3"
+
+
+def test_a_deleted_claim_is_caught(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'meeting' AND subject = 'Prak Sokhonn'")
+    tamper(ledger, ("DELETE FROM claims WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    assert any("entry 1 added 40 claims row(s), 39 now name it" in f["message"] for f in report["failures"])
+
+
+def test_a_claim_slipped_in_behind_the_ledgers_back_is_named(ledger):
+    conn = sqlite3.connect(ledger)
+    row = conn.execute("SELECT * FROM claims WHERE predicate = 'seating_capacity' AND value = '60,000'").fetchone()
+    cols = [d[0] for d in conn.execute("SELECT * FROM claims LIMIT 0").description]
+    conn.close()
+    forged = dict(zip(cols, row), id="cforged0000000000", value="90,000", entry_id=None)
+    tamper(ledger, (f"INSERT INTO claims ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", [forged[c] for c in cols]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    assert any(f["item"] == "claim cforged0000000000" for f in report["failures"])
+
+
+def test_a_removed_retraction_is_caught(ledger):
+    tamper(ledger, ("DELETE FROM claim_events WHERE status = 'retracted'", []))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    assert any(f["item"] == "entry 3" for f in report["failures"])
+
+
+def test_a_recomputed_chain_is_caught_by_the_published_head(ledger, workdir):
+    """Whoever edits the file can recompute every hash in it; the head
+    published before the edit is what catches them."""
+    published = json.loads(run("head", "--db", ledger, "--json", "--out", workdir / "cp.json").output)["ledger_head"]["hash"]
+    # the attacker edits a retraction's reason and re-seals every entry from there
+    conn = sqlite3.connect(ledger)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE history SET reason = 'a better story' WHERE id = 3")
+    prev = None
+    for id_, kind, at, actor, reason, body in conn.execute("SELECT id, kind, at, actor, reason, body FROM history ORDER BY id").fetchall():
+        h = history.entry_hash(id_, kind, at, actor, reason, json.loads(body), prev)
+        conn.execute("UPDATE history SET prev = ?, hash = ? WHERE id = ?", [prev, h, id_])
+        prev = h
+    conn.commit()
+    conn.close()
+    assert run("verify", "--db", ledger).exit_code == 0  # self-consistent again...
+    report = verify_json(ledger, "--head", published)  # ...but not what was published
+    assert report["exit_code"] == 5
+    assert report["failures"][0]["item"] == "head" and published in report["failures"][0]["message"]
+    from_file = run("verify", "--db", ledger, "--checkpoint", workdir / "cp.json", ok=False)
+    assert from_file.exit_code == 5 and "not in the history" in from_file.output
+
+
+def test_history_that_only_grew_matches_the_published_head(ledger, workdir):
+    published = json.loads(run("head", "--db", ledger, "--json").output)["ledger_head"]["hash"]
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'meeting' AND subject = 'Prak Sokhonn'")
+    run("claim", "retract", cid, "--db", ledger, "--reason", "later")
+    result = run("verify", "--db", ledger, "--head", published)
+    assert "all hold" in result.output
+    bad = run("verify", "--db", ledger, "--head", "sha256:" + "0" * 64, ok=False)
+    assert bad.exit_code == 5
+
+
+def test_head_and_checkpoint_together_are_a_usage_error(ledger, workdir):
+    run("head", "--db", ledger, "--out", workdir / "cp.json")
+    result = run("verify", "--db", ledger, "--head", "x", "--checkpoint", workdir / "cp.json", ok=False)
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_verify_output_names_the_failure(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET value = 'Premier' WHERE id = ?", [cid]))
+    result = run("verify", "--db", ledger, ok=False)
+    assert result.exit_code == 5
+    assert f"chain: claim {cid}: its content no longer gives its id" in result.output
