@@ -240,6 +240,12 @@ def place(claim: dict, old_text: str, new_text: str, *, old_slug: str = "", min_
         p.start, p.end, p.new_text = s, e, candidate
         return p
     why = meaning_changed(span, candidate, claim.get("value") or "")
+    if not why and len(span) < SHORT_SPAN:
+        # a short quote is found almost anywhere: its surroundings must match too
+        before, after = prefix[-CONTEXT_NEEDED * 2 :], suffix[: CONTEXT_NEEDED * 2]
+        around = new_text[max(0, s - len(before)) : s] + candidate + new_text[e : e + len(after)]
+        if fuzz.ratio(before + span + after, around) < min_score:
+            why = "nothing around it matches the old passage (a short quote needs its context)"
     if why:
         p.reason = f"the passage at [{s}:{e}] is {p.score}% alike but {why}: {candidate[:80]!r}"
         p.start, p.end, p.new_text = s, e, candidate
