@@ -410,3 +410,72 @@ def test_snapshot_can_be_downloaded_and_verified(served, tmp_path):
         (tmp_path / "downloaded.db").write_bytes(r.read())
     proc = subprocess.run([str(LEDGER_BIN), "verify", "--db", str(tmp_path / "downloaded.db")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ================================================================ a real browser
+
+RECORD_SCRIPT = """
+window.__xss = [];
+window.alert = window.confirm = window.prompt = (m) => { window.__xss.push(String(m)); };
+"""
+PROVOKE = """() => {
+  for (const el of document.querySelectorAll('*')) {
+    for (const type of ['mouseover', 'focus', 'click', 'toggle', 'load', 'error']) {
+      if (el.tagName === 'A' && type === 'click') continue;
+      el.dispatchEvent(new Event(type));
+    }
+  }
+  return window.__xss;
+}"""
+
+
+def _browser():
+    import os
+    import shutil
+
+    path = os.environ.get("LEDGER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if not path or not Path(path).exists():
+        if os.environ.get("CI") or os.environ.get("LEDGER_REQUIRE_BROWSER"):
+            pytest.fail("Chromium and playwright must be installed in CI (.ci/run installs them)")
+        pytest.skip("Chromium or playwright not installed")
+    return path
+
+
+def test_no_payload_runs_in_a_real_browser(served, hostile):
+    """Headless Chromium loads every payload's claim and source page, fires
+    every element's event handlers, and no alert() is ever called. A control
+    page with one unescaped payload shows the detector works."""
+    if served["mode"] == "live":
+        pytest.skip("one server mode is enough for the browser")
+    chromium = _browser()
+    from playwright.sync_api import sync_playwright
+
+    dialogs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(java_script_enabled=True)
+            context.add_init_script(RECORD_SCRIPT)
+            page = context.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            # the control: an unescaped payload is caught
+            page.set_content("<p>control</p><img src=x onerror=\"alert('CONTROL')\"><b onmouseover=\"alert('HOVER')\">x</b>")
+            page.wait_for_timeout(300)
+            assert set(page.evaluate(PROVOKE)) >= {"CONTROL", "HOVER"}
+            paths = []
+            for payload in PAYLOADS:
+                source_id = hostile["sources"][payload]
+                paths += [f"/ledger/claims/{hostile['claims'][source_id]}", f"/ledger/sources/{source_id}"]
+            paths += ["/ledger/claims?_size=100", "/ledger/sources?_size=100"]
+            for path in paths:
+                response = page.goto(served["base"] + path)
+                assert response.status == 200, path
+                fired = page.evaluate(PROVOKE)
+                assert fired == [], (path, fired)
+            assert dialogs == []
+        finally:
+            browser.close()
