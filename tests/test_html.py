@@ -254,3 +254,22 @@ def test_export_files_keeps_the_snapshot_fields(seed_db, workdir):
 
 
 
+
+
+def test_real_process_adds_a_page_and_a_claim_in_it(seed_db, workdir):
+    import subprocess
+    import sys
+
+    ledger_bin = Path(sys.executable).parent / "ledger"
+    run = lambda *a: subprocess.run([str(ledger_bin), *a, "--db", str(seed_db)], cwd=workdir,  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    proc = run("source", "add", str(BRIDGE), "--json")
+    assert proc.returncode == 0, proc.stderr
+    slug = json.loads(proc.stdout)["slug"]
+    proc = run("claim", "add", slug, "--subject", "River bridge", "--predicate", "loan_amount",
+               "--value", "300 million dollars", "--confidence", "0.9",
+               "--quote", "a loan of 300 million dollars")
+    assert proc.returncode == 0, proc.stderr
+    proc = run("claim", "add", slug, "--subject", "River bridge", "--predicate", "loan_amount",
+               "--value", "500 million", "--confidence", "0.5", "--quote", "The loan is 500 million, not 300!")
+    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and "quote not found" in proc.stderr
