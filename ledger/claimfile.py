@@ -52,6 +52,7 @@ OPTIONAL = (
     "recorded_at",
     "status",
     "origin",
+    "supersedes",  # the claim this one corrects (ledger claim supersede)
 )
 FILE_DEFAULTS = ("source", "recorded_by")
 STATUSES = ("recorded", "candidate", "machine-extracted")
@@ -83,6 +84,7 @@ class ClaimInput:
     recorded_at: str | None = None
     status: str | None = None
     origin: str | None = None
+    supersedes: str | None = None
     id: str | None = None
     # where it came from, for error messages
     path: str = "<input>"
@@ -441,7 +443,7 @@ def validate(rec: Record) -> ClaimInput:
     if out.get("start") is not None and out["end"] < out["start"]:
         fail(f"`end` {out['end']} is before `start` {out['start']}")
 
-    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id"):
+    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id", "supersedes"):
         v = data.get(k)
         if v is not None:
             out[k] = _text(v, k, fail)

@@ -29,7 +29,7 @@ def exporter(name: str):
 # claim columns written back to claim files, in the order a person reads them
 FILE_FIELDS = (
     "subject", "predicate", "value", "quote", "confidence", "occurrence", "prefix", "suffix", "speaker",
-    "as_of", "valid_from", "valid_to", "note", "recorded_by", "recorded_at", "status", "origin",
+    "as_of", "valid_from", "valid_to", "note", "recorded_by", "recorded_at", "status", "origin", "supersedes",
 )
 
 

@@ -660,6 +660,11 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     fields = {k: old[k] for k in CARRIED if old.get(k) is not None}
     changes = {k: v for k, v in changes.items() if v is not None}
     source = changes.pop("source", None) or slug
+    if source == slug and all(old.get(k) == v for k, v in changes.items()):
+        raise HistoryError(
+            f"the correction changes nothing in claim {old_id}: give the fields that differ "
+            "(--value, --quote, --confidence, --note, --source, …)"
+        )
     if changes.get("as_of"):
         fields.pop("valid_from", None), fields.pop("valid_to", None)
     if changes.get("valid_from") or changes.get("valid_to"):
@@ -669,6 +674,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     fields.update(changes)
     fields["recorded_by"] = actor
     fields["recorded_at"] = at
+    fields["supersedes"] = old_id  # part of the new claim's id: a new confidence alone is a new claim
     index = SourceIndex(db)
     held = index.get(source)
     entry = {k: v for k, v in fields.items() if v is not None}
@@ -678,12 +684,8 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     claims_file = f"{claims_dir}/{held.slug}.yml"
     claim_in = validate(Record({"source": held.slug, **entry}, "the correction", None, 1))
     row = prepare(claim_in, index, claims_file)
-    if row["id"] == old_id:
-        raise HistoryError(
-            f"the correction gives the same claim {old_id}: a claim's id comes from its source, subject, "
-            "predicate, value, span, speaker and dates, so change one of those (a new confidence or note alone "
-            "is not a new claim: retract the claim, with the reason, and record it again with a new quote)"
-        )
+    if row["id"] == old_id:  # cannot happen: the id covers `supersedes`
+        raise HistoryError(f"the correction gives the same claim {old_id}")
     exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
     if exists:
         if status_of(db, row["id"])["status"] != "current":

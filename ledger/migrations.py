@@ -373,3 +373,10 @@ def m050_source_files(db):
         )
         """
     )
+
+
+@migrations()
+def m011_claims_supersedes(db):
+    # issue 5: a correction names the claim it supersedes; the link is part
+    # of its id, so a corrected confidence or note alone is a new claim
+    db.execute("ALTER TABLE claims ADD COLUMN supersedes TEXT REFERENCES claims(id)")

@@ -28,6 +28,10 @@ def canonical_json(obj) -> str:
 
 def claim_id(row: dict) -> str:
     ident = {k: row.get(k) for k in IDENTITY_FIELDS}
+    if row.get("supersedes"):
+        # a correction is its own claim even when only its confidence,
+        # quote or note differ from the claim it supersedes (issue 5)
+        ident["supersedes"] = row["supersedes"]
     return "c" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
 
 
@@ -171,6 +175,7 @@ def claim_row(claim: ClaimInput, source: HeldSource, span: Span, claims_file: st
         "origin": claim.origin,
         "flags": ",".join(span.flags) or None,
         "claims_file": claims_file,
+        "supersedes": claim.supersedes,
     }
     row["id"] = claim_id(row)
     if claim.id and claim.id != row["id"]:

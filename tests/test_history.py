@@ -137,8 +137,8 @@ def test_supersede_keeps_both_claims_and_says_who_when_why(seed_db, workdir):
 
 def test_supersede_twice_or_without_change_is_refused(seed_db):
     old = stadium_claim(seed_db)
-    same = run("claim", "supersede", old, "--db", seed_db, "--note", "n", "--reason", "r", ok=False)
-    assert same.exit_code == 1 and "gives the same claim" in same.output
+    same = run("claim", "supersede", old, "--db", seed_db, "--value", "60,000", "--reason", "r", ok=False)
+    assert same.exit_code == 1 and "changes nothing" in same.output
     run("claim", "supersede", old, "--db", seed_db, "--value", "70,000", "--reason", "r")
     again = run("claim", "supersede", old, "--db", seed_db, "--value", "80,000", "--reason", "r", ok=False)
     assert again.exit_code == 1 and "already superseded" in again.output
@@ -230,3 +230,18 @@ def test_migrating_a_ledger_made_before_the_history(tmp_path):
     assert db.execute("SELECT entry_id, document, revision FROM sources").fetchall() == [(1, "old", 1)]
     report = verify(db)
     assert [f for f in report["failures"] if f["kind"] == "chain"] == []
+
+
+def test_a_corrected_confidence_alone_is_a_new_claim_that_names_the_old(seed_db, workdir):
+    old = stadium_claim(seed_db)
+    out = json.loads(run("claim", "supersede", old, "--db", seed_db, "--confidence", "0.6", "--reason", "unsure", "--json").stdout)
+    new = out["new"]
+    assert new != old
+    assert q(seed_db, "SELECT value, confidence, supersedes, span_start FROM claims WHERE id = ?", [new]) == [("60,000", 0.6, old, 1189)]
+    assert f"supersedes: {old}" in (workdir / "claims" / f"{SEED}.yml").read_text()
+    assert run("verify", "--db", seed_db).exit_code == 0
+    # the files rebuild the same ids
+    fresh = workdir / "fresh.db"
+    run("build", "--db", fresh)
+    assert q(fresh, "SELECT id FROM claims WHERE supersedes IS NOT NULL") == [(new,)]
+    assert q(fresh, "SELECT status, replaced_by FROM claim_status WHERE claim_id = ?", [old]) == [("superseded", new)]

@@ -17,7 +17,7 @@ SOK = "sokhonn-plans-china-trip"
 # every claim column but where it was read from and which entry added it
 SAME = (
     "id, source_id, subject, predicate, value, quote, span_start, span_end, span_text, prefix, suffix, match, "
-    "occurrence, confidence, speaker, as_of, valid_from, valid_to, note, recorded_by, recorded_at, status, origin, flags"
+    "occurrence, confidence, speaker, as_of, valid_from, valid_to, note, recorded_by, recorded_at, status, origin, flags, supersedes"
 )
 
 
