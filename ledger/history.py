@@ -545,8 +545,10 @@ def _altered_rows(db: Database, table: str, eid: int):
             if claim_id(row) != row["id"]:
                 yield f"claim {row['id']}", "its content no longer gives its id (subject, predicate, value, span, speaker or dates were changed)"
     elif table == "sources":
-        for sid, slug in db.execute("SELECT id, slug FROM sources WHERE entry_id = ? ORDER BY rowid", [eid]):
-            yield f"source {sid}", f"({slug}) one of the sources this entry added was changed (metadata or text)"
+        rows = db.execute("SELECT id, slug FROM sources WHERE entry_id = ? ORDER BY rowid LIMIT 21", [eid]).fetchall()
+        if len(rows) <= 20:  # name a few candidates; a big build is named by its entry
+            for sid, slug in rows:
+                yield f"source {sid}", f"({slug}) one of the sources this entry added was changed (metadata or text)"
 
 
 # ---------------------------------------------------------------- corrections
