@@ -105,6 +105,8 @@ ORG_HEADS = {
     "treaty", "agreement", "summit", "strategy", "policy", "reserve", "exchange", "hall", "palace", "tower",
     "square", "park", "river", "lake", "mountain", "island", "islands", "region", "district", "county",
     "state", "states", "nations", "commune", "village", "special", "standing", "political", "consultative",
+    "administration", "directorate", "inspectorate", "division", "command", "brigade", "coalition", "movement",
+    "front", "observatory", "laboratory", "enterprise", "enterprises", "railways", "police", "unit",
 }
 NATIONALITIES = {
     "chinese", "cambodian", "khmer", "american", "us", "u.s.", "thai", "vietnamese", "japanese", "korean",
@@ -943,7 +945,7 @@ def _split_both(value: str) -> list[str]:
 
 
 def _clean_title(value: str) -> str:
-    value = re.sub(r"^(?:the|a|an)\s+", "", value.strip(), flags=re.I)
+    value = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", value.strip(), flags=re.I)
     value = re.sub(r"\s*\([^)]*\)\s*$", "", value)
     return " ".join(value.split())
 
@@ -972,9 +974,9 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if q:
             lim = min(lim, q.inner_end)
         # appositive: "Kin Phea, director of ..."
-        ap = re.match(r",\s+(?:\d{1,3},\s+)?(?:(?:the|a|an)\s+)?", text[m.end : lim])
+        ap = re.match(r",\s+(?:\d{1,3},\s+)?(?:(?:the|a|an|its|his|her|their)\s+)?", text[m.end : lim])
         if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
-            article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the)\s", text[m.end : lim]))
+            article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the|its|his|her|their)\s", text[m.end : lim]))
             t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
@@ -1250,7 +1252,7 @@ def _iso(v):
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred|a dozen|dozen)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-_NUMWORD_CAP = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Twenty|Thirty|Forty|Fifty|Hundreds|Dozens)"
+_NUMWORD_CAP = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|Sixteen|Seventeen|Eighteen|Nineteen|Twenty|Thirty|Forty|Fifty|Sixty|Seventy|Eighty|Ninety|Hundreds|Dozens)"
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|m|k)\b)?"
 _QUALIFIER = r"(?:(?:more than|less than|fewer than|up to|over|about|around|nearly|almost|at least|some|roughly|approximately|an estimated)\s+)?"
 _UNITS = (
@@ -1288,6 +1290,11 @@ _QTY_PATTERNS += [
     ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     # "2.6 million": a number with a scale word is a quantity on its own
     ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b"),
+    # "remained stable at 89", "rose to 1,200": a level a count reached
+    ("level", rf"\b(?:stable|steady|stood|stands|remained|reached|rose|fell|climbed|dropped|increased|decreased|totalled|totaled|grew)\s+(?:at|to)\s+{_QUALIFIER}{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
+    # "two of them", "three of the victims"
+    # ("one of the buyers" names one of them, it does not count them)
+    ("partitive", rf"(?<![\w\-])(?!one\b|One\b|1\b)(?:{_NUMWORD}|{_NUMWORD_CAP}|{_NUM})\s+of\s+(?:them|those|us|the\s+[a-z]+s)\b"),
     # "bringing the total to 19", "10 more"
     ("total", rf"\b(?:total|tally|toll|number|count)\s+(?:of|to|at)\s+{_NUM}{_SCALE}(?![\w,.]\d)"),
     ("more", rf"(?<![\w.,$€£¥\-]){_NUM}\s+(?:more|others|additional)\b"),
@@ -1366,7 +1373,7 @@ def _measured(text: str, s: int, e: int, raw: str, rule: str) -> str:
         return "percentage"
     if any(u in low for u in _DURATION_UNITS):
         return f"{nxt.group(1)}_duration" if nxt else "duration"
-    if rule in ("total", "more"):
+    if rule in ("total", "more", "level", "partitive"):
         return "count"
     unit = re.findall(r"[a-z]+", low.split("-")[-1])
     noun = unit[-1] if unit else "things"
