@@ -376,6 +376,15 @@ def m050_source_files(db):
 
 
 @migrations()
+def m051_claims_status_confidence_indexes(db):
+    # issue 7: at 1M claims the claims page's `status` facet scanned the whole
+    # table (1 GB) and the low_confidence canned query sorted every claim;
+    # these indexes make them an index scan and an ordered index walk
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_status ON claims (status)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_confidence ON claims (confidence, subject, predicate)")
+
+
+@migrations()
 def m011_claims_supersedes(db):
     # issue 5: a correction names the claim it supersedes; the link is part
     # of its id, so a corrected confidence or note alone is a new claim
