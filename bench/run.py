@@ -326,7 +326,10 @@ def sample_params(conn: sqlite3.Connection) -> dict[str, str]:
     ).fetchone() or conn.execute("SELECT subject, predicate FROM claims LIMIT 1").fetchone()
     slug, sid = conn.execute("SELECT slug, id FROM sources ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM sources)").fetchone()
     cid = conn.execute("SELECT id FROM claims ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM claims)").fetchone()[0]
+    speaker = (conn.execute("SELECT speaker FROM claims WHERE speaker IS NOT NULL LIMIT 1").fetchone() or [subject])[0]
     return {
+        "speaker": speaker,
+        "below": "0.6",
         "subject": subject,
         "predicate": predicate,
         "source": slug,
@@ -362,6 +365,8 @@ def datasette_urls(db: Path) -> list[tuple[str, str]]:
     for name, q in canned_queries().items():
         sql = q.get("sql", "") if isinstance(q, dict) else str(q)
         params = sorted(set(re.findall(r"(?<!:):([a-zA-Z_]\w*)", sql)))
+        if params:  # the page a visitor lands on (every parameter empty), then one with values
+            urls.append((f"canned query {name} (empty form)", f"/ledger/{name}?" + urllib.parse.urlencode({k: "" for k in params})))
         qs = urllib.parse.urlencode({k: p.get(k, p["subject"]) for k in params})
         urls.append((f"canned query {name}", f"/ledger/{name}" + (f"?{qs}" if qs else "")))
     for v in views:
