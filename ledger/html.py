@@ -92,7 +92,7 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
         authors=authors,
         published=_clean(doc.date),
         site_name=_clean(doc.sitename),
-        canonical_url=_canonical(tree) or _http(doc.url),
+        canonical_url=_canonical(tree) or _http(doc.url) or _saved_from(data),
         language=_language(tree) or _clean(getattr(doc, "language", None)),
         snapshot_sha256=hashlib.sha256(data).hexdigest(),
         extractor=EXTRACTOR,
@@ -125,6 +125,16 @@ def _canonical(tree) -> str | None:
         if url:
             return url
     return None
+
+
+_SAVED_FROM_RE = re.compile(rb"<!-- saved from url=\(\d+\)(https?://[^\s>]+?) ?-->")
+
+
+def _saved_from(data: bytes) -> str | None:
+    """The ``<!-- saved from url=(NNNN)https://… -->`` mark browsers put at
+    the top of a page saved with "Save Page As": where it was saved from."""
+    m = _SAVED_FROM_RE.search(data[:4096])
+    return _http(m.group(1).decode("ascii", "replace")) if m else None
 
 
 def _language(tree) -> str | None:

@@ -273,3 +273,13 @@ def test_real_process_adds_a_page_and_a_claim_in_it(seed_db, workdir):
     proc = run("claim", "add", slug, "--subject", "River bridge", "--predicate", "loan_amount",
                "--value", "500 million", "--confidence", "0.5", "--quote", "The loan is 500 million, not 300!")
     assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and "quote not found" in proc.stderr
+
+
+def test_a_page_with_no_canonical_link_takes_the_browsers_saved_from_mark():
+    page = (
+        b"<!DOCTYPE html>\n<!-- saved from url=(0040)https://news.example.net/a/river-ferry -->\n"
+        + BRIDGE.read_bytes().split(b"\n", 1)[1].replace(b'<link rel="canonical" href="https://mekongdaily.example.org/news/river-bridge-2026">', b"")
+    )
+    assert b"canonical" not in page
+    ex = html.extract(page, "saved.html")
+    assert ex.canonical_url == "https://news.example.net/a/river-ferry"
