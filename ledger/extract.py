@@ -146,8 +146,9 @@ STOP_CAPS = {
     "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "let", "please", "thank",
     "thanks", "yes", "well", "oh", "covid-19", "covid", "per", "via", "among", "between", "into", "upon",
     "within", "without", "against", "throughout", "toward", "towards", "whether", "instead", "around",
-} | set(MONTHS) | set(WEEKDAYS)
-HONORIFICS = {"mr", "mrs", "ms", "dr", "h.e.", "he", "sir", "madam", "prof", "lok", "oknha", "samdech"}
+} | set(MONTHS) | set(WEEKDAYS) | {"mr.", "mrs.", "ms.", "dr.", "prof."}
+HONORIFICS = {"mr", "mrs", "ms", "dr", "h.e.", "he", "sir", "madam", "prof", "lok", "oknha", "samdech",
+              "mr.", "mrs.", "ms.", "dr.", "prof."}
 CONNECTORS = {"of", "and", "the", "for", "de", "du", "van", "von", "bin", "al", "la", "le", "da"}
 
 NUMBER_WORDS = {
@@ -549,12 +550,18 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     ):
         return [_person(persons, run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], False)]
     # drop leading words that only start a sentence ("The", "During", "Last")
+    honorific = False
     while run and (_low(run[0][2]) in STOP_CAPS or _low(run[0][2]) in CONNECTORS):
+        honorific = _low(run[0][2]) in HONORIFICS and _low(run[0][2]) not in ("he",)
         run = run[1:]
     while run and _low(run[-1][2]) in CONNECTORS:
         run = run[:-1]
     if not run:
         return []
+    # "Mr Smith", "Dr. Roe": a name after an honorific is a person's
+    if honorific and len(run) <= 3 and all(_is_name_word(_low(w)) for _, _, w in run):
+        end = run[-1][1] - (2 if run[-1][2][-2:] in ("’s", "'s") else 0)
+        return [_person(persons, run[0][0], end, text[run[0][0] : end], run[-1][2][-2:] in ("’s", "'s"))]
     possessive = bool(re.search(r"[’']s?$", run[-1][2])) and run[-1][2][-2:] in ("’s", "'s", "s’", "s'")
     lows = [_low(w) for _, _, w in run]
     start, end = run[0][0], run[-1][1]
@@ -1107,7 +1114,8 @@ _DATE_PATTERNS = [
     ("range.year", rf"\b(?:(?:from|between)\s+){_YEAR}{_DASH}{_YEAR}\b|\b{_YEAR}\s*[-–]\s*(?:{_YEAR}|\d\d)\b"),
     ("range.month", rf"\b(?:(?:[Ff]rom|[Bb]etween)\s+)?{_MON}(?:\s+{_YEAR})?\s*(?:-|–|to|until|and|through)\s*{_MON}(?:,?\s+{_YEAR})?\b(?!\s*\d)"),
     ("day.wmdy", rf"\b(?:{_WD},?\s+)?{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:-|–)\s*\d)"),
-    ("day.wdmy", rf"\b(?:{_WD},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?\b"),
+    # (not the end of a range that did not resolve: "5-3 December" is impossible, not "3 December")
+    ("day.wdmy", rf"(?<!\d[-–])(?<!\d\s[-–]\s)\b(?:{_WD},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?\b"),
     ("day.iso", r"\b20\d\d-[01]\d-[0-3]\d\b"),
     ("month.year", rf"\b(?:(?:early|mid|late|mid-|the end of|the beginning of|the start of)\s*)?{_MON}\s+{_YEAR}\b"),
     ("month.relative", rf"\b(?:[Ll]ast|[Nn]ext|[Tt]his|[Ee]arly|[Ll]ate|[Mm]id-?)\s*{_MON}(?![\w])"),

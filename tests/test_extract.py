@@ -372,3 +372,22 @@ def test_evaluate_command_prints_figures_per_set():
     assert "quotation" in result.output and "rules (correct/proposed -> confidence):" in result.output
     data = json.loads(CliRunner().invoke(cli, ["evaluate", str(LABELLED / "seed"), "--json"]).stdout)
     assert data["total"]["title"]["labels"] == 13
+
+
+def test_an_impossible_range_is_not_proposed_in_part():
+    """"5-3 December" is flagged by the normaliser; "3 December" is not taken from it."""
+    assert kinds_of(ex.extract("The talks ran 5-3 December and on February 30.", "2024-01-01"), "date") == []
+
+
+def test_a_name_after_an_honorific_is_a_person():
+    (q,) = kinds_of(ex.extract('Mr. Smith, 45, said: "We are ready for the rains."', "2024-01-01"), "quotation")
+    assert q.speaker == "Smith"
+    text = "Lou Kim Chhun, the port's chief executive, spoke.\n\n\"We need bigger cranes now,\" Mr Lou said."
+    (q,) = kinds_of(ex.extract(text, "2024-01-01"), "quotation")
+    assert q.speaker == "Lou Kim Chhun"
+
+
+def test_robust_on_odd_text():
+    for text in ["", "  \n\n ", '"unterminated quote and more words', "“a” “b” ” “", "x" * 5000, "$$$ 5 5 %"]:
+        for c in ex.extract(text, "2024-01-01"):
+            assert text[c.start : c.end] == c.text
