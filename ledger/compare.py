@@ -421,7 +421,7 @@ def _window(m: dict, prof: Profile) -> tuple[dt.date, dt.date]:
 
 def _clusters(members: list[dict], prof: Profile) -> list[list[dict]]:
     """Members split into groups whose (windowed) times overlap."""
-    items = sorted(((_window(m, prof), m) for m in members), key=lambda t: (t[0][0], t[0][1], t[1]["claim_id"]))
+    items = sorted(((m.get("_w") or _window(m, prof), m) for m in members), key=lambda t: (t[0][0], t[0][1], t[1]["claim_id"]))
     out: list[list[dict]] = []
     cur_end = None
     for (s, e), m in items:
@@ -494,6 +494,9 @@ def _display_value(g: list[dict]) -> str:
     return g[0]["value_norm"]
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def _earliest_first(g: list[dict], src: dict) -> list[dict]:
     return sorted(g, key=lambda m: (src[m["source_id"]]["published"] or "", src[m["source_id"]]["slug"], m["claim_id"]))
 
@@ -538,12 +541,13 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
     updates). ``src`` maps source id -> its slug, publisher, published and
     independence group."""
     prof = profile(members[0]["predicate"])
+    for m in members:
+        m["_w"] = _window(m, prof)
     facts: list[dict] = []
     units: list[tuple[str, list[dict], list[list[dict]]]] = []  # (discriminator, members, value groups)
     if prof.cardinality == "one":
         for cluster in _clusters(members, prof):
-            wins = [_window(m, prof) for m in cluster]
-            disc = f"{min(w[0] for w in wins)}..{max(w[1] for w in wins)}"
+            disc = f"{min(m['_w'][0] for m in cluster)}..{max(m['_w'][1] for m in cluster)}"
             units.append((disc, cluster, _value_groups(cluster, prof)))
     else:
         for g in _value_groups(members, prof):
@@ -551,15 +555,17 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
     # change over time: values that differ between units whose times do not overlap
     spans = []
     for _, ms, groups in units:
-        wins = [_window(m, prof) for m in ms]
-        spans.append((min(w[0] for w in wins), max(w[1] for w in wins), {_display_value(g) for g in groups}))
+        spans.append((min(m["_w"][0] for m in ms), max(m["_w"][1] for m in ms), {_display_value(g) for g in groups}))
+    min_end = min(sp[1] for sp in spans)
+    max_start = max(sp[0] for sp in spans)
     subject = members[0]["subject_entity"] or members[0]["subject_raw"]
     for i, (disc, ms, groups) in enumerate(units):
         key = _fact_key(topic, disc)
         s0, e0, vals = spans[i]
-        changed = prof.temporal == "state" and any(
-            (e < s0 or s > e0) and other != vals for j, (s, e, other) in enumerate(spans) if j != i
-        )
+        changed = False
+        if prof.temporal == "state" and (min_end < s0 or max_start > e0):
+            # some unit lies wholly before or after this one: a change if its values differ
+            changed = any((e < s0 or s > e0) and other != vals for (s, e, other) in spans)
         values = []
         for gi, g in enumerate(sorted(groups, key=lambda g: (-len(g), _display_value(g)))):
             n_ind = _count_independent(g, src)
@@ -609,8 +615,8 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
                 "claim_count": len(ms),
                 "source_count": len({m["source_id"] for m in ms}),
                 "independent_count": len(indep_keys),
-                "values_json": json.dumps(values, ensure_ascii=False),
-                "timeline_json": json.dumps(timeline, ensure_ascii=False) if timeline else None,
+                "values_json": _JSON.encode(values),
+                "timeline_json": _JSON.encode(timeline) if timeline else None,
                 "rule": rule_text(prof),
             }
         )
@@ -855,16 +861,25 @@ def compare(
     facts = [dict(r) for r in _rows(db, q, params)]
     if not facts:
         return []
-    keys = [f["fact_key"] for f in facts]
+    # every member in one pass: few facts by their keys, many by the same filter
     members: dict[str, list[dict]] = defaultdict(list)
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        q = (
-            "SELECT * FROM fact_claims WHERE fact_key IN (" + ",".join("?" * len(chunk)) + ") "
-            "ORDER BY published, source, span_start"
-        )
-        for r in _rows(db, q, chunk):
-            members[r["fact_key"]].append(r)
+    member_sql = (
+        "SELECT v.fact_key, v.claim_id, s.slug AS source, s.publisher, s.published, c.value, v.value_norm, v.unit, "
+        "v.flags, v.time_start, v.time_end, v.time_basis, c.span_start, c.span_end, c.span_text, v.counted, "
+        "v.independence_note FROM claim_values v JOIN claims c ON c.id = v.claim_id "
+        "JOIN sources s ON s.id = c.source_id "
+    )
+    if len(facts) <= 500:
+        keys = [f["fact_key"] for f in facts]
+        q = member_sql + f"WHERE v.fact_key IN ({','.join('?' * len(keys))})"
+        rows = db.execute(q, keys)
+    else:
+        q = member_sql + "JOIN facts f ON f.fact_key = v.fact_key" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = db.execute(q, params)
+    for r in rows:
+        members[r[0]].append(r)
+    for ms in members.values():
+        ms.sort(key=lambda m: (m[4] or "", m[2], m[12], m[1]))
     out = []
     for f in facts:
         out.append(
@@ -886,18 +901,18 @@ def compare(
                 "rule": f["rule"],
                 "members": [
                     {
-                        "claim_id": m["claim_id"],
-                        "source": m["source"],
-                        "publisher": m["publisher"],
-                        "published": m["published"],
-                        "value": m["value"],
-                        "normalized": m["value_norm"],
-                        "unit": m["unit"],
-                        "flags": m["flags"].split(",") if m["flags"] else [],
-                        "time": {"start": m["time_start"], "end": m["time_end"], "basis": m["time_basis"]},
-                        "span": {"start": m["span_start"], "end": m["span_end"], "text": m["span_text"]},
-                        "counted": bool(m["counted"]),
-                        "independence": m["independence_note"],
+                        "claim_id": m[1],
+                        "source": m[2],
+                        "publisher": m[3],
+                        "published": m[4],
+                        "value": m[5],
+                        "normalized": m[6],
+                        "unit": m[7],
+                        "flags": m[8].split(",") if m[8] else [],
+                        "time": {"start": m[9], "end": m[10], "basis": m[11]},
+                        "span": {"start": m[12], "end": m[13], "text": m[14]},
+                        "counted": bool(m[15]),
+                        "independence": m[16],
                     }
                     for m in members[f["fact_key"]]
                 ],
