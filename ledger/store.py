@@ -11,7 +11,7 @@ from sqlite_utils.db import quote_identifier
 
 from .anchor import Span, locate, make_span
 from .claimfile import ClaimInput
-from .errors import ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
+from .errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
 from .sources import Source
 
 # Fields whose values make a claim what it is: its id is derived from them,
@@ -146,7 +146,18 @@ def anchor_claim(claim: ClaimInput, text: str) -> Span:
             pass  # positions disagree with the quote: anchor by quote instead
     if len(claim.quote) > len(text) * 2 + 100:
         raise LedgerError(f"the quote ({len(claim.quote)} characters) is longer than its source ({len(text)})")
-    return locate(text, claim.quote, occurrence=claim.occurrence, prefix=claim.prefix, suffix=claim.suffix)
+    try:
+        return locate(text, claim.quote, occurrence=claim.occurrence, prefix=claim.prefix, suffix=claim.suffix)
+    except AmbiguousQuote as e:
+        # positions that disagree still say roughly where: the nearest
+        # occurrence wins when exactly one is nearest (issue 9, W3C import)
+        if claim.start is None or claim.occurrence is not None:
+            raise
+        dist = sorted((abs(sp.start - claim.start), sp.start, sp.end) for sp in e.spans)
+        if len(dist) > 1 and dist[0][0] == dist[1][0]:
+            raise
+        _, s, end = dist[0]
+        return make_span(text, s, end, "exact" if text[s:end] == claim.quote else "normalised", len(e.spans))
 
 
 def claim_row(claim: ClaimInput, source: HeldSource, span: Span, claims_file: str | None = None) -> dict:

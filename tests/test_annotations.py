@@ -257,3 +257,29 @@ def test_the_schema_rejects_what_the_model_forbids(ledger_db, workdir, mutate):
     VALIDATOR.validate(anno)
     mutate(anno)
     assert not VALIDATOR.is_valid(anno)
+
+
+def test_a_repeated_quote_with_shifted_positions_goes_to_the_nearest_occurrence(workdir):
+    text = "🎉🎉 The fee is 10 dollars. " + "x" * 200 + " The fee is 10 dollars, again."
+    (workdir / "sources" / "twice.txt").write_text(text, encoding="utf-8")
+    db = open_db(workdir / "ledger.db")
+    build(db, workdir / "sources", workdir / "claims")
+    second = text.rindex("fee is 10 dollars")
+    utf16 = len(text[:second].encode("utf-16-le")) // 2  # what a UTF-16 tool would say
+    anno = {
+        "@context": annotations.ANNO_CONTEXT,
+        "id": "https://annotations.example.org/a/2",
+        "type": "Annotation",
+        "body": {"type": "TextualBody", "value": "10 dollars", "subject": "fee", "predicate": "amount", "confidence": 0.7},
+        "target": {
+            "source": annotations.ni_uri(db.execute("SELECT id FROM sources WHERE slug = 'twice'").fetchone()[0]),
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": "fee is 10 dollars"},
+                {"type": "TextPositionSelector", "start": utf16, "end": utf16 + 17},
+            ],
+        },
+    }
+    (workdir / "one.jsonld").write_text(json.dumps(anno), encoding="utf-8")
+    assert utf16 != second and text[utf16 : utf16 + 17] != "fee is 10 dollars"
+    assert import_files(db, [workdir / "one.jsonld"]).added == 1
+    assert db.execute("SELECT span_start FROM claims WHERE subject = 'fee'").fetchone()[0] == second
