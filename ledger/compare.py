@@ -591,10 +591,12 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
         ends = [t[1] for t in times if t[1]]
         timeline = None
         if changed:
-            timeline = [
-                {"from": str(s) if s != dt.date.min else None, "to": str(e) if e != dt.date.max else None, "values": sorted(v)}
-                for s, e, v in sorted(spans, key=lambda t: t[0])
-            ]
+            # as the claims date them (the comparison window is wider for states)
+            timeline = []
+            for (_, ums, _), (ws, _, v) in sorted(zip(units, spans), key=lambda t: (t[1][0], sorted(t[1][2]))):
+                ts = [m["time_start"] for m in ums if m["time_start"]]
+                te = [m["time_end"] for m in ums if m["time_end"]]
+                timeline.append({"from": min(ts) if ts else None, "to": max(te) if te else None, "values": sorted(v)})
         indep_keys = {src[m["source_id"]]["independence_key"] for m in ms}
         facts.append(
             {
