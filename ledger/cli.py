@@ -304,7 +304,7 @@ def append_claim(path: Path, slug: str, entry: dict):
 @click.option("--silent", is_flag=True, help="No progress bar")
 @json_option
 def import_(db_path, files, dry_run, silent, as_json):
-    """Import claim files (YAML, JSON or JSON Lines): all or nothing.
+    """Import claim files (YAML, JSON, JSON Lines, CSV): all or nothing.
 
     Every claim is validated and anchored; if any claim in any file is bad,
     every problem is listed and nothing is written. Claims already recorded
