@@ -304,3 +304,16 @@ def test_an_unknown_status_is_a_usage_error(compare_db):
     r = CliRunner().invoke(cli, ["compare", "--db", str(compare_db), "--status", "maybe"])
     assert r.exit_code == 2
     assert "'maybe' is not one of" in r.output
+
+
+def test_a_retracted_claim_leaves_the_comparison(compare_db, db):
+    cid = db.execute("SELECT id FROM claims WHERE value = '75,000-seater'").fetchone()[0]
+    r = CliRunner().invoke(cli, ["claim", "retract", cid, "--db", str(compare_db), "--reason", "composed example"])
+    assert r.exit_code == 0, r.output
+    # `ledger compare` brings the tables up to date before it reads
+    r = CliRunner().invoke(cli, ["compare", "--db", str(compare_db), "--predicate", "seating_capacity", "--json"])
+    assert r.exit_code == 0, r.output
+    (g,) = json.loads(r.output)
+    assert g["status"] == "single-source" and g["normalized"] == "60000 seats"
+    assert db.execute("SELECT active, fact_key FROM claim_values WHERE claim_id = ?", [cid]).fetchone() == (0, None)
+    assert not comparison.is_stale(db)
