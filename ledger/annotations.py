@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -158,8 +159,6 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     }
     if not items:
         del doc["first"]
-    import json
-
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {"format": "w3c", "out": str(out), "claims": len(items)}
