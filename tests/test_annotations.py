@@ -283,3 +283,31 @@ def test_a_repeated_quote_with_shifted_positions_goes_to_the_nearest_occurrence(
     assert utf16 != second and text[utf16 : utf16 + 17] != "fee is 10 dollars"
     assert import_files(db, [workdir / "one.jsonld"]).added == 1
     assert db.execute("SELECT span_start FROM claims WHERE subject = 'fee'").fetchone()[0] == second
+
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ledger.anchor import make_span  # noqa: E402
+from ledger.claimfile import Record, validate  # noqa: E402
+from ledger.store import anchor_claim  # noqa: E402
+
+SOME_TEXT = st.lists(
+    st.sampled_from(list("ab cd\n,.’“”-") + ["é", "🎉", "𝔘", "\r\n", "\u00a0"]), min_size=1, max_size=60
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=SOME_TEXT, data=st.data())
+def test_any_span_survives_export_and_import_in_code_points(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    assume(quote == quote.strip() and quote.strip())
+    span = make_span(text, start, end, "exact")
+    row = {"id": "c0", "value": "v", "subject": "s", "predicate": "p", "confidence": 0.5, "quote": quote,
+           "span_text": span.text, "prefix": span.prefix, "suffix": span.suffix, "span_start": start, "span_end": end}
+    anno = annotations.claim_annotation(row, {"id": "0" * 64, "url": None})
+    claim = validate(Record(annotations.annotation_claim(anno, "x"), "x", None, 1))
+    got = anchor_claim(claim, text)
+    assert (got.start, got.end) == (start, end)
