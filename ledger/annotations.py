@@ -127,11 +127,21 @@ def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
     return anno
 
 
+def standing(db: Database, alias: str = "c") -> str:
+    """SQL condition: the claim stands (no correction, retraction or orphaning
+    recorded against it in ``claim_events``, when the ledger keeps them)."""
+    if not db["claim_events"].exists():
+        return "1"
+    return f"NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = {alias}.id)"
+
+
 def annotations(db: Database) -> Iterator[dict]:
-    """Every claim as an annotation, in a stable order (source slug, span, id)."""
+    """Every claim that stands as an annotation, in a stable order (source
+    slug, span, id): a superseded or retracted claim is not published."""
     sources = {r["id"]: r for r in db.query("SELECT id, slug, url FROM sources")}
     for c in db.query(
-        "SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id ORDER BY s.slug, c.span_start, c.span_end, c.id"
+        f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
+        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
     ):
         yield claim_annotation(c, sources[c["source_id"]], context=False)
 

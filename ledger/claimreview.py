@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .annotations import standing
 from .errors import LedgerError
 from .export import exporter
 from .store import canonical_json
@@ -91,11 +92,13 @@ def make_review(
         raise InvalidReview("name the fact reviewed: a claim id, or all of --subject, --predicate and --value")
     subject, value = subject.strip(), value.strip()
     if not db.execute(
-        "SELECT 1 FROM claims WHERE subject = ? AND predicate = ? AND value = ? LIMIT 1", [subject, predicate, value]
+        f"SELECT 1 FROM claims c WHERE subject = ? AND predicate = ? AND value = ? AND {standing(db)} LIMIT 1",
+        [subject, predicate, value],
     ).fetchone():
         raise InvalidReview(
-            f"no claim records {subject!r} / {predicate} = {value!r}; a review rates a fact the ledger holds "
-            "(record the claim first, or check the spelling against the claims table)"
+            f"no claim that stands records {subject!r} / {predicate} = {value!r}; a review rates a fact the "
+            "ledger holds (record the claim first, or check the spelling against the claims table; superseded "
+            "and retracted claims do not count)"
         )
     if not rating or not rating.strip():
         raise InvalidReview("--rating (the verdict in words, e.g. 'False' or 'Mostly true') is required")
@@ -165,14 +168,14 @@ def _org(name):
 
 
 def appearances(db: Database, subject: str, predicate: str, value: str) -> list[dict]:
-    """Every source span making the fact, as a schema.org CreativeWork, the
-    earliest published first."""
+    """Every source span making the fact (claims that stand: not superseded,
+    retracted or orphaned), as a schema.org CreativeWork, earliest published first."""
     rows = db.query(
-        """
+        f"""
         SELECT c.id, c.span_start, c.span_end, c.span_text, c.speaker, s.id AS source_id, s.title, s.url,
                s.publisher, s.published, s.authors
         FROM claims c JOIN sources s ON s.id = c.source_id
-        WHERE c.subject = ? AND c.predicate = ? AND c.value = ?
+        WHERE c.subject = ? AND c.predicate = ? AND c.value = ? AND {standing(db)}
         ORDER BY s.published IS NULL, s.published, s.slug, c.span_start, c.id
         """,
         [subject, predicate, value],
@@ -248,15 +251,29 @@ def claim_review(db: Database, review: dict) -> dict:
     return out
 
 
-def claim_reviews(db: Database) -> list[dict]:
-    return [claim_review(db, r) for r in db.query("SELECT * FROM reviews ORDER BY date, id")]
+def claim_reviews(db: Database) -> tuple[list[dict], list[str]]:
+    """The ClaimReview of every review whose fact some standing claim still
+    makes, and the ids of the reviews left out because none does."""
+    items, left_out = [], []
+    for r in db.query("SELECT * FROM reviews ORDER BY date, id"):
+        cr = claim_review(db, r)
+        if cr["itemReviewed"].get("appearance"):
+            items.append(cr)
+        else:
+            left_out.append(r["id"])
+    return items, left_out
 
 
 @exporter("claimreview")
 def export_claimreview(db: Database, out: str | Path, **options) -> dict:
-    """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects)."""
+    """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects).
+    A review whose fact no standing claim makes any more (all superseded or
+    retracted) has no appearance to publish: it is left out and counted."""
     out = Path(out)
-    items = claim_reviews(db)
+    items, left_out = claim_reviews(db)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return {"format": "claimreview", "out": str(out), "reviews": len(items)}
+    summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}
+    if left_out:
+        summary["left_out"] = left_out
+    return summary

@@ -311,3 +311,14 @@ def test_any_span_survives_export_and_import_in_code_points(text, data):
     claim = validate(Record(annotations.annotation_claim(anno, "x"), "x", None, 1))
     got = anchor_claim(claim, text)
     assert (got.start, got.end) == (start, end)
+
+
+def test_a_retracted_claim_is_not_published_as_an_annotation(ledger_db, workdir):
+    cid = ledger_db.execute("SELECT id FROM claims ORDER BY id LIMIT 1").fetchone()[0]
+    ledger_db.close()
+    r = CliRunner().invoke(cli, ["claim", "retract", cid, "--db", "ledger.db", "--reason", "misread", "--by", "t"])
+    assert r.exit_code == 0, r.output
+    db = open_db(workdir / "ledger.db")
+    _, doc = export(db, workdir / "claims.jsonld")
+    assert cid not in {a["body"]["claim_id"] for a in doc["first"]["items"]}
+    assert doc["total"] == db.execute("SELECT count(*) FROM claims").fetchone()[0] - 1

@@ -152,7 +152,7 @@ def test_the_same_review_twice_is_recorded_once(two_sources):
     [
         (["c0000000000000000", *GOOD], "no claim 'c0000000000000000' in the ledger"),
         (["--subject", "National stadium", "--predicate", "seating_capacity", "--value", "70,000", *GOOD],
-         "no claim records 'National stadium' / seating_capacity = '70,000'"),
+         "no claim that stands records 'National stadium' / seating_capacity = '70,000'"),
         ([*GOOD[:2], *GOOD[10:]], None),  # fact missing: filled in below
         (["CLAIM", *GOOD[:4], *GOOD[8:]], "--rating-value, --best-rating and --worst-rating go together"),
         (["CLAIM", *GOOD[:2], "--rating-value", "7", *GOOD[4:]], "--rating-value 7 is outside the scale 1 (worst) .. 5 (best)"),
@@ -225,3 +225,27 @@ def test_reviews_cannot_be_edited_or_removed(two_sources):
         with pytest.raises(sqlite3.IntegrityError, match="reviews are append-only"):
             db.execute(sql)
     assert db.execute("SELECT rating FROM reviews").fetchall() == [("Mostly true",)]
+
+
+def retract(cid):
+    r = CliRunner().invoke(cli, ["claim", "retract", cid, "--db", "ledger.db", "--reason", "wrong article", "--by", "t"])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_retracted_claim_is_no_appearance_and_no_longer_reviewable(two_sources):
+    review(claim_id(), *GOOD)
+    retract(claim_id(source="b"))
+    _, (cr,) = export(two_sources)
+    assert {w["url"] for w in cr["itemReviewed"]["appearance"]} == {"https://a.example.com/stadium"}
+    assert len(cr["itemReviewed"]["appearance"]) == 2
+    retract(claim_id(value="55,000", source="b"))
+    r = review("--subject", "National stadium", "--predicate", "seating_capacity", "--value", "55,000", *GOOD)
+    assert r.exit_code == 1 and "no claim that stands records" in r.output
+
+
+def test_a_review_whose_every_claim_was_retracted_is_left_out_and_counted(two_sources):
+    r = review("--subject", "National stadium", "--predicate", "seating_capacity", "--value", "55,000", *GOOD, "--json")
+    rid = json.loads(r.output)["id"]
+    retract(claim_id(value="55,000", source="b"))
+    summary, items = export(two_sources)
+    assert items == [] and summary["left_out"] == [rid]
