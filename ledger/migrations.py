@@ -389,3 +389,45 @@ def m011_claims_supersedes(db):
     # issue 5: a correction names the claim it supersedes; the link is part
     # of its id, so a corrected confidence or note alone is a new claim
     db.execute("ALTER TABLE claims ADD COLUMN supersedes TEXT REFERENCES claims(id)")
+
+
+@migrations()
+def m052_facet_counts(db):
+    # issue 7: the claims page's facets read these counts (ledger/facets.py)
+    # instead of a GROUP BY over every claim; triggers keep them exact in the
+    # transaction of every write
+    db.execute(
+        """
+        CREATE TABLE facet_counts (
+            tbl TEXT NOT NULL,
+            col TEXT NOT NULL,
+            value TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (tbl, col, value)
+        ) WITHOUT ROWID
+        """
+    )
+    columns = ("predicate", "status", "source_id")
+    for col in columns:
+        db.execute(
+            f"INSERT INTO facet_counts (tbl, col, value, count) SELECT 'claims', '{col}', {col}, count(*) "
+            f"FROM claims WHERE {col} IS NOT NULL GROUP BY {col}"
+        )
+    add = "\n".join(
+        f"INSERT INTO facet_counts (tbl, col, value, count) SELECT 'claims', '{c}', new.{c}, 1 WHERE new.{c} IS NOT NULL "
+        "ON CONFLICT (tbl, col, value) DO UPDATE SET count = count + 1;"
+        for c in columns
+    )
+    remove = "\n".join(
+        f"UPDATE facet_counts SET count = count - 1 WHERE tbl = 'claims' AND col = '{c}' AND value = old.{c};"
+        for c in columns
+    )
+    tidy = "DELETE FROM facet_counts WHERE tbl = 'claims' AND count <= 0;"
+    db.execute(f"CREATE TRIGGER claims_facet_counts_insert AFTER INSERT ON claims BEGIN\n{add}\nEND")
+    # claims are append-only (m010's triggers refuse UPDATE and DELETE); these
+    # keep the counts right should that ever change
+    db.execute(f"CREATE TRIGGER claims_facet_counts_delete AFTER DELETE ON claims BEGIN\n{remove}\n{tidy}\nEND")
+    db.execute(
+        f"CREATE TRIGGER claims_facet_counts_update AFTER UPDATE OF {', '.join(columns)} ON claims "
+        f"BEGIN\n{remove}\n{add}\n{tidy}\nEND"
+    )

@@ -459,3 +459,12 @@ def snippet_html(snippet: str) -> Markup:
     for i, part in enumerate(re.split("[⟦⟧]", snippet)):
         out.append(Markup("<mark>{}</mark>").format(text_html(part)) if i % 2 else text_html(part))
     return Markup("").join(out)
+
+
+@hookimpl
+def register_facet_classes():
+    # the `counted` facet type: the claims page's facets from counts kept on
+    # every write (ledger/facets.py, issue 7)
+    from ..facets import CountedFacet
+
+    return [CountedFacet]
