@@ -229,9 +229,10 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
 
     Returns one summary per page (id, slug, path, snapshot, added).
     """
+    from . import history, revisions
     from .db import write_transaction
-    from .store import add_source
     from .sources import write_source
+    from .store import add_source
 
     pages = html_files(path)
     if Path(path).is_dir():
@@ -261,12 +262,14 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     if errors:
         raise InvalidSource("\n".join(errors) + (f"\n{len(errors)} problems; nothing was written" if len(errors) > 1 else " (nothing was written)"))
     out = []
-    with write_transaction(db):
-        added = []
+    with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
+        added, follows = [], []
         for page, src, data in prepared:
+            # a page saved again with changed text (same slug or URL) is the next revision
+            follows.append(revisions.resolve_revision(db, src))
             src.path = (sources_dir / f"{src.slug}.txt").as_posix()
             added.append(add_source(db, src))
-        for (page, src, data), was_added in zip(prepared, added):
+        for (page, src, data), was_added, follow in zip(prepared, added, follows):
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != data:
                 raise InvalidSource(
@@ -288,6 +291,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
                     "published": src.published,
                     "length": len(src.text),
                     "added": was_added,
+                    **({"revision_of": follow} if follow else {}),
                 }
             )
     return out

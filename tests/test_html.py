@@ -283,3 +283,19 @@ def test_a_page_with_no_canonical_link_takes_the_browsers_saved_from_mark():
     assert b"canonical" not in page
     ex = html.extract(page, "saved.html")
     assert ex.canonical_url == "https://news.example.net/a/river-ferry"
+
+
+def test_the_page_saved_again_with_a_changed_text_is_a_new_revision(seed_db, workdir):
+    first = json.loads(ledger("source", "add", str(STADIUM), "--json").output)
+    changed = workdir / "stadium-later.html"
+    changed.write_bytes(STADIUM.read_bytes().replace(b"after six years of construction", b"after seven years of work"))
+    r = ledger("source", "add", str(changed), "--json")
+    assert r.exit_code == 0, r.output
+    second = json.loads(r.output)
+    assert second["slug"] == f"{STADIUM_SLUG}@2" and second["revision_of"] == STADIUM_SLUG
+    assert second["id"] != first["id"]
+    assert (workdir / "sources" / f"{STADIUM_SLUG}@2.html").read_bytes() == changed.read_bytes()
+    assert (workdir / "sources" / f"{STADIUM_SLUG}.html").read_bytes() == STADIUM.read_bytes()
+    db = open_db(seed_db)
+    assert db.execute("SELECT kind FROM history ORDER BY id DESC LIMIT 1").fetchone()[0] == "source add"
+    assert ledger("verify").exit_code == 0
