@@ -55,6 +55,7 @@ import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -183,7 +184,11 @@ class _EntityIndex:
 
 def _time_of(claim: dict, published: str | None) -> tuple[str | None, str | None, str, str | None]:
     """(start, end, basis, precision) of the time a claim is about."""
-    vf, vt, as_of = claim.get("valid_from"), claim.get("valid_to"), claim.get("as_of")
+    return _time_of_cached(claim.get("valid_from"), claim.get("valid_to"), claim.get("as_of"), published)
+
+
+@lru_cache(maxsize=65536)
+def _time_of_cached(vf, vt, as_of, published):
     if vf or vt:
         a = normalize_date(vf) if vf else None
         b = normalize_date(vt) if vt else None
@@ -667,9 +672,9 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     stats = {"claims": 0, "topics": 0, "entities_reloaded": False}
     path = Path(entities_path) if entities_path else default_path()
     if path is not None and path.exists():
-        ents = Entities.load(path)
-        if ents.digest != _get_state(db, "entities_digest"):
-            load_entities_into(db, ents)
+        digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != _get_state(db, "entities_digest"):
+            load_entities_into(db, Entities.load(path))
             stats["entities_reloaded"] = True
             full = True
     index = _EntityIndex(db)
@@ -753,6 +758,33 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     return stats
 
 
+_SOURCE_INFO = (
+    "SELECT s.id, s.slug, s.publisher, s.published, i.publisher_key, i.independence_key, i.duplicate_of, i.containment "
+    "FROM sources s LEFT JOIN source_independence i ON i.source_id = s.id"
+)
+
+
+def _source_info(db: Database, ids: set[str]) -> dict:
+    """Slug, publisher, date and independence group of the given sources
+    (and of the sources they are near-duplicates of)."""
+    out: dict[str, dict] = {}
+
+    def load(wanted):
+        if len(wanted) > 2000:
+            rows = db.execute(_SOURCE_INFO)
+        else:
+            rows = db.execute(_SOURCE_INFO + " WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(wanted))])
+        for r in rows:
+            out[r[0]] = {"slug": r[1], "publisher": r[2], "published": r[3], "publisher_key": r[4],
+                         "independence_key": r[5], "duplicate_of": r[6], "containment": r[7]}
+
+    load(ids)
+    more = {v["duplicate_of"] for v in out.values() if v["duplicate_of"] and v["duplicate_of"] not in out}
+    if more:
+        load(more)
+    return out
+
+
 def _reclassify(db: Database, topics: set[str], new_rows: list[dict]) -> None:
     by_topic: dict[str, list[dict]] = defaultdict(list)
     for r in new_rows:
@@ -772,14 +804,7 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict]) -> None:
                     by_topic[row["topic"]].append(row)
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
-    src = {
-        r[0]: {"slug": r[1], "publisher": r[2], "published": r[3], "publisher_key": r[4], "independence_key": r[5],
-               "duplicate_of": r[6], "containment": r[7]}
-        for r in db.execute(
-            "SELECT s.id, s.slug, s.publisher, s.published, i.publisher_key, i.independence_key, i.duplicate_of, i.containment "
-            "FROM sources s LEFT JOIN source_independence i ON i.source_id = s.id"
-        )
-    }
+    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms})
     fact_rows: list[tuple] = []
     value_rows: list[tuple] = []
     for topic, members in by_topic.items():
