@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .annotations import standing
+from . import annotations  # a module, not a name: the two import each other through export.py
 from .errors import LedgerError
 from .export import exporter
 from .store import canonical_json
@@ -92,7 +92,7 @@ def make_review(
         raise InvalidReview("name the fact reviewed: a claim id, or all of --subject, --predicate and --value")
     subject, value = subject.strip(), value.strip()
     if not db.execute(
-        f"SELECT 1 FROM claims c WHERE subject = ? AND predicate = ? AND value = ? AND {standing(db)} LIMIT 1",
+        f"SELECT 1 FROM claims c WHERE subject = ? AND predicate = ? AND value = ? AND {annotations.standing(db)} LIMIT 1",
         [subject, predicate, value],
     ).fetchone():
         raise InvalidReview(
@@ -175,7 +175,7 @@ def appearances(db: Database, subject: str, predicate: str, value: str) -> list[
         SELECT c.id, c.span_start, c.span_end, c.span_text, c.speaker, s.id AS source_id, s.title, s.url,
                s.publisher, s.published, s.authors
         FROM claims c JOIN sources s ON s.id = c.source_id
-        WHERE c.subject = ? AND c.predicate = ? AND c.value = ? AND {standing(db)}
+        WHERE c.subject = ? AND c.predicate = ? AND c.value = ? AND {annotations.standing(db)}
         ORDER BY s.published IS NULL, s.published, s.slug, c.span_start, c.id
         """,
         [subject, predicate, value],
