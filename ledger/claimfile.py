@@ -116,14 +116,14 @@ class _StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in claim files; "
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in the ledger's YAML files; "
                 "write the value out in full"
             )
         event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in claim files; "
+                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in the ledger's YAML files; "
                 "write the value out in full"
             )
         return super().compose_node(parent, index)
@@ -135,7 +135,7 @@ class _StrictLoader(yaml.SafeLoader):
             if key in seen:
                 raise InvalidClaimFile(
                     f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first at line {seen[key] + 1}); each key may appear once per claim"
+                    f"(first at line {seen[key] + 1}); each key may appear once per mapping"
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
@@ -175,7 +175,7 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
         line = f":{mark.line + 1}" if mark else ""
         problem = e.problem or e.context or "not valid YAML"
         if isinstance(e, yaml.constructor.ConstructorError) and "tag" in str(problem):
-            problem += " (claim files may only use plain YAML: strings, numbers, dates, lists and mappings)"
+            problem += " (the ledger's YAML files may only use plain YAML: strings, numbers, dates, lists and mappings)"
         elif e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
             # e.g. an unclosed bracket: the error is found at the end, the cause is where it opened
             problem += f" ({e.context} at line {e.context_mark.line + 1})"
@@ -191,6 +191,12 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
     lines = {}
     _claim_lines(node, data, lines)
     return data, lines
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """Parse a YAML document with the strict loader (no aliases, duplicate
+    keys or tags); raise InvalidClaimFile naming ``path`` and the line."""
+    return _load_yaml(text, path)[0]
 
 
 def _claim_lines(node, data, lines):

@@ -165,10 +165,15 @@ def read_source(txt_path: Path) -> Source:
     text = decode_text(txt_path.read_bytes(), str(txt_path))
     meta = {}
     if meta_path.exists():
+        # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
+        # `ledger build`), no duplicate keys, no tags; invalid UTF-8 named by line
+        from .claimfile import decode, load_yaml
+        from .errors import InvalidClaimFile
+
         try:
-            meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InvalidSource(f"{meta_path}: malformed YAML: {e}") from None
+            meta = load_yaml(decode(meta_path.read_bytes(), str(meta_path)), str(meta_path)) or {}
+        except InvalidClaimFile as e:
+            raise InvalidSource(str(e)) from None
         if not isinstance(meta, dict):
             raise InvalidSource(f"{meta_path}: must be a mapping of metadata fields")
     unknown = set(meta) - set(META_FIELDS)

@@ -458,6 +458,49 @@ def test_bad_second_file_keeps_the_good_first_file_out(seed_db, workdir):
     assert ledger_state(seed_db) == before
 
 
+# ================================================================ source sidecars (ledger build)
+
+
+def assert_build_rejected(db: Path, workdir: Path, sidecar: bytes, *fragments: str):
+    """A new source whose sidecar is hostile: `ledger build` refuses it, fast, and changes nothing."""
+    (workdir / "sources" / "hostile.txt").write_bytes(b"A perfectly ordinary source text.\n")
+    (workdir / "sources" / "hostile.yml").write_bytes(sidecar)
+    before = ledger_state(db)
+    t0 = time.monotonic()
+    result = CliRunner().invoke(cli, ["build", "--db", str(db), "--silent"])
+    assert time.monotonic() - t0 < 10
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: sources/hostile.txt: sources/hostile.yml:"), result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+    assert "nothing was written" in result.output
+    assert ledger_state(db) == before
+
+
+def test_alias_bomb_in_a_source_sidecar(seed_db, workdir):
+    # before issue 8 the sidecar was read with yaml.safe_load: `ledger build` hung expanding it
+    lines = ["authors:", '- &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"- &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    assert_build_rejected(seed_db, workdir, ("\n".join(lines) + "\n").encode(), "YAML anchors (&a) are not allowed")
+
+
+def test_python_tag_in_a_source_sidecar(seed_db, workdir):
+    marker = workdir / "pwned-sidecar"
+    sidecar = f'title: !!python/object/apply:os.system ["touch {marker}"]\n'.encode()
+    assert_build_rejected(seed_db, workdir, sidecar, "could not determine a constructor")
+    assert not marker.exists()
+
+
+def test_invalid_utf8_in_a_source_sidecar(seed_db, workdir):
+    assert_build_rejected(seed_db, workdir, b"title: ok\npublisher: caf\xe9\n", "hostile.yml:2: not valid UTF-8 (byte 0xe9")
+
+
+def test_duplicate_key_in_a_source_sidecar(seed_db, workdir):
+    assert_build_rejected(seed_db, workdir, b"title: One\ntitle: Two\n", "hostile.yml:2: duplicate key 'title'")
+
+
 # ================================================================ real processes
 
 
