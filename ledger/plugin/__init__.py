@@ -43,6 +43,9 @@ SOURCE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
 CONTEXT_CHARS = 400
 # Columns of status/history rows that repeat the claim the page is about
 REPEATED_COLUMNS = {"claim_id", "source_id", "subject", "predicate", "value"}
+# Columns that hold a claim id wherever they appear (tables other than
+# claims, views, query results), so they link to the claim page
+CLAIM_ID_COLUMNS = {"claim_id", "other_claim_id", "replaced_by", "supersedes"}
 # Views whose `id` column is a claim id, so it links to the claim page
 CLAIM_VIEWS = {"claim_spans", "span_audit", "claim_provenance"}
 SOURCE_VIEWS = {"source_summary"}
@@ -435,7 +438,7 @@ def render_cell(row, value, column, table, database, datasette):
     if table in ("claims", "sources") and column == "url":
         return url_html(value)
     is_claim_link = isinstance(value, str) and CLAIM_ID_RE.match(value) and (
-        column == "claim_id" or (column == "id" and table in CLAIM_VIEWS)
+        column in CLAIM_ID_COLUMNS or (column == "id" and table in CLAIM_VIEWS)
     )
     if is_claim_link:
         href = datasette.urls.table(database, "claims") + "/" + tilde_encode(value)
