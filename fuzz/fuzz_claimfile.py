@@ -3,7 +3,7 @@
 The contract: whatever bytes a claims file holds, reading it either gives
 validated claims or raises a ``LedgerError`` subclass with a message; any
 other exception (a traceback for the user) is a crash. The first input byte
-picks the file type (.yml/.json/.jsonl), the rest is the file.
+picks the file type (.yml/.json/.jsonl/.csv/.jsonld), the rest is the file.
 
 Run briefly (CI does, see .ci/run):
 
@@ -19,7 +19,9 @@ import os
 import sys
 import tempfile
 
-SUFFIXES = (".yml", ".json", ".jsonl")
+# the first byte picks the reader: YAML, JSON (or W3C annotations, by their
+# @context), JSON Lines, CSV, JSON-LD annotations
+SUFFIXES = (".yml", ".json", ".jsonl", ".csv", ".jsonld")
 _DIR = None
 
 
@@ -58,9 +60,11 @@ def main():
     import atheris
 
     with atheris.instrument_imports():
+        import csv  # noqa: F401
+
         import yaml  # noqa: F401
 
-        from ledger import claimfile  # noqa: F401
+        from ledger import annotations, claimfile, tabular  # noqa: F401
 
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()

@@ -234,7 +234,7 @@ def parse_file(tmp_path, name: str, data: bytes):
 
 
 @SETTINGS
-@given(st.binary(max_size=400), st.sampled_from([".yml", ".json", ".jsonl"]))
+@given(st.binary(max_size=400), st.sampled_from([".yml", ".json", ".jsonl", ".csv", ".jsonld"]))
 def test_arbitrary_bytes_never_crash_the_parser(tmp_path_factory, data, suffix):
     tmp = scratch(tmp_path_factory)
     try:
@@ -267,6 +267,63 @@ def test_arbitrary_documents_never_crash_the_parser(tmp_path_factory, doc, fmt):
         return
     for c in claims:
         assert 0.0 <= c.confidence <= 1.0
+
+
+# W3C Web Annotation documents (ledger/annotations.py reads them as claims): the
+# shapes the importer walks, with hostile or missing parts
+selector = st.one_of(
+    st.fixed_dictionaries({"type": st.just("TextQuoteSelector"), "exact": scalars}, optional={"prefix": scalars, "suffix": scalars}),
+    st.fixed_dictionaries({"type": st.just("TextPositionSelector"), "start": scalars, "end": scalars}),
+    json_like,
+)
+annotation = st.fixed_dictionaries(
+    {"@context": st.sampled_from(["http://www.w3.org/ns/anno.jsonld", ["http://www.w3.org/ns/anno.jsonld", {"x": "y"}]])},
+    optional={
+        "type": st.sampled_from(["Annotation", "AnnotationPage", "AnnotationCollection", "Other"]),
+        "body": st.one_of(json_like, st.fixed_dictionaries({"type": st.just("TextualBody"), "value": scalars}, optional={
+            "subject": scalars, "predicate": scalars, "confidence": scalars})),
+        "target": st.one_of(json_like, st.fixed_dictionaries({"source": scalars}, optional={"selector": st.one_of(selector, st.lists(selector, max_size=3))})),
+        "items": st.lists(json_like, max_size=3),
+        "first": json_like,
+    },
+)
+
+
+@SETTINGS
+@given(st.one_of(annotation, st.lists(annotation, min_size=1, max_size=3)), st.sampled_from(["json", "jsonld"]))
+def test_arbitrary_annotation_documents_never_crash_the_parser(tmp_path_factory, doc, suffix):
+    try:
+        text = json.dumps(doc, default=str)
+    except (TypeError, ValueError):
+        assume(False)
+    tmp = scratch(tmp_path_factory)
+    try:
+        claims = parse_file(tmp, "x." + suffix, text.encode("utf-8", "surrogatepass"))
+    except LedgerError:
+        return
+    for c in claims:
+        assert 0.0 <= c.confidence <= 1.0
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.one_of(hostile_text, st.sampled_from(['"', '""', ",", "\r\n", "\n", "0.5", "1e400", "nan"])), max_size=8), max_size=5),
+       st.lists(st.sampled_from(FIELDS + ("", "x", "source")), min_size=1, max_size=8))
+def test_arbitrary_csv_never_crashes_the_parser(tmp_path_factory, rows, header):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    tmp = scratch(tmp_path_factory)
+    for data in (buf.getvalue(), "\n".join(",".join(r) for r in [header, *rows])):  # quoted, and naively joined
+        try:
+            claims = parse_file(tmp, "x.csv", data.encode("utf-8", "surrogatepass"))
+        except LedgerError:
+            continue
+        for c in claims:
+            assert 0.0 <= c.confidence <= 1.0
 
 
 good_claims = st.fixed_dictionaries(
