@@ -149,7 +149,9 @@ def annotations(db: Database) -> Iterator[dict]:
 @exporter("w3c")
 def export_w3c(db: Database, out: str | Path, **options) -> dict:
     """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
-    out = Path(out)
+    from .tabular import output_file
+
+    out = output_file(out, "jsonld")
     items = list(annotations(db))
     digest = hashlib.sha256("\n".join(a["id"] for a in items).encode()).hexdigest()
     coll_id = f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'collection:' + digest)}"
@@ -169,7 +171,6 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     }
     if not items:
         del doc["first"]
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {"format": "w3c", "out": str(out), "claims": len(items)}
 

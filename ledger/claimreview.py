@@ -269,9 +269,10 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
     """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects).
     A review whose fact no standing claim makes any more (all superseded or
     retracted) has no appearance to publish: it is left out and counted."""
-    out = Path(out)
+    from .tabular import output_file
+
+    out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}
     if left_out:

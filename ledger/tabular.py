@@ -24,7 +24,7 @@ from typing import Iterator
 from sqlite_utils import Database
 
 from .claimfile import OPTIONAL, REQUIRED, Record, decode
-from .errors import InvalidClaimFile
+from .errors import InvalidClaimFile, LedgerError
 from .export import FILE_FIELDS, exporter
 
 COLUMNS = ("id", "source", *FILE_FIELDS[:4], "start", "end", *FILE_FIELDS[4:])
@@ -32,6 +32,19 @@ INT_COLUMNS = ("start", "end", "occurrence")
 FLOAT_COLUMNS = ("confidence",)
 # a quote or note can be long; the csv module's default cell limit is 128 KiB
 MAX_CELL = 64 * 1024 * 1024
+
+
+class InvalidOutput(LedgerError):
+    """An export cannot be written where it was asked to go."""
+
+
+def output_file(out: str | Path, fmt: str) -> Path:
+    """The file an export writes, its folder made; a directory is refused by name."""
+    out = Path(out)
+    if out.is_dir():
+        raise InvalidOutput(f"{out} is a directory; --format {fmt} writes one file: give a file path, e.g. {out / ('claims.' + fmt)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def claim_rows(db: Database) -> Iterator[dict]:
@@ -50,8 +63,7 @@ def claim_rows(db: Database) -> Iterator[dict]:
 @exporter("csv")
 def export_csv(db: Database, out: str | Path, **options) -> dict:
     """Every claim as one CSV row (RFC 4180, UTF-8, header row)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_file(out, "csv")
     with open(out, "w", encoding="utf-8", newline="") as f:
         n = write_csv(f, claim_rows(db))
     return {"format": "csv", "out": str(out), "claims": n}
@@ -80,8 +92,7 @@ def _cell(v) -> str:
 @exporter("jsonl")
 def export_jsonl(db: Database, out: str | Path, **options) -> dict:
     """Every claim as one JSON object per line (UTF-8, absent fields left out)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_file(out, "jsonl")
     n = 0
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         for row in claim_rows(db):

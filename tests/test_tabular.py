@@ -255,3 +255,12 @@ def _records_from_bytes(data: bytes):
         p = Path(d) / "x.csv"
         p.write_bytes(data)
         yield from iter_csv_records(p, "x.csv")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "w3c", "claimreview"])
+def test_exporting_a_file_format_to_a_directory_is_an_error_not_a_traceback(tricky, fmt):
+    db, root = tricky
+    (root / "out").mkdir()
+    r = CliRunner().invoke(cli, ["export", "--db", str(root / "ledger.db"), "--format", fmt, "--out", "out"])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: out is a directory; --format ") and "give a file path" in r.output
