@@ -31,7 +31,7 @@ from bench.timing import ROOT, percentile, run_worker
 SCALES = {
     # claims, sources, claim files, anchoring quotes, fuzzy quotes, datasette requests per URL
     "toy": (1_000, 100, 100, 1_000, 20, 3),
-    "small": (10_000, 1_000, 1_000, 10_000, 200, 10),
+    "small": (10_000, 1_000, 1_000, 10_000, 200, 5),
     "100k": (100_000, 10_000, 1_000, 50_000, 500, 20),
     "1m": (1_000_000, 100_000, 1_000, 100_000, 1_000, 20),
 }
