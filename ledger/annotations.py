@@ -202,7 +202,7 @@ def _types(obj) -> set:
     if isinstance(t, str):
         return {t}
     if isinstance(t, list):
-        return set(t)
+        return {x for x in t if isinstance(x, str)}
     return set()
 
 

@@ -322,3 +322,11 @@ def test_a_retracted_claim_is_not_published_as_an_annotation(ledger_db, workdir)
     _, doc = export(db, workdir / "claims.jsonld")
     assert cid not in {a["body"]["claim_id"] for a in doc["first"]["items"]}
     assert doc["total"] == db.execute("SELECT count(*) FROM claims").fetchone()[0] - 1
+
+
+def test_a_type_list_holding_non_strings_is_an_error_not_a_crash(workdir):
+    doc = {"@context": annotations.ANNO_CONTEXT, "type": [["Annotation"]], "id": "urn:x:1", "target": "https://e.x/"}
+    (workdir / "odd.json").write_text(json.dumps(doc), encoding="utf-8")
+    db = open_db(workdir / "ledger.db")
+    with pytest.raises(LedgerError, match="odd.json: a W3C annotation file holds an Annotation"):
+        import_files(db, [workdir / "odd.json"])
