@@ -257,7 +257,7 @@ CANNED = {
     ),
     "low_confidence": ({"below": "0.75"}, lambda rows: [(r["subject"], r["predicate"], r["confidence"]) for r in rows] == [("Hun Sen", "role", 0.7)]),
     "quotations_by_speaker": ({"speaker": "kin phea"}, lambda rows: len(rows) == 4 and {r["speaker"] for r in rows} == {"Kin Phea"}),
-    "span_audit_report": ({}, lambda rows: rows == []),
+    "span_audit_report": ({"source": ""}, lambda rows: rows == []),
     "search": (
         {"q": "seating capacity"},
         lambda rows: {r["kind"] for r in rows} == {"claim", "source"}
@@ -531,22 +531,57 @@ def _drop_guard_triggers(conn):
         conn.execute(f'DROP TRIGGER "{name}"')
 
 
-def test_span_audit_lists_a_claim_whose_span_no_longer_matches(seed_db, tmp_path):
+TAMPERING = {
+    # what is changed behind the ledger's back -> what the audit says
+    "span": ("UPDATE claims SET span_text = 'a seating capacity of 75,000' WHERE id = :id", "span text differs from the source"),
+    "prefix": ("UPDATE claims SET prefix = 'is a fully modern stadium with ' WHERE id = :id", "context (prefix/suffix) differs from the source"),
+    "suffix": ("UPDATE claims SET suffix = ' that showcases Japan' WHERE id = :id", "context (prefix/suffix) differs from the source"),
+    "offsets": ("UPDATE claims SET span_start = span_start + 1, span_end = span_end + 1 WHERE id = :id", "span text differs from the source"),
+    "source text": (
+        "UPDATE sources SET text = replace(text, 'capacity of 60,000', 'capacity of 75,000') "
+        "WHERE id = (SELECT source_id FROM claims WHERE id = :id)",
+        "span text differs from the source",
+    ),
+    "past the end": ("UPDATE claims SET span_end = 100000 WHERE id = :id", "span ends past the end of the text"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERING))
+def test_span_audit_lists_a_claim_whose_span_no_longer_holds(seed_db, what):
     claim = stadium(seed_db)
+    sql, problem = TAMPERING[what]
     conn = sqlite3.connect(seed_db)
     _drop_guard_triggers(conn)
-    conn.execute("UPDATE claims SET span_text = 'a seating capacity of 75,000' WHERE id = ?", [claim["id"]])
+    conn.execute(sql, {"id": claim["id"]})
     conn.commit()
     conn.close()
     ds = make_ds(seed_db, immutable=False)
-    rows = get(ds, "/ledger/span_audit_report.json?_shape=array").json()
-    assert [(r["claim_id"], r["recomputed_span"], r["problem"]) for r in rows] == [
-        (claim["id"], STADIUM_SPAN, "span text differs from the source")
-    ]
-    assert [r["id"] for r in get(ds, "/ledger/span_audit.json?_shape=array").json()] == [claim["id"]]
-    page = get(ds, f"/ledger/claims/{claim['id']}").text
-    assert "no longer matches the source text" in page
-    assert 'id="span"' not in page
+    rows = get(ds, "/ledger/span_audit_report.json?_shape=array&source=").json()
+    assert [(r["claim_id"], r["problem"]) for r in rows] == [(claim["id"], problem)]
+    view = get(ds, "/ledger/span_audit.json?_shape=array").json()
+    assert [(r["id"], r["problem"]) for r in view] == [(claim["id"], problem)]
+    # auditing the other source finds nothing; auditing this one finds it
+    assert get(ds, "/ledger/span_audit_report.json?_shape=array&source=hun-sen-meets-xi").json() == []
+    assert len(get(ds, "/ledger/span_audit_report.json?_shape=array&source=sokhonn-plans-china-trip").json()) == 1
+    if what in ("span", "offsets", "source text"):
+        page = get(ds, f"/ledger/claims/{claim['id']}").text
+        assert "no longer matches the source text" in page
+        assert 'id="span"' not in page
+
+
+def test_span_audit_lists_a_claim_whose_source_is_missing(seed_db):
+    claim = stadium(seed_db)
+    conn = sqlite3.connect(seed_db)
+    _drop_guard_triggers(conn)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("UPDATE claims SET source_id = ? WHERE id = ?", ["0" * 64, claim["id"]])
+    conn.commit()
+    conn.close()
+    ds = make_ds(seed_db, immutable=False)
+    rows = get(ds, "/ledger/span_audit_report.json?_shape=array&source=").json()
+    assert [(r["claim_id"], r["problem"]) for r in rows] == [(claim["id"], "source missing")]
+    page = get(ds, f"/ledger/claims/{claim['id']}")
+    assert page.status_code == 200 and "is missing from the ledger" in page.text
 
 
 # ---------------------------------------------------------------- hostile input
