@@ -467,8 +467,10 @@ def main(argv=None):
     ap.add_argument("--only", help="Comma-separated sections: anchor,import,verify,build,compare,datasette")
     ap.add_argument("--profile", action="store_true", help="Write pyinstrument profiles of import and build")
     ap.add_argument("--json", dest="json_out", help="Also write the results to this JSON file")
+    ap.add_argument("--requests", type=int, help="Timed requests per Datasette URL (default: by scale)")
     a = ap.parse_args(argv)
     n_claims, n_sources, n_files, n_quotes, n_fuzzy, n_requests = SCALES[a.scale]
+    n_requests = a.requests or n_requests
     only = set(a.only.split(",")) if a.only else {"anchor", "import", "verify", "build", "compare", "datasette"}
     out = Path(a.out)
     work = out / a.scale
