@@ -115,6 +115,11 @@ def full_import(corpus):
     return {"db": db, "seconds": seconds, "after": count(db)}
 
 
+# generous: on a loaded 2-core machine one import can take minutes (pytest-timeout's default is 600 s)
+slow = pytest.mark.timeout(1800)
+
+
+@slow
 def test_uninterrupted_import_lands_every_claim_and_verifies(corpus, full_import):
     assert full_import["after"] == corpus["before"] + CLAIMS
     proc = run("verify", "--db", str(full_import["db"]), "--json")
@@ -145,6 +150,7 @@ def check_survivor(db: Path, corpus, expected_other: dict) -> str:
     return "all" if claims > corpus["before"] else "none"
 
 
+@slow
 def test_kill_9_at_random_moments_leaves_all_or_nothing(corpus, full_import, tmp_path):
     rng = random.Random(SEED)
     conn = sqlite3.connect(str(corpus["base"]))
