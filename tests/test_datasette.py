@@ -676,6 +676,9 @@ def test_hostile_text_renders_inert_everywhere(hostile_db):
     source_page = get(ds, f"/ledger/sources/{source_id}").text
     assert 'data-codepoint="U+202E"' in source_page and 'data-codepoint="U+200B"' in source_page
     assert "".join(parse(source_page, "ledger-source-text").container_text) == HOSTILE_TEXT
+    # and in the tables' cells too
+    table = get(ds, "/ledger/claims?subject=Stadium").text
+    assert 'data-codepoint="U+202E"' in table
 
 
 # ---------------------------------------------------------------- the HTML helpers

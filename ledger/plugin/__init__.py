@@ -453,6 +453,9 @@ def render_cell(row, value, column, table, database, datasette):
         return url_html(value)
     if column == "match_snippet" and table is None and isinstance(value, str):
         return snippet_html(value)
+    if isinstance(value, str) and INVISIBLE_RE.search(value):
+        # zero-width and bidi controls anywhere: shown, and unable to reorder the page
+        return text_html(value)
     return None
 
 
