@@ -754,3 +754,12 @@ def test_a_retracted_claim_shows_its_status_in_views_and_on_its_page(seed_db):
         assert "<dt>Status</dt><dd>retracted" in page
         assert "recorded against the wrong &lt;b&gt;article&lt;/b&gt;" in page
         assert 'id="claim_history"' in page
+
+
+def test_annotating_a_source_with_thousands_of_overlapping_claims():
+    text = "word " * 20000
+    spans = [plugin.Numbered(i + 1, f"c{i}", i * 10, i * 10 + 40, "s", "p", "v", text[i * 10 : i * 10 + 40]) for i in range(5000)]
+    out = str(plugin.annotated_html(text, spans))
+    marks = parse(out).marks
+    assert max(len(a["data-claims"].split()) for a, _ in marks) == 4
+    assert "".join(t for a, t in marks if "4321" in a["data-claims"].split()) == spans[4320].span_text
