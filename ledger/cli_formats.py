@@ -22,6 +22,13 @@ def add_html_sources(db_path, file, sources_dir, as_json, **overrides):
     with user_errors():
         db = open_db(db_path)
         results = html.add_pages(db, file, sources_dir, **overrides)
+    for r in results:
+        if r.get("revision_of"):
+            click.echo(
+                f"{r['slug']} is a new revision of {r['revision_of']}: `ledger reanchor {r['slug']}` carries its "
+                "claims over",
+                err=True,
+            )
     if as_json:
         # one page: one object, as for a text source; a directory: a list
         emit_json(results if Path(file).is_dir() else results[0])
