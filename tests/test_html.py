@@ -291,7 +291,8 @@ def test_the_page_saved_again_with_a_changed_text_is_a_new_revision(seed_db, wor
     changed.write_bytes(STADIUM.read_bytes().replace(b"after six years of construction", b"after seven years of work"))
     r = ledger("source", "add", str(changed), "--json")
     assert r.exit_code == 0, r.output
-    second = json.loads(r.output)
+    second = json.loads(r.stdout)
+    assert f"{STADIUM_SLUG}@2 is a new revision of {STADIUM_SLUG}: `ledger reanchor" in r.stderr
     assert second["slug"] == f"{STADIUM_SLUG}@2" and second["revision_of"] == STADIUM_SLUG
     assert second["id"] != first["id"]
     assert (workdir / "sources" / f"{STADIUM_SLUG}@2.html").read_bytes() == changed.read_bytes()
