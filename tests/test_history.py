@@ -245,3 +245,20 @@ def test_a_corrected_confidence_alone_is_a_new_claim_that_names_the_old(seed_db,
     run("build", "--db", fresh)
     assert q(fresh, "SELECT id FROM claims WHERE supersedes IS NOT NULL") == [(new,)]
     assert q(fresh, "SELECT status, replaced_by FROM claim_status WHERE claim_id = ?", [old]) == [("superseded", new)]
+
+
+def test_the_same_files_elsewhere_give_the_same_head(tmp_path, monkeypatch):
+    """Anyone can rebuild the published files and compare head hashes."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    heads = []
+    for place in ("one", "two/deeper"):
+        d = tmp_path / place
+        shutil.copytree(root / "sources", d / "sources")
+        shutil.copytree(root / "claims", d / "claims")
+        monkeypatch.chdir(d)
+        run("build", "--db", "ledger.db")
+        heads.append(json.loads(run("head", "--db", "ledger.db", "--json").stdout)["ledger_head"]["hash"])
+    assert heads[0] == heads[1]
