@@ -64,11 +64,14 @@ def _free_port() -> int:
 def server(seed_db):
     """`ledger serve` on the seed ledger, on a free port; yields its base URL."""
     port = _free_port()
+    scratch = seed_db.parent / "serve-tmp"  # where the snapshot goes (TMPDIR), to check it is removed
+    scratch.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ledger", "serve", "--db", str(seed_db), "--port", str(port), "-m", str(ROOT / "metadata.yml")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so datasette goes with it
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -85,12 +88,23 @@ def server(seed_db):
     try:
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, signal.SIGTERM)  # ledger serve only: it must stop its datasette itself
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            pass
+        leftover = proc.poll() is None
+        time.sleep(0.5)
+        try:
+            os.killpg(proc.pid, 0)  # is anything of the group (its datasette) still running?
+            orphaned = True
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        except ProcessLookupError:
+            orphaned = False
+        proc.wait()
+    assert not leftover, "ledger serve did not stop on SIGTERM"
+    assert not orphaned, "ledger serve left its datasette running"
+    assert list(scratch.iterdir()) == [], "ledger serve left its snapshot behind"
 
 
 def _stadium(db: Path) -> tuple[str, str]:
