@@ -195,6 +195,10 @@ def entry(db: Database, kind: str, *, actor=None, at=None, reason=None, extra=No
         return
     if not db.conn.in_transaction:
         raise LedgerError("internal error: a history entry must be written inside a transaction")
+    # rows may name rows added later in the same write (a correction read
+    # before the claim it supersedes): check foreign keys at commit, and
+    # name any dangling link cleanly when sealing
+    db.execute("PRAGMA defer_foreign_keys = ON")
     head = db.execute("SELECT max(id) FROM history").fetchone()[0] or 0
     marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in TRACKED}
     e = OpenEntry(head + 1, kind, actor, at, reason, dict(extra or {}), marks, auto=auto, always=always)
@@ -218,6 +222,17 @@ def seal(db: Database, e: OpenEntry) -> dict | None:
             raise LedgerError(
                 f"internal error: {table} row {stray[0]} was written without its history entry ({e.id})"
             )
+        if table == "claims" and "supersedes" in dict(table_columns(db, table)):
+            dangling = db.execute(
+                "SELECT id, supersedes, claims_file FROM claims WHERE rowid > ? AND supersedes IS NOT NULL "
+                "AND supersedes NOT IN (SELECT id FROM claims) LIMIT 1",
+                [mark],
+            ).fetchone()
+            if dangling:
+                raise HistoryError(
+                    f"{dangling[2] or 'claim'}: claim {dangling[0]} supersedes {dangling[1]}, which is not in the "
+                    "ledger; fix or remove its `supersedes` (nothing was written)"
+                )
         cols = [c for c, _ in table_columns(db, table)]
         n, digest = aggregate(db, table, cols, "rowid > ?", [mark])
         if n:

@@ -262,3 +262,28 @@ def test_the_same_files_elsewhere_give_the_same_head(tmp_path, monkeypatch):
         run("build", "--db", "ledger.db")
         heads.append(json.loads(run("head", "--db", "ledger.db", "--json").stdout)["ledger_head"]["hash"])
     assert heads[0] == heads[1]
+
+
+def test_a_correction_read_before_its_original_still_builds(workdir):
+    """Build reads claims files in name order: a correction moved to another
+    source's file can come before the claim it supersedes."""
+    db = open_db(workdir / "a.db")
+    build(db, "sources", "claims")
+    old = db.execute("SELECT id FROM claims WHERE predicate = 'seating_capacity'").fetchone()[0]
+    db.close()
+    run("claim", "supersede", old, "--db", workdir / "a.db", "--source", "hun-sen-meets-xi", "--subject", "Xi Jinping",
+        "--predicate", "title", "--value", "Chinese president", "--quote", "Chinese president Xi Jinping", "--reason", "moved")
+    # claims/hun-sen-meets-xi.yml (with the correction) sorts before claims/sokhonn-….yml
+    run("build", "--db", workdir / "b.db")
+    assert q(workdir / "b.db", "SELECT count(*) FROM claims WHERE supersedes = ?", [old]) == [(1,)]
+
+
+def test_a_dangling_supersedes_is_a_clean_error(seed_db, workdir):
+    f = workdir / "bad.yml"
+    f.write_text(
+        f"source: {SEED}\nclaims:\n- {{subject: Wang Yi, predicate: role, value: m, quote: foreign minister Wang Yi, "
+        "confidence: 0.5, supersedes: cdeadbeefdeadbeef}\n"
+    )
+    result = run("import", "--db", seed_db, f, ok=False)
+    assert result.exit_code == 1 and "supersedes cdeadbeefdeadbeef, which is not in the ledger" in result.output
+    assert q(seed_db, "SELECT count(*) FROM history") == [(1,)]
