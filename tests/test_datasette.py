@@ -763,3 +763,22 @@ def test_annotating_a_source_with_thousands_of_overlapping_claims():
     marks = parse(out).marks
     assert max(len(a["data-claims"].split()) for a, _ in marks) == 4
     assert "".join(t for a, t in marks if "4321" in a["data-claims"].split()) == spans[4320].span_text
+
+
+def test_a_superseded_claim_links_to_its_correction(seed_db):
+    claim = stadium(seed_db)
+    result = CliRunner().invoke(
+        cli, ["claim", "supersede", claim["id"], "--db", str(seed_db), "--confidence", "0.9", "--reason", "capacity <figures> vary"]
+    )
+    assert result.exit_code == 0, result.output
+    (new,) = claims(seed_db, "supersedes = ?", [claim["id"]])
+    ds = make_ds(seed_db, immutable=False)
+    page = get(ds, f"/ledger/claims/{claim['id']}").text
+    banner = page[page.index('class="ledger-withdrawn"') :][:600]
+    assert "<strong>superseded</strong>" in banner
+    assert f'<a href="/ledger/claims/{new["id"]}">{new["id"]}</a>' in banner
+    assert "capacity &lt;figures&gt; vary" in banner
+    assert span_mark(page) == STADIUM_SPAN
+    page = get(ds, f"/ledger/claims/{new['id']}").text
+    assert 'class="ledger-withdrawn"' not in page and span_mark(page) == STADIUM_SPAN
+    assert "<dt>Status</dt><dd>current" in page

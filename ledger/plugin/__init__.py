@@ -301,7 +301,10 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
         page[name] = related_rows(conn, name, claim_id)
     # the history feature's status (current, superseded, ...) when it is there
     status_rows = page["claim_status"][1] if page["claim_status"] else []
-    page["status"] = (status_rows[0].get("status") if status_rows else None) or claim.get("status")
+    latest = status_rows[0] if status_rows else {}
+    page["status"] = latest.get("status") or claim.get("status")
+    page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
+    page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
     return page
 
 
@@ -385,6 +388,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 def _claim_links(datasette, database: str, page: dict) -> dict:
     claim = page["claim"]
     claims_url = datasette.urls.table(database, "claims")
+    replaced_by = page["status_note"].get("replaced_by")
+    page["status_note"]["replaced_by_url"] = f"{claims_url}/{tilde_encode(replaced_by)}" if replaced_by else None
     for name in ("claim_status", "claim_history"):
         if page[name]:
             cols, rows = page[name]
