@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 INVISIBLE_RE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 CLAIM_ID_RE = re.compile(r"^c[0-9a-f]{16}$")
 SOURCE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+HASH_RE = re.compile(r"^([a-z0-9-]+:)?[0-9a-f]{40,}$")
 
 # How much of the source around a span the claim page shows at most
 CONTEXT_CHARS = 400
@@ -419,6 +420,9 @@ def _cell(datasette, database: str, value):
     if isinstance(value, str) and CLAIM_ID_RE.match(value):
         href = datasette.urls.table(database, "claims") + "/" + tilde_encode(value)
         return Markup('<a href="{}">{}</a>').format(href, value)
+    if isinstance(value, str) and HASH_RE.match(value):
+        # a long hash, shortened; the whole of it on hover and in the JSON
+        return Markup('<code title="{}">{}\u2026</code>').format(value, value[: value.find(":") + 17])
     return text_html(str(value))
 
 
