@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.cli import cli
 from ledger.db import open_db
@@ -196,3 +198,37 @@ def test_fuzzy_refuses_a_negation():
 def test_reanchor_needs_a_second_revision(seed_db):
     out = run("reanchor", HUN, "--db", seed_db, ok=False)
     assert out.exit_code == 1 and "one revision only" in out.output
+
+
+ARTICLE = (Path(__file__).resolve().parent.parent / "sources" / f"{SOK}.txt").read_text(encoding="utf-8")
+QUOTES = ["a seating capacity of 60,000", "Chinese State Councilor and foreign minister Wang Yi",
+          "according to the foreign ministry's press statement on November 30"]
+
+
+def _claim_for(quote):
+    from ledger.anchor import locate
+
+    sp = locate(ARTICLE, quote)
+    return {"id": "c", "span_text": sp.text, "span_start": sp.start, "span_end": sp.end, "prefix": sp.prefix,
+            "suffix": sp.suffix, "value": ""}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(QUOTES),
+    st.lists(st.tuples(st.integers(0, len(ARTICLE)), st.sampled_from([" Indeed,", " (updated)", "\n\nMore: ", " today"])),
+             max_size=6),
+)
+def test_words_inserted_outside_a_quote_never_move_it_fuzzily(quote, inserts):
+    """Property: edits that leave the passage and its near context alone move
+    the claim exactly, onto the very same characters."""
+    claim = _claim_for(quote)
+    s, e = claim["span_start"], claim["span_end"]
+    text = ARTICLE
+    for pos, words in sorted(inserts, reverse=True):
+        if s - 40 <= pos <= e + 40:
+            continue
+        text = text[:pos] + words + text[pos:]
+    p = place(claim, ARTICLE, text)
+    assert p.outcome == "exact"
+    assert text[p.start : p.end] == claim["span_text"]

@@ -198,3 +198,18 @@ def test_verify_output_names_the_failure(ledger):
     result = run("verify", "--db", ledger, ok=False)
     assert result.exit_code == 5
     assert f"chain: claim {cid}: its content no longer gives its id" in result.output
+
+
+def test_verify_as_a_real_process(ledger):
+    """The exit code and the named claim, from the installed `ledger` script."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET value = 'Premier' WHERE id = ?", [cid]))
+    bin_ = Path(sys.executable).parent / "ledger"
+    proc = subprocess.run([str(bin_), "verify", "--db", str(ledger), "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 5
+    report = json.loads(proc.stdout)
+    assert any(f["item"] == f"claim {cid}" for f in report["failures"])
