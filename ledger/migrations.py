@@ -431,3 +431,13 @@ def m052_facet_counts(db):
         f"CREATE TRIGGER claims_facet_counts_update AFTER UPDATE OF {', '.join(columns)} ON claims "
         f"BEGIN\n{remove}\n{add}\n{tidy}\nEND"
     )
+
+
+@migrations()
+def m053_claims_supersedes_index(db):
+    # issue 7: claims.supersedes references claims(id) and a history entry's
+    # foreign keys are checked at commit; while that check is pending, every
+    # claim inserted (a parent row) makes SQLite look for children with
+    # supersedes = its id: without an index a scan of every claim, which made
+    # an import quadratic (10k claims: 16 s of CPU, 2.7 s with the index)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_supersedes ON claims (supersedes) WHERE supersedes IS NOT NULL")
