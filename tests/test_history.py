@@ -287,3 +287,30 @@ def test_a_dangling_supersedes_is_a_clean_error(seed_db, workdir):
     result = run("import", "--db", seed_db, f, ok=False)
     assert result.exit_code == 1 and "supersedes cdeadbeefdeadbeef, which is not in the ledger" in result.output
     assert q(seed_db, "SELECT count(*) FROM history") == [(1,)]
+
+
+def test_datasette_shows_a_claims_status_and_history(seed_db):
+    """The views Datasette serves: a superseded claim with who/why, its history rows, the current claims."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    old = stadium_claim(seed_db)
+    new = json.loads(run("claim", "supersede", old, "--db", seed_db, "--value", "70,000", "--reason", "misread",
+                         "--by", "Sreyneang", "--json").stdout)["new"]
+    ds = Datasette([str(seed_db)])
+    name = seed_db.stem
+
+    def get(path):
+        return asyncio.run(ds.client.get(path))
+
+    status = get(f"/{name}/claim_status.json?claim_id={old}&_shape=array").json()
+    assert [(r["status"], r["replaced_by"], r["changed_by"], r["reason"]) for r in status] == [
+        ("superseded", new, "Sreyneang", "misread")
+    ]
+    events = get(f"/{name}/claim_history.json?claim_id={old}&_shape=array").json()
+    assert [e["event"] for e in events] == ["added", "superseded"]
+    assert all(e["entry_hash"].startswith("sha256:") for e in events)
+    current = get(f"/{name}/current_claims.json?id={old}&_shape=array").json()
+    assert current == []
+    assert len(get(f"/{name}/current_claims.json?id={new}&_shape=array").json()) == 1
