@@ -83,13 +83,26 @@ def test_an_edited_claim_note_names_its_entry(ledger):
     assert f["item"] == "entry 1" and "hash to" in f["message"] and "the entry records sha256:" in f["message"]
 
 
-def test_an_edited_span_is_a_span_failure_and_a_chain_failure(ledger):
+def test_an_edited_span_is_a_span_failure(ledger):
+    """The span text, prefix and suffix are the source's own characters: the
+    span check re-reads them from the hash-checked text (the chain covers the
+    offsets and the source)."""
     cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
     tamper(ledger, ("UPDATE claims SET span_text = 'Premier Wang Yi' WHERE id = ?", [cid]))
     report = verify_json(ledger)
     assert report["exit_code"] == 3
-    kinds = {(f["kind"], f["item"]) for f in report["failures"]}
-    assert ("spans", cid) in kinds and ("chain", "entry 1") in kinds
+    assert [(f["kind"], f["item"]) for f in report["failures"]] == [("spans", cid)]
+    tamper(ledger, ("UPDATE claims SET span_start = span_start + 1 WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert {(f["kind"], f["item"]) for f in report["failures"]} >= {("spans", cid), ("chain", f"claim {cid}")}
+
+
+def test_rows_naming_an_entry_that_added_none_are_caught(ledger):
+    tamper(ledger, ("UPDATE claim_events SET entry_id = 1 WHERE status = 'retracted'", []))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 5
+    messages = " ".join(f["message"] for f in report["failures"])
+    assert "entry 1 added 0 claim_events row(s), 1 now name it" in messages
 
 
 def test_an_edited_source_text_is_a_hash_failure(ledger):
