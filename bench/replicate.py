@@ -78,6 +78,12 @@ def replicate(src: str, out: str, times: int) -> dict:
                 d.execute(sql, {"k": k})
             counts[table] = d.execute(f"SELECT count(*) FROM main.[{table}]").fetchone()[0]
         d.execute("DROP TABLE IF EXISTS temp.original")
+        # the copies were compared with their originals: tell the comparison
+        # refresh (run after every write) they are not new
+        for key, table in (("claims_rowid", "claims"), ("sources_rowid", "sources")):
+            d.execute(
+                f"UPDATE compare_state SET value = (SELECT max(rowid) FROM [{table}]) WHERE key = ?", [key]
+            )
     d.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     d.close()
     return {"seconds": round(time.perf_counter() - t, 1), **counts}
