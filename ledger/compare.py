@@ -127,6 +127,7 @@ _SUFFIX_PROFILES = [
 DEFAULT_PROFILE = Profile("text", "many", "event")
 
 
+@lru_cache(maxsize=4096)
 def profile(predicate: str) -> Profile:
     """The comparison profile of a predicate (see ``PROFILES``)."""
     p = PROFILES.get(predicate)
@@ -138,6 +139,7 @@ def profile(predicate: str) -> Profile:
     return DEFAULT_PROFILE
 
 
+@lru_cache(maxsize=256)
 def rule_text(p: Profile) -> str:
     parts = [f"{p.kind} values, {'one value at a time' if p.cardinality == 'one' else 'several values may hold at once'}"]
     if p.kind == "quantity":
