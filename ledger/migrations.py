@@ -450,3 +450,15 @@ def m054_sources_page_indexes(db):
     # pages): 84 ms + 33 ms of CPU per page, under 10 ms with these indexes
     db.execute("CREATE INDEX IF NOT EXISTS idx_sources_language ON sources (language)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_sources_published ON sources (published)")
+
+
+@migrations()
+def m055_claims_predicate_page_index(db):
+    # issue 7: the claims page filtered by predicate (one click from the
+    # predicate facet) sorted ~125k claims by subject and counted its status
+    # and source_id facets from the table at 1M claims (170-225 ms of CPU
+    # each, over the facet time limit); this index gives the order and covers
+    # both facets (about 1, 3 and 8 ms at 100k)
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_claims_predicate_page ON claims (predicate, subject, status, source_id)"
+    )
