@@ -15,6 +15,7 @@ In metadata.yml: ``facets: [{counted: predicate}, ...]``.
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
@@ -77,27 +78,32 @@ class CountedFacet(ColumnFacet):
             config = source_and_config["config"]
             source = source_and_config["source"]
             column = config.get("column") or config["simple"]
-            if self._precomputed(column):
-                sql = (
-                    "select value, count from facet_counts where tbl = :tbl and col = :col "
-                    f"order by count desc, value limit {facet_size + 1}"
-                )
-                params = {"tbl": self.table, "col": column}
-            else:
-                sql = (
-                    f"select {escape_sqlite(column)} as value, count(*) as count from ({self.sql}) "
-                    f"where {escape_sqlite(column)} is not null "
-                    f"group by {escape_sqlite(column)} order by count desc, value limit {facet_size + 1}"
-                )
-                params = self.params
+            live_sql = (
+                f"select {escape_sqlite(column)} as value, count(*) as count from ({self.sql}) "
+                f"where {escape_sqlite(column)} is not null "
+                f"group by {escape_sqlite(column)} order by count desc, value limit {facet_size + 1}"
+            )
+            rows_results = None
             try:
-                rows_results = await self.ds.execute(
-                    self.database,
-                    sql,
-                    params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
+                if self._precomputed(column):
+                    try:
+                        rows_results = await self.ds.execute(
+                            self.database,
+                            "select value, count from facet_counts where tbl = :tbl and col = :col "
+                            f"order by count desc, value limit {facet_size + 1}",
+                            {"tbl": self.table, "col": column},
+                            truncate=False,
+                        )
+                    except sqlite3.OperationalError:  # a ledger not migrated yet: count live
+                        rows_results = None
+                if rows_results is None:
+                    rows_results = await self.ds.execute(
+                        self.database,
+                        live_sql,
+                        self.params,
+                        truncate=False,
+                        custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                    )
             except QueryInterrupted:  # the facet time limit, reported as Datasette does
                 facets_timed_out.append(column)
                 continue
