@@ -174,9 +174,12 @@ def test_kill_9_at_random_moments_leaves_all_or_nothing(corpus, full_import, tmp
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        rc = proc.wait()
+        try:
+            time.sleep(delay)
+        finally:  # also when the test is interrupted: never leave an import running
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+            rc = proc.wait()
         outcome = check_survivor(db, corpus, expected)
         outcomes.append((round(delay, 2), rc, outcome))
         db.unlink()
