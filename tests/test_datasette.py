@@ -341,6 +341,11 @@ def test_conflicting_facts_query_lists_every_claim_of_the_conflict(conflict_db):
         ("60,000", "made-up-60000"), ("60,000", "sokhonn-plans-china-trip"), ("75,000", "made-up-75000")
     ]
     assert {r["predicate"] for r in rows} == {"seating_capacity"}
+    # the same rows as the comparison's conflicts view, which the query reads by index
+    view = get(ds, "/ledger/conflicts.json?_shape=array&_size=max").json()
+    assert sorted(r["claim_id"] for r in rows) == sorted(r["claim_id"] for r in view)
+    everything = get(ds, "/ledger/conflicting_facts.json?_shape=array&subject=").json()
+    assert sorted(r["claim_id"] for r in everything) == sorted(r["claim_id"] for r in view)
     side = get(ds, "/ledger/fact_side_by_side.json?_shape=array&subject=Morodok+Techo+National+Stadium&predicate=seating_capacity").json()
     assert [r["value"] for r in side] == ["60,000", "60,000", "75,000"]
 
