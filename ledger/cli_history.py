@@ -112,6 +112,7 @@ def retract(db_path, claim_id, reason, actor, history_dir, as_json):
         db = open_db(db_path, create=False)
         with write_transaction(db), history.entry(db, "retract", actor=actor, at=at, reason=reason, always=True):
             out = history.retract(db, claim_id, reason=reason, actor=actor, at=at)
+            ensure_shape(db)  # the comparison leaves the retracted claim out at once
         history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
     if as_json:
         emit_json(out)
