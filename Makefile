@@ -7,15 +7,22 @@ BIN = $(VENV)/bin
 DB ?= ledger.db
 PORT ?= 8001
 
-.PHONY: setup demo build test docs bench bench-full clean
+.PHONY: setup setup-test demo build test docs bench bench-full clean
 
+# the package alone for the demo; the test extra (pytest, hypothesis, playwright, atheris, ...) for the tests
 $(BIN)/ledger: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(BIN)/ledger
 
+$(VENV)/.test-deps: $(BIN)/ledger
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.test-deps
+
 setup: $(BIN)/ledger
+
+setup-test: $(VENV)/.test-deps
 
 build: setup
 	$(BIN)/ledger build --db $(DB)
@@ -24,10 +31,10 @@ demo: build
 	$(BIN)/ledger verify --db $(DB)
 	$(BIN)/ledger serve --db $(DB) --port $(PORT)
 
-test: setup
+test: setup-test
 	$(BIN)/python -m pytest -q
 
-docs: setup
+docs: setup-test
 	$(BIN)/cog -r README.md
 
 # Benchmarks (issue 7; see BENCHMARKS.md): each figure beside a baseline measured in the same run.
