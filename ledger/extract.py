@@ -1724,6 +1724,7 @@ def drop_recorded(db, source_ref: str, candidates: list[Candidate]) -> tuple[lis
 
 def record_candidates(db, claims: list[dict], source_ref: str, where: str = "ledger extract") -> tuple[int, int]:
     """Record claims straight into the ledger, all or nothing; returns (added, already held)."""
+    from . import history
     from .claimfile import Record, validate
     from .db import write_transaction
     from .errors import LedgerError
@@ -1732,7 +1733,7 @@ def record_candidates(db, claims: list[dict], source_ref: str, where: str = "led
     from .store import ClaimWriter, SourceIndex, prepare
 
     errors = []
-    with write_transaction(db):
+    with write_transaction(db), history.entry(db, "extract", actor=history.default_actor(), at=history.now()):
         writer = ClaimWriter(db)
         index = SourceIndex(db)
         for i, claim in enumerate(claims, 1):

@@ -146,6 +146,9 @@ def test_accept_records_machine_extracted_claims_once(sources_only):
     db = open_db(sources_only / "ledger.db")
     statuses = [r[0] for r in db.execute("SELECT status FROM claims")]
     assert len(statuses) == len(proposed) > 20 and set(statuses) == {"machine-extracted"}
+    # recorded in a history entry that says what wrote them, who and when
+    kind, actor, at = db.execute("SELECT kind, actor, at FROM history ORDER BY id DESC LIMIT 1").fetchone()
+    assert kind == "extract" and actor and at
     # run again: everything is already recorded, nothing is proposed twice
     again = runner.invoke(cli, ["extract", "hun-sen-meets-xi", "--accept", "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout) == []
