@@ -511,7 +511,9 @@ def _date_start(s: str) -> str:
     return (s + "-01-01")[:10] if len(s) == 4 else (s + "-01")[:10] if len(s) == 7 else s
 
 
-def _timestamp(v, fail) -> str:
+def iso_timestamp(v) -> str | None:
+    """An ISO 8601 time as text (a naive datetime taken as UTC), or None if
+    ``v`` is not one; shared by claim files and source sidecars."""
     if isinstance(v, dt.datetime):
         if v.tzinfo is None:
             v = v.replace(tzinfo=dt.timezone.utc)
@@ -524,7 +526,13 @@ def _timestamp(v, fail) -> str:
             return v
         except ValueError:
             pass
-    fail(f"`recorded_at` {v!r} is not an ISO 8601 timestamp (e.g. 2026-11-29T10:00:00+00:00)")
+    return None
+
+
+def _timestamp(v, fail) -> str:
+    return iso_timestamp(v) or fail(
+        f"`recorded_at` {v!r} is not an ISO 8601 timestamp (e.g. 2026-11-29T10:00:00+00:00)"
+    )
 
 
 class _Dumper(yaml.SafeDumper):

@@ -143,19 +143,12 @@ def _iso_date(value, field_name: str, where: str) -> str | None:
 def _iso_time(value, where: str) -> str | None:
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return value
-        except ValueError:
-            pass
-    raise InvalidSource(f"{where}: `retrieved` {value!r} is not an ISO 8601 time")
+    from .claimfile import iso_timestamp
+
+    parsed = iso_timestamp(value)
+    if parsed is None:
+        raise InvalidSource(f"{where}: `retrieved` {value!r} is not an ISO 8601 time")
+    return parsed
 
 
 def read_source(txt_path: Path) -> Source:
