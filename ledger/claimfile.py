@@ -140,6 +140,16 @@ class _StrictLoader(yaml.SafeLoader):
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):
+        # 2023-05-75 looks like a date to YAML but is none: keep the text, so
+        # the field's own check names it ("`as_of` '2023-05-75' is not a date")
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 # YAML 1.1 reads yes/no/on/off as booleans: in claim files only true/false are.
 _StrictLoader.yaml_implicit_resolvers = {
@@ -186,6 +196,9 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
         raise InvalidClaimFile(
             f"{path}: malformed YAML: nested too deeply (a claim is a flat mapping of fields)"
         ) from None
+    except (ValueError, TypeError, OverflowError) as e:
+        # a value PyYAML's constructors cannot build; never a traceback
+        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
     finally:
         loader.dispose()
     lines = {}

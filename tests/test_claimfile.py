@@ -144,3 +144,13 @@ def test_a_claim_must_be_a_mapping(tmp_path):
     rec = next(iter_records(p))
     with pytest.raises(InvalidClaim, match="a claim must be a mapping"):
         validate(rec)
+
+
+def test_an_impossible_yaml_date_is_named_not_a_traceback(tmp_path):
+    # found by atheris: PyYAML's timestamp constructor raised ValueError
+    p = write(tmp_path, "c.yml", "- {source: s, subject: A, predicate: p, value: v, quote: q, confidence: 1, as_of: 2023-05-75}\n")
+    with pytest.raises(InvalidClaim, match="`as_of` '2023-05-75' is not a date"):
+        list(read_claims(p))
+    p = write(tmp_path, "d.yml", "- !!timestamp 2023-02-30\n")
+    with pytest.raises(InvalidClaim, match="a claim must be a mapping"):
+        list(read_claims(p))
