@@ -9,18 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from ledger.cli import cli
+from _cli import run, q as rows
 
 SEED = "sokhonn-plans-china-trip"
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def file_state(db_path: Path) -> str:
@@ -29,14 +21,6 @@ def file_state(db_path: Path) -> str:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return hashlib.sha256(db_path.read_bytes()).hexdigest()
-
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def drop_triggers(conn):

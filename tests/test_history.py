@@ -4,29 +4,14 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 
 from ledger import history
-from ledger.cli import cli
 from ledger.db import open_db, write_transaction
 from ledger.ingest import build
 
+from _cli import q, run
+
 SEED = "sokhonn-plans-china-trip"
-
-
-def run(*args, ok=True, env=None):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
-def q(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def stadium_claim(db_path) -> str:

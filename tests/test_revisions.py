@@ -1,18 +1,17 @@
 """Source revisions and `ledger reanchor` on edited versions of the seed articles."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.cli import cli
 from ledger.db import open_db
 from ledger.ingest import ImportFailed, build
 from ledger.revisions import place, revision_sort_key, split_slug
+
+from _cli import q, run
 
 HUN = "hun-sen-meets-xi"
 SOK = "sokhonn-plans-china-trip"
@@ -24,23 +23,8 @@ DELETED = (
 )
 
 
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
 def js(result):
     return json.loads(result.stdout)
-
-
-def q(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def edited(workdir, slug, *edits, prepend="") -> Path:

@@ -5,12 +5,11 @@ claims included."""
 import filecmp
 import json
 import os
-import sqlite3
 from pathlib import Path
 
-from click.testing import CliRunner
 
-from ledger.cli import cli
+
+from _cli import q, run
 
 HUN = "hun-sen-meets-xi"
 SOK = "sokhonn-plans-china-trip"
@@ -19,21 +18,6 @@ SAME = (
     "id, source_id, subject, predicate, value, quote, span_start, span_end, span_text, prefix, suffix, match, "
     "occurrence, confidence, speaker, as_of, valid_from, valid_to, note, recorded_by, recorded_at, status, origin, flags, supersedes"
 )
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
-def q(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def snapshot(db_path) -> dict:

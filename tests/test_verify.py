@@ -7,19 +7,12 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 
 from ledger import history
-from ledger.cli import cli
+
+from _cli import run
 
 SEED = "sokhonn-plans-china-trip"
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def tamper(db_path, *statements):
