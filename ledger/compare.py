@@ -77,6 +77,7 @@ SHINGLE_WORDS = 5
 SHINGLE_SAMPLE = 8  # keep shingles whose hash is 0 mod 8 (texts of 80+ shingles)
 COMMON_SHINGLE_SOURCES = 50  # a shingle in more sources than this is boilerplate
 # statuses whose claims are not compared: not yet reviewed, or withdrawn
+REFRESH_BATCH = 10_000  # new claims classified per step of a refresh
 EXCLUDED_STATUSES = ("candidate", "rejected", "superseded", "retracted", "withdrawn", "orphaned")
 STATUSES = ("corroborated", "conflicting", "single-source", "change-over-time")
 
@@ -704,36 +705,21 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
         db.execute("DELETE FROM claim_values")
         db.execute("DELETE FROM facts")
         db.execute("DELETE FROM compare_dirty")
-    # claims added since the last refresh, and claims changed or deleted (from triggers)
-    dirty_ids = [r[0] for r in db.execute("SELECT claim_id FROM compare_dirty")]
-    new_rows: list[dict] = []
-    max_rowid = claims_rowid
-    cur = db.execute(_CLAIM_SELECT + " WHERE c.rowid > ? ORDER BY c.rowid", [claims_rowid])
     names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published"]
-    while True:
-        batch = cur.fetchmany(5000)
-        if not batch:
-            break
-        for r in batch:
-            c = dict(zip(names, r))
-            max_rowid = max(max_rowid, c["rowid"])
-            if c["id"] in event_status:
-                c["status"] = event_status[c["id"]]
-            row = claim_value_row(c, c["published"], index)
-            row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
-            new_rows.append(row)
-    dirty_topics: set[str] = {r["topic"] for r in new_rows}
+    src_cache: dict[str, dict] = {}
+    # claims changed or deleted (from triggers) and claims with new events:
+    # their rows are recomputed; claims added since the last refresh follow
+    dirty_ids = [r[0] for r in db.execute("SELECT claim_id FROM compare_dirty")]
+    changed_rows: list[dict] = []
+    dirty_topics: set[str] = set()
     if dirty_ids:
         for i in range(0, len(dirty_ids), 500):
             chunk = dirty_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
             dirty_topics.update(r[0] for r in db.execute(f"SELECT topic FROM claim_values WHERE claim_id IN ({marks})", chunk))
             db.execute(f"DELETE FROM claim_values WHERE claim_id IN ({marks})", chunk)
-            have = {r["claim_id"] for r in new_rows}
-            for r in db.execute(_CLAIM_SELECT + f" WHERE c.id IN ({marks})", chunk):
+            for r in db.execute(_CLAIM_SELECT + f" WHERE c.id IN ({marks}) AND c.rowid <= ?", [*chunk, claims_rowid]):
                 c = dict(zip(names, r))
-                if c["id"] in have:
-                    continue
                 if has_events:
                     latest = db.execute(
                         "SELECT status FROM claim_events WHERE claim_id = ? ORDER BY rowid DESC LIMIT 1", [c["id"]]
@@ -742,7 +728,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
                         c["status"] = latest[0]
                 row = claim_value_row(c, c["published"], index)
                 row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
-                new_rows.append(row)
+                changed_rows.append(row)
                 dirty_topics.add(row["topic"])
         db.execute("DELETE FROM compare_dirty")
     if changed_sources and not full:
@@ -751,10 +737,33 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
             chunk = ids[i : i + 500]
             q = f"SELECT DISTINCT v.topic FROM claims c JOIN claim_values v ON v.claim_id = c.id WHERE c.source_id IN ({','.join('?' * len(chunk))})"
             dirty_topics.update(r[0] for r in db.execute(q, chunk))
-    stats["claims"] = len(new_rows)
+    stats["claims"] = len(changed_rows)
     stats["topics"] = len(dirty_topics)
     if dirty_topics:
-        _reclassify(db, dirty_topics, new_rows)
+        _reclassify(db, dirty_topics, changed_rows, src_cache)
+    # claims added since the last refresh, REFRESH_BATCH at a time, so that a
+    # million-claim import holds one batch in memory, not a row per claim (a
+    # topic with claims in two batches is classified again with the second)
+    max_rowid = claims_rowid
+    while True:
+        batch = db.execute(
+            _CLAIM_SELECT + " WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?", [max_rowid, REFRESH_BATCH]
+        ).fetchall()
+        if not batch:
+            break
+        max_rowid = batch[-1][0]
+        rows = []
+        for r in batch:
+            c = dict(zip(names, r))
+            if c["id"] in event_status:
+                c["status"] = event_status[c["id"]]
+            row = claim_value_row(c, c["published"], index)
+            row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
+            rows.append(row)
+        topics = {r["topic"] for r in rows}
+        stats["claims"] += len(rows)
+        stats["topics"] += len(topics)
+        _reclassify(db, topics, rows, src_cache)
     _set_state(db, "claims_rowid", max_rowid)
     _set_state(db, "events_rowid", events_rowid)
     return stats
@@ -766,17 +775,19 @@ _SOURCE_INFO = (
 )
 
 
-def _source_info(db: Database, ids: set[str]) -> dict:
+def _source_info(db: Database, ids: set[str], cache: dict | None = None) -> dict:
     """Slug, publisher, date and independence group of the given sources
-    (and of the sources they are near-duplicates of)."""
-    out: dict[str, dict] = {}
+    (and of the sources they are near-duplicates of). ``cache``: a dict kept
+    across calls within one refresh (sources do not change during it)."""
+    out: dict[str, dict] = {} if cache is None else cache
+    if len(out) > 50_000:
+        out.clear()
 
     def load(wanted):
-        if len(wanted) > 2000:
-            rows = db.execute(_SOURCE_INFO)
-        else:
-            rows = db.execute(_SOURCE_INFO + " WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(wanted))])
-        for r in rows:
+        wanted = sorted(w for w in wanted if w not in out)
+        if not wanted:
+            return
+        for r in db.execute(_SOURCE_INFO + " WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(wanted)]):
             out[r[0]] = {"slug": r[1], "publisher": r[2], "published": r[3], "publisher_key": r[4],
                          "independence_key": r[5], "duplicate_of": r[6], "containment": r[7]}
 
@@ -787,7 +798,7 @@ def _source_info(db: Database, ids: set[str]) -> dict:
     return out
 
 
-def _reclassify(db: Database, topics: set[str], new_rows: list[dict]) -> None:
+def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache: dict | None = None) -> None:
     by_topic: dict[str, list[dict]] = defaultdict(list)
     for r in new_rows:
         by_topic[r["topic"]].append(r)
@@ -806,7 +817,7 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict]) -> None:
                     by_topic[row["topic"]].append(row)
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
-    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms})
+    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms}, src_cache)
     fact_rows: list[tuple] = []
     value_rows: list[tuple] = []
     for topic, members in by_topic.items():
