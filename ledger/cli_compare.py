@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import textwrap
+
 import click
 
 from . import compare as comparison
@@ -29,8 +33,13 @@ def _status_line(g: dict) -> str:
     help="Only fact groups with this classification",
 )
 @click.option("--claim", "claim_id", help="Only the fact group this claim belongs to")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="One line (or JSON object) per fact group: its classification, value(s) and counts, without the claims",
+)
 @click.option("--rebuild", is_flag=True, help="Recompute every comparison table from scratch first")
-def compare_cmd(db_path, subject, predicate, status, claim_id, rebuild, as_json):
+def compare_cmd(db_path, subject, predicate, status, claim_id, summary, rebuild, as_json):
     """Compare what the sources say, fact by fact.
 
     Claims are grouped by fact (subject entity, predicate, time); each group
@@ -40,10 +49,13 @@ def compare_cmd(db_path, subject, predicate, status, claim_id, rebuild, as_json)
     the same publisher, and near-duplicate texts (syndicated copies), count
     once; each claim says whether it counted and why not. Every claim is
     shown with its value, normalised value, source, date and span.
+    Output is streamed a group at a time, so a whole archive can be piped.
 
     Example:
 
         ledger compare --subject "Morodok Techo National Stadium" --predicate seating_capacity --json
+
+        ledger compare --status conflicting --summary
     """
     from .cli import user_errors
 
@@ -52,16 +64,20 @@ def compare_cmd(db_path, subject, predicate, status, claim_id, rebuild, as_json)
         if rebuild or comparison.is_stale(db):
             with write_transaction(db):
                 comparison.refresh(db, full=rebuild)
-        groups = comparison.compare(db, subject=subject, predicate=predicate, status=status, claim_id=claim_id)
+        groups = comparison.iter_compare(
+            db, subject=subject, predicate=predicate, status=status, claim_id=claim_id, members=not summary
+        )
+        first = next(groups, None)
     if as_json:
-        from .cli import emit_json
-
-        emit_json(groups)
+        _emit_json_stream(first, groups)
         return
-    if not groups:
+    if first is None:
         click.echo("no fact groups match", err=True)
         return
-    for g in groups:
+    for g in itertools.chain([first], groups):
+        if summary:
+            click.echo(_summary_line(g))
+            continue
         click.echo(_status_line(g))
         if g["timeline"]:
             click.echo("  over time: " + "; ".join(
@@ -75,6 +91,31 @@ def compare_cmd(db_path, subject, predicate, status, claim_id, rebuild, as_json)
                 f"\"{m['span']['text']}\"{mark}"
             )
         click.echo(f"  rule: {g['rule']}")
+
+
+def _summary_line(g: dict) -> str:
+    t = g["time"]
+    when = f"{t['start'] or '?'}" + (f"..{t['end']}" if t["end"] and t["end"] != t["start"] else "")
+    vals = " | ".join(g["values"])
+    return (
+        f"[{g['status']}] {g['subject']} · {g['predicate']} · {when}: {vals} "
+        f"({g['independent_sources']} independent of {g['sources']} source{'s' if g['sources'] != 1 else ''}, "
+        f"{g['claims']} claim{'s' if g['claims'] != 1 else ''})"
+    )
+
+
+def _emit_json_stream(first, rest) -> None:
+    """What ``json.dumps(list, indent=2)`` prints, written a group at a time."""
+    if first is None:
+        click.echo("[]")
+        return
+    click.echo("[")
+    item = first
+    for nxt in rest:
+        click.echo(textwrap.indent(json.dumps(item, indent=2, ensure_ascii=False), "  ") + ",")
+        item = nxt
+    click.echo(textwrap.indent(json.dumps(item, indent=2, ensure_ascii=False), "  "))
+    click.echo("]")
 
 
 def register(cli):

@@ -874,7 +874,85 @@ def compare(
 ) -> list[dict]:
     """The fact groups (filtered), each with every claim in it: its value,
     normalised value, span, source, publisher, date, and whether it counted
-    as independent. ``subject`` may be any alias of an entity."""
+    as independent. ``subject`` may be any alias of an entity. A list of
+    :func:`iter_compare`; use that to stream a large ledger."""
+    return list(iter_compare(db, subject=subject, predicate=predicate, status=status, claim_id=claim_id))
+
+
+# One fact group and its members as one JSON document, built by SQLite (in
+# C) from the precomputed tables: reading every group of a million claims is
+# then a walk of the facts index plus an index lookup per member, not Python
+# work per column (it was 40x a GROUP BY of the claims; see BENCHMARKS.md).
+_FACT_JSON_SQL = """
+SELECT json_object(
+  'fact_key', f.fact_key, 'subject', f.subject, 'predicate', f.predicate, 'status', f.status,
+  'support', f.support, 'kind', f.kind, 'time', json_object('start', f.time_start, 'end', f.time_end),
+  'value', f.value, 'normalized', f.value_norm, 'values', json(f.values_json),
+  'claims', f.claim_count, 'sources', f.source_count, 'independent_sources', f.independent_count,
+  'timeline', json(f.timeline_json), 'rule', f.rule,
+  'members', (SELECT json_group_array(json(m)) FROM (
+    SELECT json_object(
+      'claim_id', v.claim_id, 'source', s.slug, 'publisher', s.publisher, 'published', s.published,
+      'value', c.value, 'normalized', v.value_norm, 'unit', v.unit,
+      'flags', CASE WHEN v.flags IS NULL OR v.flags = '' THEN json('[]')
+                    ELSE json('["' || replace(v.flags, ',', '","') || '"]') END,
+      'time', json_object('start', v.time_start, 'end', v.time_end, 'basis', v.time_basis),
+      'span', json_object('start', c.span_start, 'end', c.span_end, 'text', c.span_text),
+      'counted', json(iif(v.counted, 'true', 'false')),
+      'independence', v.independence_note
+    ) AS m
+    FROM claim_values v JOIN claims c ON c.id = v.claim_id JOIN sources s ON s.id = c.source_id
+    WHERE v.fact_key = f.fact_key))
+) FROM facts f"""
+_FACT_ORDER = " ORDER BY f.subject, f.predicate, f.time_start, f.fact_key"
+
+
+def _member_order(m: dict):
+    return (m["published"] or "", m["source"], m["span"]["start"], m["claim_id"])
+
+
+_SUMMARY_SQL = (
+    "SELECT f.fact_key, f.subject, f.predicate, f.status, f.support, f.kind, f.time_start, f.time_end, f.value, "
+    "f.value_norm, f.value_count, f.claim_count, f.source_count, f.independent_count, "
+    "CASE WHEN f.value_count > 1 THEN f.values_json END FROM facts f"
+)
+
+
+def _summary(row: tuple) -> dict:
+    key, subject, predicate, status, support, kind, start, end, value, norm, n_values, n_claims, n_sources, n_ind, vj = row
+    return {
+        "fact_key": key,
+        "subject": subject,
+        "predicate": predicate,
+        "status": status,
+        "support": support,
+        "kind": kind,
+        "time": {"start": start, "end": end},
+        "value": value,
+        "normalized": norm,
+        "values": [v["value"] for v in json.loads(vj)] if vj else [norm],
+        "claims": n_claims,
+        "sources": n_sources,
+        "independent_sources": n_ind,
+    }
+
+
+def iter_compare(
+    db: Database,
+    *,
+    subject: str | None = None,
+    predicate: str | None = None,
+    status: str | None = None,
+    claim_id: str | None = None,
+    members: bool = True,
+):
+    """Yield the fact groups of :func:`compare` one at a time, in the same
+    order (subject, predicate, time), holding one group in memory.
+
+    ``members=False`` yields each group's classification only (status, the
+    value or the conflicting values, the counts of claims, sources and
+    independent sources) from the ``facts`` table, without reading the
+    claims: the summary of a whole ledger, at about the cost of a GROUP BY."""
     where, params = [], []
     if subject:
         e = _EntityIndex(db).get(subject)
@@ -897,68 +975,18 @@ def compare(
     if claim_id:
         where.append("f.fact_key = (SELECT fact_key FROM claim_values WHERE claim_id = ?)")
         params.append(claim_id)
-    q = "SELECT * FROM facts f" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.subject, f.predicate, f.time_start, f.fact_key"
-    facts = [dict(r) for r in _rows(db, q, params)]
-    if not facts:
-        return []
-    # every member in one pass: few facts by their keys, many by the same filter
-    members: dict[str, list[dict]] = defaultdict(list)
-    member_sql = (
-        "SELECT v.fact_key, v.claim_id, s.slug AS source, s.publisher, s.published, c.value, v.value_norm, v.unit, "
-        "v.flags, v.time_start, v.time_end, v.time_basis, c.span_start, c.span_end, c.span_text, v.counted, "
-        "v.independence_note FROM claim_values v JOIN claims c ON c.id = v.claim_id "
-        "JOIN sources s ON s.id = c.source_id "
-    )
-    if len(facts) <= 500:
-        keys = [f["fact_key"] for f in facts]
-        q = member_sql + f"WHERE v.fact_key IN ({','.join('?' * len(keys))})"
-        rows = db.execute(q, keys)
-    else:
-        q = member_sql + "JOIN facts f ON f.fact_key = v.fact_key" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = db.execute(q, params)
-    for r in rows:
-        members[r[0]].append(r)
-    for ms in members.values():
-        ms.sort(key=lambda m: (m[4] or "", m[2], m[12], m[1]))
-    out = []
-    for f in facts:
-        out.append(
-            {
-                "fact_key": f["fact_key"],
-                "subject": f["subject"],
-                "predicate": f["predicate"],
-                "status": f["status"],
-                "support": f["support"],
-                "kind": f["kind"],
-                "time": {"start": f["time_start"], "end": f["time_end"]},
-                "value": f["value"],
-                "normalized": f["value_norm"],
-                "values": json.loads(f["values_json"]),
-                "claims": f["claim_count"],
-                "sources": f["source_count"],
-                "independent_sources": f["independent_count"],
-                "timeline": json.loads(f["timeline_json"]) if f["timeline_json"] else None,
-                "rule": f["rule"],
-                "members": [
-                    {
-                        "claim_id": m[1],
-                        "source": m[2],
-                        "publisher": m[3],
-                        "published": m[4],
-                        "value": m[5],
-                        "normalized": m[6],
-                        "unit": m[7],
-                        "flags": m[8].split(",") if m[8] else [],
-                        "time": {"start": m[9], "end": m[10], "basis": m[11]},
-                        "span": {"start": m[12], "end": m[13], "text": m[14]},
-                        "counted": bool(m[15]),
-                        "independence": m[16],
-                    }
-                    for m in members[f["fact_key"]]
-                ],
-            }
-        )
-    return out
+    filters = (" WHERE " + " AND ".join(where) if where else "") + _FACT_ORDER
+    if not members:
+        yield from map(_summary, db.conn.execute(_SUMMARY_SQL + filters, params))
+        return
+    sql = _FACT_JSON_SQL + filters
+    loads = json.loads
+    for (doc,) in db.conn.execute(sql, params):
+        fact = loads(doc)
+        members = fact["members"]
+        if len(members) > 1:
+            members.sort(key=_member_order)
+        yield fact
 
 
 def _rows(db: Database, sql: str, params):
