@@ -1,4 +1,4 @@
-"""Facet counts kept current on every write, for the claims page at scale.
+"""Facet counts kept current on every write, for the claims page and the views at scale.
 
 Datasette computes each facet of a table page with ``GROUP BY`` over the whole
 table; at a million claims each facet is a full index scan that runs into the
@@ -9,6 +9,11 @@ transaction as the write. The ``counted`` facet type reads those counts for an
 unfiltered table page and falls back to Datasette's own column facet as soon
 as the page is filtered (a filtered page only counts the matching rows).
 
+The views' metadata facets are kept the same way (migration m060): triggers on
+claims and claim_events for claim_status, claim_provenance and current_claims,
+and on facts and claim_values (which the comparison's refresh rewrites) for
+fact_groups, single_source_facts, fact_claims and conflicts.
+
 In metadata.yml: ``facets: [{counted: predicate}, ...]``.
 """
 
@@ -16,13 +21,24 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import urllib.parse
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-# table -> the columns whose value counts facet_counts holds (see m052)
-COUNTED = {"claims": ("predicate", "status", "source_id")}
+# table or view -> the columns whose value counts facet_counts holds: the
+# claims table's (m052) and the views' metadata facets (m060)
+COUNTED = {
+    "claims": ("predicate", "status", "source_id"),
+    "claim_status": ("status",),
+    "claim_provenance": ("predicate", "publisher", "confidence_band", "status"),
+    "current_claims": ("predicate",),
+    "fact_groups": ("status", "predicate"),
+    "single_source_facts": ("predicate",),
+    "fact_claims": ("status",),
+    "conflicts": ("predicate", "publisher"),
+}
 
 _WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)
 
@@ -96,6 +112,9 @@ class CountedFacet(ColumnFacet):
                         )
                     except sqlite3.OperationalError:  # a ledger not migrated yet: count live
                         rows_results = None
+                    if rows_results is not None and not rows_results.rows:
+                        # none kept (a ledger from before m060, or nothing to count): count live
+                        rows_results = None
                 if rows_results is None:
                     rows_results = await self.ds.execute(
                         self.database,
@@ -141,3 +160,50 @@ class CountedFacet(ColumnFacet):
                     }
                 )
         return facet_results, facets_timed_out
+
+
+def page_query(path: str, query_string: str, *, database: str, views, counted: dict[str, set[str]]) -> str:
+    """The query string Datasette should answer for ``path``, so no page of the
+    ledger counts or groups every row of a large view or table live.
+
+    - a table page of a view gets ``_nocount=1`` (unless it asks for
+      ``_nocount`` itself): Datasette counts a view's rows by running the whole
+      view (``select count(*) from view``), a second or more at a million claims;
+      the page then shows its rows without a total (``select count(*)`` in SQL
+      still gives it);
+    - ``_facet=COL`` on a table whose metadata already shows COL as a ``counted``
+      facet is dropped: the page shows that facet once, from the kept counts,
+      instead of a second, live ``GROUP BY`` beside it.
+
+    Every other path and argument is returned unchanged.
+    """
+    prefix = f"/{database}/"
+    if not path.startswith(prefix):
+        return query_string
+    name = path[len(prefix):]
+    if "/" in name:  # a row page, or /-/...
+        return query_string
+    if name.endswith(".json"):
+        name = name[: -len(".json")]
+    # latin-1 both ways: percent-escapes (of UTF-8 or not) go back out byte for byte
+    pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True, encoding="latin-1")
+    changed = False
+    if name in counted:
+        kept = [(k, v) for k, v in pairs if not (k == "_facet" and v in counted[name])]
+        changed = len(kept) != len(pairs)
+        pairs = kept
+    if name in views and not any(k == "_nocount" for k, _ in pairs):
+        pairs.append(("_nocount", "1"))
+        changed = True
+    return urllib.parse.urlencode(pairs, encoding="latin-1") if changed else query_string
+
+
+def metadata_counted(metadata: dict) -> dict[str, set[str]]:
+    """table -> the columns its metadata lists as ``counted`` facets."""
+    out: dict[str, set[str]] = {}
+    for table, meta in ((metadata or {}).get("tables") or {}).items():
+        for facet in (meta or {}).get("facets") or []:
+            if isinstance(facet, dict) and "counted" in facet:
+                col = facet["counted"]
+                out.setdefault(table, set()).add(col if isinstance(col, str) else col.get("column"))
+    return out

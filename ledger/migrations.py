@@ -462,3 +462,182 @@ def m055_claims_predicate_page_index(db):
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_claims_predicate_page ON claims (predicate, subject, status, source_id)"
     )
+
+
+# ---- m060-m069: Datasette at scale, the views' facet counts (issue 7)
+
+# A claim's status as claim_status / claim_provenance show it: its last event, else current
+_M060_STATUS = (
+    "coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = {id} ORDER BY e.id DESC LIMIT 1), 'current')"
+)
+_M060_BAND = (
+    "CASE WHEN {c} >= 0.9 THEN 'high (0.9-1)' WHEN {c} >= 0.7 THEN 'medium (0.7-0.9)' ELSE 'low (below 0.7)' END"
+)
+# the rows of fact_claims (and so of conflicts) that one fact has: its claim values whose claim and source exist
+_M060_PAIRS = (
+    "FROM claim_values v JOIN claims c ON c.id = v.claim_id JOIN sources s ON s.id = c.source_id "
+    "WHERE v.fact_key = {fk}"
+)
+
+
+def _m060_bump(tbl: str, col: str, select: str, sign: int) -> str:
+    """Add ``sign`` x n to the count of each (value, n) row ``select`` gives;
+    a count that reaches 0 is removed."""
+    add = (
+        f"INSERT INTO facet_counts (tbl, col, value, count) SELECT '{tbl}', '{col}', value, {sign} * n "
+        f"FROM ({select}) WHERE value IS NOT NULL AND n != 0 "
+        "ON CONFLICT (tbl, col, value) DO UPDATE SET count = count + excluded.count;"
+    )
+    if sign > 0:
+        return add
+    return add + (
+        f"\nDELETE FROM facet_counts WHERE tbl = '{tbl}' AND col = '{col}' AND count <= 0 "
+        f"AND value IN (SELECT value FROM ({select}));"
+    )
+
+
+def _m060_fact(row: str, sign: int) -> str:
+    pairs = _M060_PAIRS.format(fk=f"{row}.fact_key")
+    conflicting = f"{row}.status = 'conflicting'"
+    return "\n".join(
+        [
+            _m060_bump("fact_groups", "status", f"SELECT {row}.status AS value, 1 AS n", sign),
+            _m060_bump("fact_groups", "predicate", f"SELECT {row}.predicate AS value, 1 AS n", sign),
+            _m060_bump(
+                "single_source_facts", "predicate",
+                f"SELECT {row}.predicate AS value, 1 AS n WHERE {row}.status = 'single-source'", sign,
+            ),
+            _m060_bump("fact_claims", "status", f"SELECT {row}.status AS value, count(*) AS n {pairs}", sign),
+            _m060_bump(
+                "conflicts", "predicate", f"SELECT {row}.predicate AS value, count(*) AS n {pairs} AND {conflicting}", sign
+            ),
+            _m060_bump(
+                "conflicts", "publisher",
+                f"SELECT s.publisher AS value, count(*) AS n {pairs} AND {conflicting} GROUP BY s.publisher", sign,
+            ),
+        ]
+    )
+
+
+def _m060_claim_value(row: str, sign: int) -> str:
+    one = (
+        f"FROM facts f JOIN claims c ON c.id = {row}.claim_id JOIN sources s ON s.id = c.source_id "
+        f"WHERE f.fact_key = {row}.fact_key"
+    )
+    return "\n".join(
+        [
+            _m060_bump("fact_claims", "status", f"SELECT f.status AS value, 1 AS n {one}", sign),
+            _m060_bump("conflicts", "predicate", f"SELECT f.predicate AS value, 1 AS n {one} AND f.status = 'conflicting'", sign),
+            _m060_bump("conflicts", "publisher", f"SELECT s.publisher AS value, 1 AS n {one} AND f.status = 'conflicting'", sign),
+        ]
+    )
+
+
+@migrations()
+def m060_view_facet_counts(db):
+    # issue 7: the views' metadata facets (claim_status, claim_provenance,
+    # current_claims, fact_groups, single_source_facts, fact_claims, conflicts)
+    # were a GROUP BY over every row of the view, past the facet time limit at
+    # 1M claims; these triggers keep their counts in facet_counts (m052) exact
+    # in the transaction of every write, read by the `counted` facet type
+    # (ledger/facets.py). Claims and claim events are append-only; facts and
+    # claim_values are rewritten by the comparison's refresh, so their triggers
+    # cover INSERT, UPDATE and DELETE, each counting a (claim value, fact) row
+    # when both exist whichever comes second.
+    status = _M060_STATUS.format(id="c.id")
+    fill = {
+        ("claim_status", "status"): f"SELECT {status} AS value FROM claims c",
+        ("claim_provenance", "predicate"): "SELECT c.predicate AS value FROM claims c JOIN sources s ON s.id = c.source_id",
+        ("claim_provenance", "publisher"): "SELECT s.publisher AS value FROM claims c JOIN sources s ON s.id = c.source_id",
+        ("claim_provenance", "confidence_band"): (
+            f"SELECT {_M060_BAND.format(c='c.confidence')} AS value FROM claims c JOIN sources s ON s.id = c.source_id"
+        ),
+        ("claim_provenance", "status"): f"SELECT {status} AS value FROM claims c JOIN sources s ON s.id = c.source_id",
+        ("current_claims", "predicate"): (
+            "SELECT c.predicate AS value FROM claims c "
+            "WHERE NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = c.id)"
+        ),
+        ("fact_groups", "status"): "SELECT status AS value FROM facts",
+        ("fact_groups", "predicate"): "SELECT predicate AS value FROM facts",
+        ("single_source_facts", "predicate"): "SELECT predicate AS value FROM facts WHERE status = 'single-source'",
+        ("fact_claims", "status"): (
+            "SELECT f.status AS value FROM claim_values v JOIN facts f ON f.fact_key = v.fact_key "
+            "JOIN claims c ON c.id = v.claim_id JOIN sources s ON s.id = c.source_id"
+        ),
+        ("conflicts", "predicate"): (
+            "SELECT f.predicate AS value FROM claim_values v JOIN facts f ON f.fact_key = v.fact_key "
+            "JOIN claims c ON c.id = v.claim_id JOIN sources s ON s.id = c.source_id WHERE f.status = 'conflicting'"
+        ),
+        ("conflicts", "publisher"): (
+            "SELECT s.publisher AS value FROM claim_values v JOIN facts f ON f.fact_key = v.fact_key "
+            "JOIN claims c ON c.id = v.claim_id JOIN sources s ON s.id = c.source_id WHERE f.status = 'conflicting'"
+        ),
+    }
+    for (tbl, col), select in fill.items():
+        db.execute(
+            "INSERT INTO facet_counts (tbl, col, value, count) "
+            f"SELECT ?, ?, value, count(*) FROM ({select}) WHERE value IS NOT NULL GROUP BY value",
+            [tbl, col],
+        )
+
+    new_status = _M060_STATUS.format(id="new.id")
+    on_source = "FROM sources s WHERE s.id = new.source_id"
+    claim_insert = "\n".join(
+        [
+            _m060_bump("claim_status", "status", f"SELECT {new_status} AS value, 1 AS n", 1),
+            _m060_bump("claim_provenance", "predicate", f"SELECT new.predicate AS value, 1 AS n {on_source}", 1),
+            _m060_bump("claim_provenance", "publisher", f"SELECT s.publisher AS value, 1 AS n {on_source}", 1),
+            _m060_bump(
+                "claim_provenance", "confidence_band",
+                f"SELECT {_M060_BAND.format(c='new.confidence')} AS value, 1 AS n {on_source}", 1,
+            ),
+            _m060_bump("claim_provenance", "status", f"SELECT {new_status} AS value, 1 AS n {on_source}", 1),
+            _m060_bump(
+                "current_claims", "predicate",
+                "SELECT new.predicate AS value, 1 AS n WHERE NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = new.id)",
+                1,
+            ),
+        ]
+    )
+    db.execute(f"CREATE TRIGGER claims_view_facet_counts AFTER INSERT ON claims BEGIN\n{claim_insert}\nEND")
+
+    # a new event is the claim's last: its status moves from the previous one
+    # (or current) to the event's
+    prev = (
+        "coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id "
+        "ORDER BY e.id DESC LIMIT 1), 'current')"
+    )
+    claim = "FROM claims c WHERE c.id = new.claim_id"
+    claim_source = "FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id = new.claim_id"
+    event_insert = "\n".join(
+        [
+            _m060_bump("claim_status", "status", f"SELECT {prev} AS value, 1 AS n {claim}", -1),
+            _m060_bump("claim_status", "status", f"SELECT new.status AS value, 1 AS n {claim}", 1),
+            _m060_bump("claim_provenance", "status", f"SELECT {prev} AS value, 1 AS n {claim_source}", -1),
+            _m060_bump("claim_provenance", "status", f"SELECT new.status AS value, 1 AS n {claim_source}", 1),
+            _m060_bump(
+                "current_claims", "predicate",
+                f"SELECT c.predicate AS value, 1 AS n {claim} AND NOT EXISTS "
+                "(SELECT 1 FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id)",
+                -1,
+            ),
+        ]
+    )
+    db.execute(f"CREATE TRIGGER claim_events_view_facet_counts AFTER INSERT ON claim_events BEGIN\n{event_insert}\nEND")
+
+    db.execute(f"CREATE TRIGGER facts_facet_counts_insert AFTER INSERT ON facts BEGIN\n{_m060_fact('new', 1)}\nEND")
+    db.execute(f"CREATE TRIGGER facts_facet_counts_delete AFTER DELETE ON facts BEGIN\n{_m060_fact('old', -1)}\nEND")
+    db.execute(
+        "CREATE TRIGGER facts_facet_counts_update AFTER UPDATE OF fact_key, status, predicate ON facts "
+        f"BEGIN\n{_m060_fact('old', -1)}\n{_m060_fact('new', 1)}\nEND"
+    )
+    db.execute(
+        f"CREATE TRIGGER claim_values_facet_counts_insert AFTER INSERT ON claim_values BEGIN\n{_m060_claim_value('new', 1)}\nEND"
+    )
+    db.execute(
+        f"CREATE TRIGGER claim_values_facet_counts_delete AFTER DELETE ON claim_values BEGIN\n{_m060_claim_value('old', -1)}\nEND"
+    )
+    db.execute(
+        "CREATE TRIGGER claim_values_facet_counts_update AFTER UPDATE OF claim_id, fact_key ON claim_values "
+        f"BEGIN\n{_m060_claim_value('old', -1)}\n{_m060_claim_value('new', 1)}\nEND"
+    )

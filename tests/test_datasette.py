@@ -426,7 +426,8 @@ def test_metadata_has_title_licence_source_and_facets():
     assert METADATA["title"] and METADATA["license"] and METADATA["source"] and METADATA["description_html"]
     tables = METADATA["databases"]["ledger"]["tables"]
     assert tables["claims"]["label_column"] == "subject" and tables["sources"]["label_column"] == "slug"
-    assert {"predicate", "publisher", "confidence_band", "status"} <= set(tables["claim_provenance"]["facets"])
+    facets = [f["counted"] if isinstance(f, dict) else f for f in tables["claim_provenance"]["facets"]]
+    assert {"predicate", "publisher", "confidence_band", "status"} <= set(facets)
     assert tables["claims"]["fts_table"] == "claims_fts" and tables["sources"]["fts_table"] == "sources_fts"
 
 
