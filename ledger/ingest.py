@@ -66,9 +66,11 @@ class ImportResult:
         }
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """``path`` relative to the working directory when it is inside it.
+    ``cwd``: the resolved working directory, when the caller shows many paths."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(cwd or Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(path)
 
@@ -83,8 +85,9 @@ def _import_into(
 ):
     writer = ClaimWriter(db)
     sources = SourceIndex(db)
+    cwd = Path.cwd().resolve()
     for path in files:
-        shown = display_path(path)
+        shown = display_path(path, cwd)
         result.files += 1
         count = 0
         try:
