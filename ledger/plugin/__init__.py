@@ -48,7 +48,7 @@ REPEATED_COLUMNS = {"claim_id", "source_id", "subject", "predicate", "value"}
 # claims, views, query results), so they link to the claim page
 CLAIM_ID_COLUMNS = {"claim_id", "other_claim_id", "replaced_by", "supersedes"}
 # Views whose `id` column is a claim id, so it links to the claim page
-CLAIM_VIEWS = {"claim_spans", "span_audit", "claim_provenance"}
+CLAIM_VIEWS = {"claim_spans", "claim_provenance"}
 SOURCE_VIEWS = {"source_summary"}
 
 
