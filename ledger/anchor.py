@@ -52,9 +52,15 @@ _EDGE_CHARS = frozenset(" " + _SPACES + _INVISIBLE)
 _ASCII_FOLDABLE = tuple(c for c in _FOLD_MAP if c.isascii())
 _NONASCII_FOLDABLE = frozenset(c for c in _FOLD_MAP if not c.isascii()) | frozenset(_INVISIBLE)
 _ASCII_BYTES = bytes(range(128))
-_ASCII_FOLD_RE = re.compile("[" + re.escape("".join(c for c in _FOLD_MAP if c.isascii())) + "]")
+_ASCII_FOLDS = tuple((c, _FOLD_MAP[c]) for c in _ASCII_FOLDABLE)
+# Non-ASCII characters that cannot make a text non-NFC wherever they stand:
+# canonical combining class 0, unchanged by NFC, and never the second
+# character of a canonical composition (tests/test_anchor_differential.py
+# checks all three). Every character below U+0300 is such a character.
+_NFC_INERT = frozenset(
+    c for c in _NONASCII_FOLDABLE if unicodedata.combining(c) == 0 and unicodedata.normalize("NFC", c) == c
+)
 _DROP_RE = re.compile("[ " + re.escape(_INVISIBLE) + "]{2,}|[" + re.escape(_INVISIBLE) + "]")
-_SPACE_RUN_RE = re.compile(" {2,}")
 _INVISIBLE_RE = re.compile("[" + re.escape(_INVISIBLE) + "]")
 _BIDI_RE = re.compile("[" + re.escape(BIDI_CONTROLS) + "]")
 _ZERO_WIDTH_RE = re.compile("[" + re.escape(ZERO_WIDTH) + "]")
@@ -83,15 +89,18 @@ class Folded:
     characters keeps one (start, end) pair per folded character instead.
     """
 
-    __slots__ = ("original", "text", "folded_at", "original_at", "unit_starts", "unit_ends")
+    __slots__ = ("original", "text", "folded_at", "original_at", "unit_starts", "unit_ends", "plain")
 
-    def __init__(self, original, text, folded_at=None, original_at=None, unit_starts=None, unit_ends=None):
+    def __init__(
+        self, original, text, folded_at=None, original_at=None, unit_starts=None, unit_ends=None, plain=False
+    ):
         self.original = original
         self.text = text
         self.folded_at = folded_at
         self.original_at = original_at
         self.unit_starts = unit_starts
         self.unit_ends = unit_ends
+        self.plain = plain  # True: the text holds no invisible characters, so no span carries flags
 
     def to_original(self, i: int) -> int:
         """Original offset of the folded character at ``i``."""
@@ -112,67 +121,93 @@ class Folded:
 def fold_quote(quote: str) -> str:
     """The comparison form of a typed quote (also used for prefix/suffix hints)."""
     if quote.isascii():  # ASCII is NFC and holds no invisible characters
-        q = quote.translate(_FOLD) if _ASCII_FOLD_RE.search(quote) else quote
+        q = quote.replace("`", "'") if "`" in quote else quote
     else:
-        q = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", quote).translate(_FOLD))
-    if "  " in q:
-        q = _SPACE_RUN_RE.sub(" ", q)
-    return q.strip()
+        q = unicodedata.normalize("NFC", quote)
+        q, invisible, _ = _fold_chars(q)
+        if invisible:
+            q = _INVISIBLE_RE.sub("", q)
+    # Every whitespace character folds to a space, runs become one space and
+    # the ends are stripped: what split() and join do (_SPACES is exactly the
+    # characters str.split() splits on), skipped for the usual one-line quote.
+    if "  " in q or not q.isprintable() or q[:1] == " " or q[-1:] == " ":
+        return " ".join(q.split())
+    return q
 
 
 @lru_cache(maxsize=64)
 def fold_source(text: str) -> Folded:
     """Fold a source text once; cached because many claims share a source."""
-    if text.isascii():
-        return _fold_spaces(text, text.translate(_FOLD))
-    translated, invisible = _fold_chars(text)
+    if text.isascii():  # ASCII holds no invisible characters and is NFC
+        translated = text
+        for ch, to in _ASCII_FOLDS:
+            if ch in translated:
+                translated = translated.replace(ch, to)
+        return _fold_spaces(text, translated)
+    translated, invisible, others = _fold_chars(text)
     # ASCII after folding means every other character was a foldable one: NFC
-    if not translated.isascii() and not unicodedata.is_normalized("NFC", text):
-        return _fold_decomposed(text)
+    if not translated.isascii() and not _nfc_inert(others) and not unicodedata.is_normalized("NFC", text):
+        return _fold_decomposed(text, invisible)
     if invisible:
-        return _fold_nfc(text)
+        return _fold_nfc(text, translated)
     return _fold_spaces(text, translated)
 
 
-def _fold_chars(text: str) -> tuple[str, bool]:
-    """``text.translate(_FOLD)`` and whether the text holds invisible characters.
+def _nfc_inert(chars: set[str]) -> bool:
+    """True when none of these characters can make a text non-NFC (so the
+    text needs no full NFC check)."""
+    return all(c < "\u0300" or c in _NFC_INERT for c in chars)
+
+
+def _fold_chars(text: str) -> tuple[str, bool, set[str]]:
+    """``text.translate(_FOLD)``, whether the text holds invisible characters,
+    and the set of its non-ASCII characters.
 
     ``str.translate`` looks every character up in a dict once the text is not
     ASCII (about 100 ns each); replacing only the foldable characters present
-    (one regex scan, then ``str.replace`` per distinct one) is ten times faster.
+    (``str.replace`` per distinct one) is ten times faster.
     """
     # Which foldable characters occur: deleting every ASCII byte from the
     # UTF-8 leaves the few non-ASCII characters (C speed, unlike a regex scan
     # of every character); the ASCII ones (tab, newline, backtick, ...) are
     # each one fast `in`.
-    present = {ch for ch in _ASCII_FOLDABLE if ch in text}
-    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
-    present.update(_NONASCII_FOLDABLE.intersection(rest))
+    others = set(text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+    present = _NONASCII_FOLDABLE.intersection(others)
+    for ch, to in _ASCII_FOLDS:
+        if ch in text:
+            text = text.replace(ch, to)
+    invisible = False
     for ch in present:
         to = _FOLD_MAP.get(ch)
         if to is not None:
             text = text.replace(ch, to)
-    return text, not present.isdisjoint(_INVISIBLE)
+        else:
+            invisible = True
+    return text, invisible, others
 
 
 def _fold_spaces(text: str, translated: str) -> Folded:
     """Fold a translated text without invisible characters: each run of spaces
     becomes one space (kept at the run's start)."""
-    i = translated.find("  ")
-    if i == -1:
-        return Folded(text, translated, [0], [0])
     pieces = translated.split("  ")
-    if "   " not in translated:  # every run is two spaces (a paragraph break)
+    if len(pieces) == 1:
+        return Folded(text, translated, [0], [0], plain=True)
+    # A run of three or more spaces leaves a piece that starts with a space,
+    # or an empty piece before the last.
+    firsts = {p[:1] for p in pieces[1:-1]}
+    if " " not in firsts and "" not in firsts and pieces[-1][:1] != " ":
+        # every run is two spaces (a paragraph break)
         cum = list(accumulate(map(len, pieces[:-1])))
         folded_at = [0] + [c + k for k, c in enumerate(cum, 1)]
         original_at = [0] + [c + 2 * k for k, c in enumerate(cum, 1)]
-        return Folded(text, " ".join(pieces), folded_at, original_at)
+        return Folded(text, " ".join(pieces), folded_at, original_at, plain=True)
     parts = []
     folded_at = [0]
     original_at = [0]
     pos = 0
     flen = 0
     n = len(translated)
+    i = translated.find("  ")
     while i != -1:
         j = i + 2
         while j < n and translated[j] == " ":
@@ -184,11 +219,12 @@ def _fold_spaces(text: str, translated: str) -> Folded:
         original_at.append(j)
         i = translated.find("  ", j)
     parts.append(translated[pos:])
-    return Folded(text, "".join(parts), folded_at, original_at)
+    return Folded(text, "".join(parts), folded_at, original_at, plain=True)
 
 
-def _fold_nfc(text: str) -> Folded:
-    translated = text.translate(_FOLD)
+def _fold_nfc(text: str, translated: str) -> Folded:
+    """Fold a translated NFC text holding invisible characters: they are
+    dropped, and each run of spaces becomes one space."""
     parts = []
     folded_at = [0]
     original_at = [0]
@@ -210,7 +246,7 @@ def _fold_nfc(text: str) -> Folded:
     return Folded(text, "".join(parts), folded_at, original_at)
 
 
-def _fold_decomposed(text: str) -> Folded:
+def _fold_decomposed(text: str, invisible: bool) -> Folded:
     """Fold a text holding decomposed characters: a base character and the
     combining marks after it are one unit, composed to NFC."""
     parts, starts, ends = [], [], []
@@ -229,7 +265,7 @@ def _fold_decomposed(text: str) -> Folded:
             starts.append(i)
             ends.append(j)
         i = j
-    return Folded(text, "".join(parts), unit_starts=starts, unit_ends=ends)
+    return Folded(text, "".join(parts), unit_starts=starts, unit_ends=ends, plain=not invisible)
 
 
 def _find_all(haystack: str, needle: str) -> list[int]:
@@ -253,21 +289,22 @@ def flags_for(span_text: str) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def make_span(text: str, start: int, end: int, match: str, occurrences: int = 1) -> Span:
+def make_span(text: str, start: int, end: int, match: str, occurrences: int = 1, plain: bool = False) -> Span:
+    """The Span of ``text[start:end]``; ``plain`` says the text holds no
+    invisible characters (so the span has no flags to look for)."""
     span_text = text[start:end]
     # Filled in directly: a frozen dataclass's __init__ sets each field through
     # object.__setattr__, which is a third of anchoring's per-quote cost.
     span = _new_span(Span)
-    span.__dict__.update(
-        start=start,
-        end=end,
-        text=span_text,
-        prefix=text[start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0 : start],
-        suffix=text[end : end + CONTEXT_CHARS],
-        match=match,
-        occurrences=occurrences,
-        flags=flags_for(span_text),
-    )
+    d = span.__dict__
+    d["start"] = start
+    d["end"] = end
+    d["text"] = span_text
+    d["prefix"] = text[start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0 : start]
+    d["suffix"] = text[end : end + CONTEXT_CHARS]
+    d["match"] = match
+    d["occurrences"] = occurrences
+    d["flags"] = () if plain else flags_for(span_text)
     return span
 
 
@@ -299,17 +336,33 @@ def locate(
         ft = folded.text
         i = ft.find(needle)
         if i != -1 and ft.find(needle, i + 1) == -1:
-            s, e = folded.span(i, i + len(needle))
-            if text[s:e] == quote:
-                return make_span(text, s, e, "exact")
+            j = i + len(needle)
+            # folded.span(i, j), inlined: this runs once per claim
+            if folded.unit_starts is not None:
+                s, e = folded.unit_starts[i], folded.unit_ends[j - 1]
+            else:
+                fa = folded.folded_at
+                if len(fa) == 1:
+                    s, e = i, j
+                else:
+                    oa = folded.original_at
+                    k = bisect.bisect_right(fa, i) - 1
+                    s = oa[k] + (i - fa[k])
+                    if k + 1 == len(fa) or fa[k + 1] >= j:  # no breakpoint inside the match
+                        e = s + (j - i)
+                    else:
+                        k = bisect.bisect_right(fa, j - 1, k + 1) - 1
+                        e = oa[k] + (j - fa[k])
+            if e - s == len(quote) and text.startswith(quote, s):
+                return make_span(text, s, e, "exact", 1, folded.plain)
             # The typed quote can occur as typed elsewhere than [s, e) only
             # if folding dropped characters at its edges (spaces, invisible
             # characters) or the text needed decomposed folding.
             if folded.unit_starts is not None or quote[0] in _EDGE_CHARS or quote[-1] in _EDGE_CHARS:
                 j = text.find(quote)
                 if j != -1 and text.find(quote, j + 1) == -1:
-                    return make_span(text, j, j + len(quote), "exact")
-            return make_span(text, s, e, "normalised")
+                    return make_span(text, j, j + len(quote), "exact", 1, folded.plain)
+            return make_span(text, s, e, "normalised", 1, folded.plain)
     starts = _find_all(folded.text, needle)
     if not starts:
         raise QuoteNotFound(quote, closest_passage(text, quote))
