@@ -192,3 +192,21 @@ def test_view_pages_show_the_kept_counts_and_no_row_count(seed_db, view):
         assert shown and shown == live_facet(seed_db, view, col)
     html = asyncio.run(ds.client.get(f"/ledger/{view}"))
     assert html.status_code == 200
+
+
+def test_page_query_rewrites_only_view_pages_and_duplicate_counted_facets():
+    from ledger.facets import page_query
+
+    counted = {"claims": {"predicate", "status", "source_id"}}
+    rewrite = lambda path, qs: page_query(path, qs, database="ledger", views={"fact_members"}, counted=counted)  # noqa: E731
+    # a view's table page (HTML or JSON) is not counted; the reader's own _nocount stands
+    assert rewrite("/ledger/fact_members", "") == "_nocount=1"
+    assert rewrite("/ledger/fact_members.json", "claim_id=c1&_shape=array") == "claim_id=c1&_shape=array&_nocount=1"
+    assert rewrite("/ledger/fact_members", "_nocount=0") == "_nocount=0"
+    # a facet the metadata already counts is not asked for twice; other arguments pass byte for byte
+    assert rewrite("/ledger/claims", "_facet=source_id&subject=Kin%20Ph%C3%A9a") == "subject=Kin+Ph%C3%A9a"
+    assert rewrite("/ledger/claims", "_facet=speaker") == "_facet=speaker"
+    assert rewrite("/ledger/claims", "subject=Kin%20Ph%C3%A9a") == "subject=Kin%20Ph%C3%A9a"
+    # tables, row pages and other databases are left alone
+    for path in ("/ledger/sources", "/ledger/claims/c0123", "/other/fact_members", "/ledger/fact_members/1"):
+        assert rewrite(path, "_facet=status") == "_facet=status"
