@@ -465,32 +465,131 @@ def _normal_hash(h: str) -> str:
     return h if h.startswith("sha256:") else "sha256:" + h.lower()
 
 
-def check_chain(db: Database, head: str | None = None):
-    """Yield (item, message) for every break: an entry whose hash or link is
-    wrong, a row that does not match the entry that added it (or names no
-    entry), an impossible status history, a published head not in the chain."""
+def digest_sql(columns: list[str], types: dict) -> str:
+    """The SQL expression giving a row's canonical form and its newline as
+    UTF-8 bytes: the exact bytes ``aggregate`` and ``seal`` hash, fetched
+    without decoding to a str and encoding back."""
+    return f"CAST({row_sql(columns, types)} || char(10) AS BLOB)"
+
+
+class RowDigests:
+    """Per entry, the count and SHA-256 of the canonical rows fed to it in
+    rowid order (what an entry's body records for a table). Rows are batched
+    and hashed a batch at a time: one C call per batch, not per row."""
+
+    BATCH = 4096
+
+    def __init__(self):
+        self.counts: dict = {}
+        self.hashes: dict = {}
+        self._eid = _NO_ENTRY
+        self._parts: list = []
+
+    def add(self, eid, row: bytes) -> None:
+        if eid != self._eid:
+            self._switch(eid)
+        self._parts.append(row)
+        if len(self._parts) >= self.BATCH:
+            self._flush()
+
+    def extend(self, eid, rows: list) -> None:
+        """Add ``rows`` (all of entry ``eid``) and empty the list."""
+        if rows:
+            if eid != self._eid:
+                self._switch(eid)
+            self._parts.extend(rows)
+            rows.clear()
+            self._flush()
+
+    def _switch(self, eid) -> None:
+        self._flush()
+        self._eid = eid
+        if eid not in self.hashes:
+            self.hashes[eid] = hashlib.sha256()
+            self.counts[eid] = 0
+
+    def _flush(self) -> None:
+        if self._parts:
+            self.hashes[self._eid].update(b"".join(self._parts))
+            self.counts[self._eid] += len(self._parts)
+            self._parts.clear()
+
+    def result(self) -> dict:
+        """{entry id: (count, "sha256:…")}"""
+        self._flush()
+        return {eid: (self.counts[eid], "sha256:" + h.hexdigest()) for eid, h in self.hashes.items()}
+
+
+_NO_ENTRY = object()
+
+
+def read_chain(db: Database):
+    """Check every entry's hash and link; return (breaks, bodies, entries):
+    the (item, message) of each break, each entry's parsed body by id, and
+    the entry rows."""
     entries = db.execute("SELECT id, kind, at, actor, reason, body, prev, hash FROM history ORDER BY id").fetchall()
+    breaks = []
     bodies: dict[int, dict] = {}
     prev_hash, expected_id = None, 1
     for id_, kind, at, actor, reason, body_text, prev, h in entries:
         if id_ != expected_id:
-            yield f"entry {expected_id}", f"missing: the history goes from entry {expected_id - 1} to {id_} (entries were removed)"
+            breaks.append((f"entry {expected_id}", f"missing: the history goes from entry {expected_id - 1} to {id_} (entries were removed)"))
         if prev != prev_hash:
-            yield f"entry {id_}", f"links to {prev}, expected {prev_hash} (the hash of entry {id_ - 1}): the chain is broken here"
+            breaks.append((f"entry {id_}", f"links to {prev}, expected {prev_hash} (the hash of entry {id_ - 1}): the chain is broken here"))
         try:
             body = json.loads(body_text)
             if not isinstance(body, dict) or canonical_json(body) != body_text:
                 raise ValueError("not canonical")
         except (ValueError, TypeError):
-            yield f"entry {id_}", f"({kind}) its body is not canonical JSON: the entry was altered"
+            breaks.append((f"entry {id_}", f"({kind}) its body is not canonical JSON: the entry was altered"))
             body = {}
         bodies[id_] = body
         actual = entry_hash(id_, kind, at, actor, reason, body, prev)
         if actual != h:
-            yield f"entry {id_}", f"({kind}) hashes to {actual}, expected the recorded {h}: the entry was altered"
+            breaks.append((f"entry {id_}", f"({kind}) hashes to {actual}, expected the recorded {h}: the entry was altered"))
         prev_hash, expected_id = h, id_ + 1
+    return breaks, bodies, entries
+
+
+def _column_groups(db: Database, table: str, bodies: dict[int, dict]) -> dict[tuple, list[int]]:
+    """The entries that added rows to ``table``, grouped by the column list they recorded."""
+    groups: dict[tuple, list[int]] = {}
+    for eid, b in bodies.items():
+        spec = b.get(table)
+        if isinstance(spec, dict):
+            groups.setdefault(tuple(spec.get("columns") or ()), []).append(eid)
+    if not groups:  # no entry added rows here: any row naming an entry is extra
+        groups[tuple(c for c, _ in table_columns(db, table))] = []
+    return groups
+
+
+def digest_columns(db: Database, table: str, bodies: dict[int, dict]) -> list[str] | None:
+    """The column list every entry recorded for ``table``, when they all
+    agree: then one scan of the table can digest every row (``RowDigests``);
+    None when entries differ (a migration added a column between them)."""
+    groups = _column_groups(db, table, bodies)
+    return list(next(iter(groups))) if len(groups) == 1 else None
+
+
+def check_chain(db: Database, head: str | None = None, digested: dict | None = None):
+    """Yield (item, message) for every break: an entry whose hash or link is
+    wrong, a row that does not match the entry that added it (or names no
+    entry), an impossible status history, a published head not in the chain.
+
+    ``digested``: per table, the rows' digests already computed by a pass
+    over the table that did other checks too (``RowDigests.result()`` over
+    ``digest_columns``); tables not in it are scanned here."""
+    breaks, bodies, entries = read_chain(db)
+    yield from breaks
     for table in TRACKED:
-        yield from _check_rows(db, table, bodies)
+        yield from check_rows(db, table, bodies, (digested or {}).get(table))
+    yield from check_statuses(db)
+    if head:
+        yield from check_head(db, head, entries)
+
+
+def check_statuses(db: Database):
+    """A claim superseded or retracted twice, or changed after it was."""
     for (cid,) in db.execute(
         "SELECT claim_id FROM claim_events WHERE status IN ('superseded', 'retracted') GROUP BY claim_id HAVING count(*) > 1"
     ):
@@ -500,43 +599,45 @@ def check_chain(db: Database, head: str | None = None):
         "AND t.status IN ('superseded', 'retracted') AND t.id < e.id"
     ):
         yield f"claim {cid}", f"has event {bad} after it was superseded or retracted: its status history was altered"
-    if head:
-        want = _normal_hash(head)
-        row = db.execute("SELECT id FROM history WHERE hash = ?", [want]).fetchone()
-        if row is None:
-            last = entries[-1] if entries else None
-            now_ends = f"entry {last[0]}, {last[7]}" if last else "no entries"
-            yield "head", (
-                f"the published head {want} is not in the history (which now ends at {now_ends}): "
-                "history was rewritten or cut back since it was published"
-            )
 
 
-def _check_rows(db: Database, table: str, bodies: dict[int, dict]):
+def check_head(db: Database, head: str, entries: list):
+    """The published head must still be an entry of the chain."""
+    want = _normal_hash(head)
+    row = db.execute("SELECT id FROM history WHERE hash = ?", [want]).fetchone()
+    if row is None:
+        last = entries[-1] if entries else None
+        now_ends = f"entry {last[0]}, {last[7]}" if last else "no entries"
+        yield "head", (
+            f"the published head {want} is not in the history (which now ends at {now_ends}): "
+            "history was rewritten or cut back since it was published"
+        )
+
+
+def check_rows(db: Database, table: str, bodies: dict[int, dict], digested: dict | None = None):
+    """Every row of ``table`` against the entry that added it. ``digested``:
+    {entry id: (count, digest)} of every row, from ``RowDigests`` over
+    ``digest_columns`` (None: scan the table here)."""
     label = {"sources": "source", "claims": "claim", "claim_events": "event"}[table]
     key = "id"
     expected = {eid: b[table] for eid, b in bodies.items() if isinstance(b.get(table), dict)}
-    groups: dict[tuple, list[int]] = {}
-    for eid, spec in expected.items():
-        groups.setdefault(tuple(spec.get("columns") or ()), []).append(eid)
-    if not groups:  # no entry added rows here: any row naming an entry is extra
-        groups[tuple(c for c, _ in table_columns(db, table))] = []
-    actual: dict[int, list] = {}
+    groups = _column_groups(db, table, bodies)
     known = set(bodies)
-    for cols, eids in groups.items():
-        where = "1" if len(groups) == 1 else f"entry_id IN ({', '.join(str(int(e)) for e in eids)})"
-        try:
-            sql = f"SELECT entry_id, {row_sql(list(cols), _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
-            for eid, j in db.execute(sql):
-                a = actual.get(eid)
-                if a is None:
-                    a = actual[eid] = [0, hashlib.sha256()]
-                a[0] += 1
-                a[1].update(j.encode("utf-8", "surrogatepass"))
-                a[1].update(b"\n")
-        except sqlite3.Error as e:
-            yield f"{table}", f"cannot re-read the rows to check them ({e}): a column was altered or removed"
-            return
+    if digested is not None and len(groups) == 1:
+        actual = dict(digested)
+    else:
+        actual = {}
+        for cols, eids in groups.items():
+            where = "1" if len(groups) == 1 else f"entry_id IN ({', '.join(str(int(e)) for e in eids)})"
+            digests = RowDigests()
+            try:
+                sql = f"SELECT entry_id, {digest_sql(list(cols), _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
+                for eid, row in db.execute(sql):
+                    digests.add(eid, row)
+            except sqlite3.Error as e:
+                yield f"{table}", f"cannot re-read the rows to check them ({e}): a column was altered or removed"
+                return
+            actual.update(digests.result())
     if len(groups) != 1 or any(e not in known for e in actual):
         # rows that name no entry of the history (the scan above saw some, or did not look at every row)
         for rid, eid in db.execute(
@@ -545,8 +646,7 @@ def _check_rows(db: Database, table: str, bodies: dict[int, dict]):
             yield f"{label} {rid}", f"names history entry {eid}, which does not exist: it was added behind the ledger's back"
     for eid in sorted(set(expected) | {e for e in actual if e in known}):
         spec = expected.get(eid) or {"count": 0, "sha256": None}
-        n, h = actual.get(eid, [0, None])
-        digest = "sha256:" + h.hexdigest() if h is not None else None
+        n, digest = actual.get(eid, (0, None))
         if n == spec["count"] and digest == spec["sha256"]:
             continue
         if n != spec["count"]:

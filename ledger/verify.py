@@ -1,16 +1,32 @@
 """Re-check everything the ledger asserts about itself.
 
-Each check yields failures as ``Failure(kind, item, message)``. The exit code
-says what kind of failure was found first in the order below (the most
-fundamental first), so a script can tell them apart.
+The default verify proves every assertion of the ledger in two passes over
+the data: one over the sources (each text hashed and counted, each row
+digested for the history entry that added it) and one over the claims in
+storage order (each span, prefix and suffix re-read from its source text,
+each row digested for its entry), then the history chain and any published
+head. SQLite's own storage checks are not part of it: the passes read every
+page of the ledger's tables, so a damaged page there is reported, but the
+cross-check of every index against its table, of the free pages and of the
+derived tables is ``PRAGMA integrity_check``, which costs about ten times
+the rest; ``deep=True`` (``ledger verify --deep``) runs it too, with the full
+``PRAGMA foreign_key_check``.
+
+Failures are ``Failure(kind, item, message)``. The exit code says what kind
+of failure was found first in the order below (the most fundamental first),
+so a script can tell them apart.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from dataclasses import asdict, dataclass
 
 from sqlite_utils import Database
+
+from . import history
 
 EXIT_CODES = {"database": 6, "hashes": 4, "chain": 5, "spans": 3}
 # A claim row edited behind the ledger's back breaks its history entry too;
@@ -36,6 +52,8 @@ WHERE s.id IS NULL
    OR c.span_end > s.length
 """
 
+DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and restore the file from a copy"
+
 
 @dataclass
 class Failure:
@@ -47,97 +65,260 @@ class Failure:
         return f"{self.kind}: {self.item}: {self.message}"
 
 
-def check_database(db: Database):
-    rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
-    if rows != ["ok"]:
-        for r in rows:
-            yield Failure("database", "integrity_check", r)
-    for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall():
-        yield Failure("database", f"{table} rowid {rowid}", f"refers to a missing row in {parent}")
+# ---------------------------------------------------------------- database
+
+
+def check_database(db: Database, deep: bool = True):
+    """SQLite's view of the file. ``deep``: ``PRAGMA integrity_check`` (every
+    page, every index against its table) and ``foreign_key_check`` on every
+    table. Otherwise only the references the passes over sources and claims
+    do not see: ``foreign_key_check`` on every table but claims (whose
+    source and entry are checked by those passes), and claims.supersedes by
+    its index."""
+    if deep:
+        rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+        if rows != ["ok"]:
+            for r in rows:
+                yield Failure("database", "integrity_check", r)
+        checks = [db.execute("PRAGMA foreign_key_check").fetchall()]
+    else:
+        tables = [
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'claims' AND sql LIKE '%REFERENCES%' ORDER BY name"
+            )
+        ]
+        checks = [db.execute(f"PRAGMA foreign_key_check([{t}])").fetchall() for t in tables]
+        checks.append(
+            db.execute(
+                "SELECT 'claims', rowid, 'claims', 0 FROM claims WHERE supersedes IS NOT NULL "
+                "AND supersedes NOT IN (SELECT id FROM claims)"
+            ).fetchall()
+        )
+    for rows in checks:
+        for table, rowid, parent, _ in rows:
+            yield _missing_parent(table, rowid, parent)
+
+
+def _missing_parent(table, rowid, parent) -> Failure:
+    return Failure("database", f"{table} rowid {rowid}", f"refers to a missing row in {parent}")
+
+
+def _damaged(what: str, e: Exception) -> Failure:
+    return Failure("database", what, f"cannot be read ({e}): the file is damaged; {DAMAGED}")
+
+
+# ---------------------------------------------------------------- one pass over sources and claims
+
+
+def check_rows(db: Database, columns: dict | None = None, digests: dict | None = None):
+    """Every source's text against its id (the SHA-256 of its UTF-8 bytes)
+    and its stored length; every claim's span, prefix and suffix against its
+    source text. With ``columns`` ({table: column list}) and ``digests``
+    ({table: history.RowDigests}), the same pass feeds each source and claim
+    row's canonical form to its entry's digest, for the chain check.
+
+    Claims are read in storage order, and the sources beside them in theirs:
+    claims are written a source at a time, after their source, so the two
+    scans move together and each text is read once, hashed as stored (bytes)
+    and decoded once; a claim whose source lies behind
+    the scan fetches it by id. Spans are compared with ``str.startswith`` at
+    the claim's offsets, which copies nothing; a claim that fails is read
+    again, to say why. (SQL's substr() re-reads a 4 KB text from its
+    overflow pages for every claim.)"""
+    columns, digests = columns or {}, digests or {}
+    src_digest = _digest_sql(db, "sources", columns.get("sources"))
+    claim_digest = _digest_sql(db, "claims", columns.get("claims"))
+    add_source = digests["sources"].add if src_digest != "NULL" else None
+    claim_rows = digests.get("claims") if claim_digest != "NULL" else None
+    sources = db.conn.execute(
+        f"SELECT id, slug, length, CAST(text AS BLOB), entry_id, {src_digest} FROM sources ORDER BY rowid"
+    )
+    known = {r[0] for r in db.conn.execute("SELECT id FROM sources")}
+    passed: set = set()
+    failures: list[Failure] = []
+    sha256 = hashlib.sha256
+
+    def read_source():
+        """The next source in storage order: hash it, digest its row; (id, bytes) or None at the end."""
+        row = sources.fetchone()
+        if row is None:
+            return None
+        sid, slug, length, data, eid, digest = row
+        passed.add(sid)
+        if add_source is not None:
+            add_source(eid, digest)
+        actual = sha256(data).hexdigest()
+        if actual != sid:
+            failures.append(Failure(
+                "hashes", sid, f"source {slug!r}: text hashes to {actual}, expected {sid} (the text was altered)"
+            ))
+        # a text that is not UTF-8 was altered, and fails the hash above
+        text = data.decode("utf-8", "replace")
+        if actual == sid and length != len(text):
+            failures.append(Failure("hashes", sid, f"source {slug!r}: length is {length}, the text has {len(text)} code points"))
+        return sid, text
+
+    fetch = db.conn.execute
+    held_sid, text = _UNSEEN, None
+    cur_eid, parts = _UNSEEN, []
+    for rowid, sid, start, end, span, prefix, suffix, eid, digest in db.conn.execute(
+        f"SELECT rowid, source_id, span_start, span_end, span_text, prefix, suffix, entry_id, {claim_digest} "
+        "FROM claims ORDER BY rowid"
+    ):
+        if claim_rows is not None:
+            if eid != cur_eid or len(parts) >= 4096:
+                claim_rows.extend(cur_eid, parts)
+                cur_eid = eid
+            parts.append(digest)
+        if sid != held_sid:
+            held_sid, text = sid, None
+            if sid in known:
+                if sid not in passed:  # ahead: read on to it
+                    while (got := read_source()) is not None and got[0] != sid:
+                        pass
+                    text = got[1] if got else None
+                if text is None:  # behind the scan: fetch it
+                    row = fetch("SELECT CAST(text AS BLOB) FROM sources WHERE id = ?", [sid]).fetchone()
+                    text = row[0].decode("utf-8", "replace") if row else None
+        if (
+            text is not None
+            and end - start == len(span)
+            and text.startswith(span, start)
+            and text.startswith(suffix, end)
+            and len(prefix) <= start
+            and text.startswith(prefix, start - len(prefix))
+        ):
+            continue
+        failures.extend(_span_failure(db, rowid, text))
+    if claim_rows is not None:
+        claim_rows.extend(cur_eid, parts)
+    while read_source() is not None:
+        pass
+    return failures
+
+
+def _digest_sql(db: Database, table: str, columns) -> str:
+    return history.digest_sql(columns, _types(db, table)) if columns else "NULL"
+
+
+def _span_failure(db: Database, rowid: int, text: str | None):
+    """Why the claim at ``rowid`` failed the span check (the slow path)."""
+    cid, sid, start, end, span_text, prefix, suffix = db.conn.execute(
+        "SELECT id, source_id, span_start, span_end, span_text, prefix, suffix FROM claims WHERE rowid = ?", [rowid]
+    ).fetchone()
+    if text is None:
+        yield _missing_parent("claims", rowid, "sources")
+        msg = f"source {sid} is not in the ledger"
+    elif end > len(text):
+        msg = f"span [{start}:{end}] runs past the end of the source"
+    elif text[start:end] != span_text:
+        msg = f"span [{start}:{end}] holds {text[start:end]!r} in the source, the claim stores {span_text!r}"
+    elif len(prefix) > start or text[start - len(prefix) : start] != prefix:
+        msg = f"the stored prefix does not match the text before [{start}:{end}]"
+    elif text[end : end + len(suffix)] != suffix:
+        msg = f"the stored suffix does not match the text after [{start}:{end}]"
+    else:  # only a negative start gets here
+        msg = f"span [{start}:{end}] is not a range of the source"
+    yield Failure("spans", cid, msg)
 
 
 def check_hashes(db: Database):
-    for sid, slug, text, length in db.execute("SELECT id, slug, text, length FROM sources ORDER BY slug"):
-        actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if actual != sid:
-            yield Failure(
-                "hashes", sid, f"source {slug!r}: text hashes to {actual}, expected {sid} (the text was altered)"
-            )
-        elif length != len(text):
-            yield Failure("hashes", sid, f"source {slug!r}: length is {length}, the text has {len(text)} code points")
+    """Every source's SHA-256 and length (the pass, its source failures)."""
+    return [f for f in check_rows(db) if f.kind == "hashes"]
 
 
 def check_spans(db: Database):
-    """Recompute every span, and its prefix and suffix, from its source text.
-
-    The same checks as SPAN_AUDIT_SQL, done in Python: claims are read in
-    storage order and each source text is fetched once for the run of claims
-    on it (claims are written a source at a time). SQL's substr() re-reads a
-    4 KB text from its overflow pages for every claim, which made this check
-    several times slower than one bare substr() scan.
-    """
-    texts: dict = {}
-    fetch = db.conn.execute
-    for cid, sid, start, end, span_text, prefix, suffix in db.conn.execute(
-        "SELECT id, source_id, span_start, span_end, span_text, prefix, suffix FROM claims"
-    ):
-        held = texts.get(sid, _UNSEEN)
-        if held is _UNSEEN:
-            if len(texts) >= 64:
-                texts.clear()
-            held = texts[sid] = fetch("SELECT text, length FROM sources WHERE id = ?", [sid]).fetchone()
-        if held is None:
-            msg = f"source {sid} is not in the ledger"
-        else:
-            text, length = held
-            if end > length:
-                msg = f"span [{start}:{end}] runs past the end of the source"
-            elif text[start:end] != span_text:
-                msg = f"span [{start}:{end}] holds {text[start:end]!r} in the source, the claim stores {span_text!r}"
-            elif len(prefix) > start or text[start - len(prefix) : start] != prefix:
-                msg = f"the stored prefix does not match the text before [{start}:{end}]"
-            elif text[end : end + len(suffix)] != suffix:
-                msg = f"the stored suffix does not match the text after [{start}:{end}]"
-            else:
-                continue
-        yield Failure("spans", cid, msg)
+    """Every span, prefix and suffix (the pass, its claim failures)."""
+    return [f for f in check_rows(db) if f.kind != "hashes"]
 
 
 _UNSEEN = object()
 
 
-def check_chain(db: Database, head: str | None = None):
-    """The history's hash chain, every row against its entry, claim statuses,
-    and (given one) a published head (ledger/history.py)."""
-    from .history import check_chain as chain_breaks
+def _types(db: Database, table: str) -> dict:
+    return {r[1]: (r[2] or "").upper() for r in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
 
-    for item, message in chain_breaks(db, head):
+
+# ---------------------------------------------------------------- the chain
+
+
+def check_chain(db: Database, head: str | None = None, digested: dict | None = None):
+    """The history's hash chain, every row against its entry, claim statuses,
+    and (given one) a published head (ledger/history.py). ``digested``: the
+    row digests the passes over sources and claims computed."""
+    for item, message in history.check_chain(db, head, digested):
         yield Failure("chain", item, message)
 
 
 CHECKS = {"database": check_database, "hashes": check_hashes, "chain": check_chain, "spans": check_spans}
 
 
-def verify(db: Database, head: str | None = None) -> dict:
+# ---------------------------------------------------------------- everything
+
+
+def verify(db: Database, head: str | None = None, deep: bool = False, timings: dict | None = None) -> dict:
     """Run every check; return counts, failures and the exit code they mean.
-    ``head``: a head hash published earlier, which must still be in the chain."""
-    failures: list[Failure] = []
-    for kind in ORDER:
-        check = CHECKS.get(kind)
-        if check:
-            failures.extend(check(db, head) if kind == "chain" else check(db))
+    ``head``: a head hash published earlier, which must still be in the chain.
+    ``deep``: also SQLite's full integrity and foreign-key checks.
+    ``timings``: filled with the CPU seconds of each part (for the benchmark)."""
+    found: dict[str, list[Failure]] = {k: [] for k in ORDER}
+    clock = _Clock(timings)
+
+    def collect(check, what: str):
+        try:
+            for f in check():
+                found[f.kind].append(f)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            found["database"].append(_damaged(what, e))
+            return False
+        return True
+
+    collect(lambda: check_database(db, deep), "the schema")
+    clock.lap("database (integrity_check, foreign keys)" if deep else "database (references)")
+    try:
+        bodies = history.read_chain(db)[1]
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError:
+        bodies = {}  # the chain check below reports the damage
+    columns = {t: history.digest_columns(db, t, bodies) for t in ("sources", "claims")}
+    digests = {t: history.RowDigests() for t, cols in columns.items() if cols}
+    try:
+        ok = collect(lambda: check_rows(db, columns, digests), "the sources or claims table")
+    except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
+        digests = {}
+        ok = collect(lambda: check_rows(db), "the sources or claims table")
+    digested = {t: d.result() for t, d in digests.items()} if ok else {}
+    clock.lap("sources + claims: hashes, spans, row digests")
+    collect(lambda: check_chain(db, head, digested), "the history")
+    clock.lap("chain")
     counts = {
         "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
         "claims": db.execute("SELECT count(*) FROM claims").fetchone()[0],
         "entries": db.execute("SELECT count(*) FROM history").fetchone()[0],
     }
-    from .history import head as history_head
-
-    counts["head"] = (history_head(db) or {}).get("hash")
-    first = next((k for k in ORDER if any(f.kind == k for f in failures)), None)
+    counts["head"] = (history.head(db) or {}).get("hash")
+    failures = list({(f.kind, f.item, f.message): f for k in ORDER for f in found[k]}.values())
+    first = next((k for k in ORDER if found[k]), None)
     return {
         "ok": not failures,
         "exit_code": EXIT_CODES[first] if first else 0,
+        "deep": deep,
         "checked": counts,
         "failures": [asdict(f) for f in failures],
     }
+
+
+class _Clock:
+    def __init__(self, timings: dict | None):
+        self.timings = timings
+        self.t = time.process_time()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.process_time()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.t
+            self.t = now

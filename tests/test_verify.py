@@ -219,3 +219,79 @@ def test_verify_as_a_real_process(ledger):
     assert proc.returncode == 5
     report = json.loads(proc.stdout)
     assert any(f["item"] == f"claim {cid}" for f in report["failures"])
+
+
+# ------------------------------------------------------------------ what the default proves, and what --deep adds
+
+
+def test_a_reference_to_a_missing_row_is_a_database_failure(ledger):
+    """Foreign keys are checked by default: a status event or a correction
+    naming a claim that is not there gives exit 6."""
+    tamper(ledger, ("UPDATE claim_events SET claim_id = 'cnothere000000000' WHERE status = 'retracted'", []))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 6 and not report["deep"]
+    assert {"kind": "database", "item": "claim_events rowid 2", "message": "refers to a missing row in claims"} in report["failures"]
+
+
+def test_a_correction_naming_a_missing_claim_is_a_database_failure(ledger):
+    new = one(ledger, "SELECT id FROM claims WHERE supersedes IS NOT NULL")
+    rowid = one(ledger, "SELECT rowid FROM claims WHERE id = ?", [new])
+    tamper(ledger, ("UPDATE claims SET supersedes = 'cnothere000000000' WHERE id = ?", [new]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 6
+    assert report["failures"][0] == {"kind": "database", "item": f"claims rowid {rowid}", "message": "refers to a missing row in claims"}
+
+
+def test_a_claim_whose_source_is_gone_is_named(ledger):
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    tamper(ledger, ("UPDATE claims SET source_id = 'nosuchsource' WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 6
+    kinds = {(f["kind"], f["message"]) for f in report["failures"] if f["item"] in (cid, f"claim {cid}") or "claims rowid" in f["item"]}
+    assert ("spans", "source nosuchsource is not in the ledger") in kinds
+    assert ("database", "refers to a missing row in sources") in kinds
+
+
+def corrupt_index(db_path, index, definition):
+    """Make an index disagree with its table, as a damaged file would: its
+    stored entries stay, its declared columns change."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", [definition, index])
+    conn.commit()
+    conn.close()
+
+
+def test_deep_finds_an_index_that_disagrees_with_its_table(ledger):
+    """An index that no longer matches its table misleads queries (a Datasette
+    page can miss claims) but changes nothing the ledger asserts: the default
+    verify does not read it; --deep runs SQLite's integrity check, which does."""
+    corrupt_index(ledger, "idx_claims_predicate", "CREATE INDEX idx_claims_predicate ON claims (subject)")
+    assert verify_json(ledger)["exit_code"] == 0
+    report = verify_json(ledger, "--deep")
+    assert report["exit_code"] == 6 and report["deep"]
+    messages = [f["message"] for f in report["failures"] if f["item"] == "integrity_check"]
+    assert any("idx_claims_predicate" in m for m in messages)
+    result = run("verify", "--db", ledger, "--deep", ok=False)
+    assert result.exit_code == 6 and "database: integrity_check: " in result.output
+
+
+def test_deep_on_a_sound_ledger_passes(ledger):
+    report = verify_json(ledger, "--deep")
+    assert report["ok"] and report["deep"] and report["exit_code"] == 0
+
+
+def test_a_damaged_claims_page_is_found_without_deep(ledger):
+    """The default pass reads every page of the claims table: a damaged one
+    is a database failure (6), not a crash and not a pass."""
+    conn = sqlite3.connect(ledger)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'claims'").fetchone()[0]
+    conn.close()
+    with open(ledger, "r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff")  # not a b-tree page type
+    report = verify_json(ledger)
+    assert report["exit_code"] == 6
+    assert any(f["kind"] == "database" and "the file is damaged" in f["message"] for f in report["failures"])
