@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,6 +123,12 @@ def fold_quote(quote: str) -> str:
     """The comparison form of a typed quote (also used for prefix/suffix hints)."""
     if quote.isascii():  # ASCII is NFC and holds no invisible characters
         q = quote.replace("`", "'") if "`" in quote else quote
+        # printable ASCII holds no whitespace but the space
+        if q.isprintable() and q[:1] != " " and q[-1:] != " ":
+            if "  " not in q:
+                return q
+            if "   " not in q:
+                return q.replace("  ", " ")
     else:
         q = unicodedata.normalize("NFC", quote)
         q, invisible, _ = _fold_chars(q)
@@ -156,7 +163,8 @@ def fold_source(text: str) -> Folded:
 def _nfc_inert(chars: set[str]) -> bool:
     """True when none of these characters can make a text non-NFC (so the
     text needs no full NFC check)."""
-    return all(c < "\u0300" or c in _NFC_INERT for c in chars)
+    rest = chars - _NFC_INERT
+    return not rest or max(rest) < "\u0300"
 
 
 def _fold_chars(text: str) -> tuple[str, bool, set[str]]:
@@ -192,14 +200,15 @@ def _fold_spaces(text: str, translated: str) -> Folded:
     pieces = translated.split("  ")
     if len(pieces) == 1:
         return Folded(text, translated, [0], [0], plain=True)
-    # A run of three or more spaces leaves a piece that starts with a space,
-    # or an empty piece before the last.
-    firsts = {p[:1] for p in pieces[1:-1]}
-    if " " not in firsts and "" not in firsts and pieces[-1][:1] != " ":
-        # every run is two spaces (a paragraph break)
-        cum = list(accumulate(map(len, pieces[:-1])))
-        folded_at = [0] + [c + k for k, c in enumerate(cum, 1)]
-        original_at = [0] + [c + 2 * k for k, c in enumerate(cum, 1)]
+    # Every run is two spaces (a paragraph break) unless a run of three or
+    # more left a piece that starts with a space, or an empty piece before
+    # the last: first checked at C speed by the smallest middle piece.
+    middle = pieces[1:-1]
+    if (not middle or min(middle)[:1] > " ") and pieces[-1][:1] != " " or _two_space_runs(pieces):
+        # piece k starts at folded offset len(pieces before it) + k, and k
+        # characters further on in the original
+        folded_at = list(map(add, accumulate(map(len, pieces[:-1]), initial=0), count()))
+        original_at = list(map(add, folded_at, count()))
         return Folded(text, " ".join(pieces), folded_at, original_at, plain=True)
     parts = []
     folded_at = [0]
@@ -220,6 +229,12 @@ def _fold_spaces(text: str, translated: str) -> Folded:
         i = translated.find("  ", j)
     parts.append(translated[pos:])
     return Folded(text, "".join(parts), folded_at, original_at, plain=True)
+
+
+def _two_space_runs(pieces: list[str]) -> bool:
+    """Whether the pieces of ``split("  ")`` come from runs of exactly two spaces."""
+    firsts = {p[:1] for p in pieces[1:-1]}
+    return " " not in firsts and "" not in firsts and pieces[-1][:1] != " "
 
 
 def _fold_nfc(text: str, translated: str) -> Folded:
