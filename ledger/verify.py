@@ -262,6 +262,19 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
     ``head``: a head hash published earlier, which must still be in the chain.
     ``deep``: also SQLite's full integrity and foreign-key checks.
     ``timings``: filled with the CPU seconds of each part (for the benchmark)."""
+    # one read transaction: every check sees the same snapshot, so a write
+    # committed meanwhile (an import beside) cannot look like tampering
+    own = not db.conn.in_transaction
+    if own:
+        db.conn.execute("BEGIN")
+    try:
+        return _verify(db, head, deep, timings)
+    finally:
+        if own and db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+
+
+def _verify(db: Database, head, deep: bool, timings) -> dict:
     found: dict[str, list[Failure]] = {k: [] for k in ORDER}
     clock = _Clock(timings)
 
