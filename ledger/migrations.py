@@ -651,3 +651,14 @@ def m061_drop_span_audit_view(db):
     # is the audit (one source, or `*` for all); ledger/views.py no longer
     # registers the view, so ensure_shape does not bring it back
     db.execute("DROP VIEW IF EXISTS span_audit")
+
+
+@migrations()
+def m062_claims_predicate_facet_indexes(db):
+    # issue 7: the claims page filtered by predicate (one click from its
+    # facet) groups that predicate's claims by status and by source_id for
+    # its facets; with m055's (predicate, subject, ...) index each was a
+    # temporary B-tree of ~125k rows at 1M claims (33 and 88 ms of CPU), with
+    # these the rows come grouped (10 and 31 ms)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_predicate_status ON claims (predicate, status)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_predicate_source ON claims (predicate, source_id)")
