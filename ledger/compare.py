@@ -293,61 +293,62 @@ def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
 
 def _fingerprint_new_sources(db: Database, since_rowid: int) -> tuple[int, bool]:
     """Shingle the sources added since ``since_rowid`` and record the
-    near-duplicate pairs they form; returns (new high-water rowid, any added)."""
-    new = db.execute("SELECT rowid, id, text FROM sources WHERE rowid > ? ORDER BY rowid", [since_rowid]).fetchall()
-    if not new:
+    near-duplicate pairs they form; returns (new high-water rowid, any added).
+
+    Streams: texts are read a few hundred at a time and their shingles go
+    straight into ``source_shingles`` (and a temporary table of the new
+    ones); the pairs sharing shingles are then counted by SQLite. A 100k-source
+    build held every text and every shingle in memory before (2 GB)."""
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS compare_new_shingles "
+        "(hash INTEGER NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (hash, source_id)) WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM temp.compare_new_shingles")
+    last = since_rowid
+    cur = db.conn.execute("SELECT rowid, id, text FROM sources WHERE rowid > ? ORDER BY rowid", [since_rowid])
+    while True:
+        batch = cur.fetchmany(256)
+        if not batch:
+            break
+        pairs, sizes = [], []
+        for rowid, sid, text in batch:
+            hs = shingles(text)
+            pairs.extend((h, sid) for h in hs)
+            sizes.append((sid, len(hs)))
+            last = rowid
+        db.conn.executemany("INSERT OR IGNORE INTO source_shingles (hash, source_id) VALUES (?, ?)", pairs)
+        db.conn.executemany("INSERT OR IGNORE INTO temp.compare_new_shingles (hash, source_id) VALUES (?, ?)", pairs)
+        db.conn.executemany("INSERT OR REPLACE INTO source_fingerprints (source_id, shingles) VALUES (?, ?)", sizes)
+    if last == since_rowid:
         return since_rowid, False
-    fresh: dict[str, set[int]] = {}
-    for _, sid, text in new:
-        fresh[sid] = shingles(text)
-    # new against new, in memory; new against held, through the index
-    index: dict[int, list[str]] = defaultdict(list)
-    for sid, hs in fresh.items():
-        for h in hs:
-            index[h].append(sid)
-    sizes = {sid: len(hs) for sid, hs in fresh.items()}
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for h, sids in index.items():
-        if 1 < len(sids) <= COMMON_SHINGLE_SOURCES:
-            for i in range(len(sids)):
-                for j in range(i + 1, len(sids)):
-                    shared[(sids[i], sids[j])] += 1
-    held_any = db.execute("SELECT 1 FROM source_shingles LIMIT 1").fetchone()
-    if held_any:
-        for sid, hs in fresh.items():
-            hl = list(hs)
-            counts: dict[str, int] = defaultdict(int)
-            for i in range(0, len(hl), 500):
-                chunk = hl[i : i + 500]
-                q = f"SELECT source_id FROM source_shingles WHERE hash IN ({','.join('?' * len(chunk))})"
-                for (other,) in db.execute(q, chunk):
-                    if other != sid and other not in fresh:
-                        counts[other] += 1
-            for other, n in counts.items():
-                shared[(sid, other)] += n
-        for other, n in db.execute(
-            "SELECT source_id, shingles FROM source_fingerprints WHERE source_id IN (SELECT value FROM json_each(?))",
-            [json.dumps(sorted({o for (_, o) in shared if o not in fresh}))],
-        ):
-            sizes[other] = n
-    pairs = []
-    for (a, b), n in shared.items():
-        smaller = min(sizes.get(a, 0), sizes.get(b, 0))
-        if smaller and n / smaller >= DUPLICATE_CONTAINMENT and n >= 2:
-            pairs.append({"source_a": min(a, b), "source_b": max(a, b), "containment": round(n / smaller, 3)})
+    # each new source against every other source sharing at least two of its
+    # shingles, leaving out boilerplate (a shingle in more than
+    # COMMON_SHINGLE_SOURCES sources); a pair is a near-duplicate when the
+    # shared shingles are at least DUPLICATE_CONTAINMENT of the smaller text's
+    found = db.execute(
+        """
+        WITH common AS (
+          SELECT h.hash FROM (SELECT DISTINCT hash FROM temp.compare_new_shingles) h
+          WHERE (SELECT count(*) FROM (SELECT 1 FROM source_shingles s WHERE s.hash = h.hash LIMIT :limit + 1)) > :limit
+        ),
+        shared AS (
+          SELECT n.source_id AS a, s.source_id AS b, count(*) AS n
+          FROM temp.compare_new_shingles n JOIN source_shingles s ON s.hash = n.hash AND s.source_id != n.source_id
+          WHERE n.hash NOT IN (SELECT hash FROM common)
+          GROUP BY n.source_id, s.source_id HAVING count(*) >= 2
+        )
+        SELECT min(a, b), max(a, b), n, min(fa.shingles, fb.shingles) AS smaller
+        FROM shared JOIN source_fingerprints fa ON fa.source_id = a JOIN source_fingerprints fb ON fb.source_id = b
+        WHERE min(fa.shingles, fb.shingles) > 0 AND n >= :containment * min(fa.shingles, fb.shingles)
+        """,
+        {"limit": COMMON_SHINGLE_SOURCES, "containment": DUPLICATE_CONTAINMENT},
+    ).fetchall()
     db.conn.executemany(
-        "INSERT OR IGNORE INTO source_shingles (hash, source_id) VALUES (?, ?)",
-        ((h, sid) for sid, hs in fresh.items() for h in hs),
+        "INSERT OR REPLACE INTO source_duplicates (source_a, source_b, containment) VALUES (?, ?, ?)",
+        sorted({(a, b, round(n / smaller, 3)) for a, b, n, smaller in found}),
     )
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO source_fingerprints (source_id, shingles) VALUES (?, ?)",
-        ((sid, len(hs)) for sid, hs in fresh.items()),
-    )
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO source_duplicates (source_a, source_b, containment) VALUES (:source_a, :source_b, :containment)",
-        pairs,
-    )
-    return new[-1][0], True
+    db.execute("DELETE FROM temp.compare_new_shingles")
+    return last, True
 
 
 def _recompute_independence(db: Database, entities: _EntityIndex) -> set[str]:
