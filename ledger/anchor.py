@@ -52,8 +52,14 @@ _FOLD_MAP = {chr(k): v for k, v in _FOLD.items()}
 _EDGE_CHARS = frozenset(" " + _SPACES + _INVISIBLE)
 _ASCII_FOLDABLE = tuple(c for c in _FOLD_MAP if c.isascii())
 _NONASCII_FOLDABLE = frozenset(c for c in _FOLD_MAP if not c.isascii()) | frozenset(_INVISIBLE)
-_ASCII_BYTES = bytes(range(128))
+_FOLDABLE = frozenset(_FOLD_MAP) | frozenset(_INVISIBLE)
+# Every ASCII byte but the foldable ones (tab, newline, backtick, ...)
+_ASCII_UNFOLDABLE_BYTES = bytes(b for b in range(128) if chr(b) not in _FOLD_MAP)
 _ASCII_FOLDS = tuple((c, _FOLD_MAP[c]) for c in _ASCII_FOLDABLE)
+# Replaced before anything else when a source is folded: the ASCII foldables
+# and the non-ASCII characters news text holds most (curly quotes, dashes,
+# no-break space); each must be NFC-inert (tests/test_anchor_differential.py).
+_COMMON_FOLDS = _ASCII_FOLDS + tuple((c, _FOLD_MAP[c]) for c in "\u201c\u201d\u2018\u2019\u2014\u2013\u00a0")
 # Non-ASCII characters that cannot make a text non-NFC wherever they stand:
 # canonical combining class 0, unchanged by NFC, and never the second
 # character of a canonical composition (tests/test_anchor_differential.py
@@ -62,6 +68,7 @@ _NFC_INERT = frozenset(
     c for c in _NONASCII_FOLDABLE if unicodedata.combining(c) == 0 and unicodedata.normalize("NFC", c) == c
 )
 _DROP_RE = re.compile("[ " + re.escape(_INVISIBLE) + "]{2,}|[" + re.escape(_INVISIBLE) + "]")
+_FOLDABLE_RE = re.compile("[" + re.escape("".join(sorted(_FOLDABLE))) + "]")
 _INVISIBLE_RE = re.compile("[" + re.escape(_INVISIBLE) + "]")
 _BIDI_RE = re.compile("[" + re.escape(BIDI_CONTROLS) + "]")
 _ZERO_WIDTH_RE = re.compile("[" + re.escape(ZERO_WIDTH) + "]")
@@ -123,36 +130,45 @@ def fold_quote(quote: str) -> str:
     """The comparison form of a typed quote (also used for prefix/suffix hints)."""
     if quote.isascii():  # ASCII is NFC and holds no invisible characters
         q = quote.replace("`", "'") if "`" in quote else quote
-        # printable ASCII holds no whitespace but the space
-        if q.isprintable() and q[:1] != " " and q[-1:] != " ":
-            if "  " not in q:
-                return q
-            if "   " not in q:
-                return q.replace("  ", " ")
+        printable = q.isprintable()
     else:
         q = unicodedata.normalize("NFC", quote)
-        q, invisible, _ = _fold_chars(q)
-        if invisible:
-            q = _INVISIBLE_RE.sub("", q)
-    # Every whitespace character folds to a space, runs become one space and
-    # the ends are stripped: what split() and join do (_SPACES is exactly the
-    # characters str.split() splits on), skipped for the usual one-line quote.
-    if "  " in q or not q.isprintable() or q[:1] == " " or q[-1:] == " ":
-        return " ".join(q.split())
-    return q
+        printable = q.isprintable()
+        if not printable or _FOLDABLE_RE.search(q):
+            q, invisible, _ = _fold_chars(q)
+            if invisible:
+                q = _INVISIBLE_RE.sub("", q)
+            printable = False
+    # A printable quote holds no whitespace but the space (and, here, nothing
+    # left to fold): the usual one-line quote needs at most its doubled spaces
+    # made single. Otherwise every whitespace character folds to a space, runs
+    # become one space and the ends are stripped: what split() and join do
+    # (_SPACES is exactly the characters str.split() splits on).
+    if printable and q[:1] != " " and q[-1:] != " ":
+        if "  " not in q:
+            return q
+        if "   " not in q:
+            return q.replace("  ", " ")
+    return " ".join(q.split())
 
 
 @lru_cache(maxsize=64)
 def fold_source(text: str) -> Folded:
     """Fold a source text once; cached because many claims share a source."""
-    if text.isascii():  # ASCII holds no invisible characters and is NFC
-        translated = text
-        for ch, to in _ASCII_FOLDS:
-            if ch in translated:
-                translated = translated.replace(ch, to)
+    # Most text holds no non-ASCII characters but curly quotes and dashes:
+    # those and the ASCII foldables are replaced first (`in` of a character
+    # absent is a memchr); when what is left is ASCII, every non-ASCII
+    # character was one of them, the text is NFC and nothing else is looked for.
+    translated = text
+    for ch, to in _COMMON_FOLDS:
+        if ch in translated:
+            translated = translated.replace(ch, to)
+    if translated.isascii():
         return _fold_spaces(text, translated)
-    translated, invisible, others = _fold_chars(text)
-    # ASCII after folding means every other character was a foldable one: NFC
+    translated, invisible, others = _fold_chars(translated)
+    # ASCII after folding means every other character was a foldable one:
+    # NFC. The common folds already replaced are NFC-inert, so `others` (the
+    # characters left) decides whether the full NFC check is needed.
     if not translated.isascii() and not _nfc_inert(others) and not unicodedata.is_normalized("NFC", text):
         return _fold_decomposed(text, invisible)
     if invisible:
@@ -169,21 +185,21 @@ def _nfc_inert(chars: set[str]) -> bool:
 
 def _fold_chars(text: str) -> tuple[str, bool, set[str]]:
     """``text.translate(_FOLD)``, whether the text holds invisible characters,
-    and the set of its non-ASCII characters.
+    and the set of its non-ASCII and foldable characters.
 
     ``str.translate`` looks every character up in a dict once the text is not
     ASCII (about 100 ns each); replacing only the foldable characters present
     (``str.replace`` per distinct one) is ten times faster.
     """
-    # Which foldable characters occur: deleting every ASCII byte from the
-    # UTF-8 leaves the few non-ASCII characters (C speed, unlike a regex scan
-    # of every character); the ASCII ones (tab, newline, backtick, ...) are
-    # each one fast `in`.
-    others = set(text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
-    present = _NONASCII_FOLDABLE.intersection(others)
-    for ch, to in _ASCII_FOLDS:
-        if ch in text:
-            text = text.replace(ch, to)
+    # Which foldable characters occur: deleting every ASCII byte but the
+    # foldable ones from the UTF-8 leaves those and the few non-ASCII
+    # characters (C speed, unlike a regex scan of every character).
+    others = set(
+        text.encode("utf-8", "surrogatepass")
+        .translate(None, _ASCII_UNFOLDABLE_BYTES)
+        .decode("utf-8", "surrogatepass")
+    )
+    present = _FOLDABLE.intersection(others)
     invisible = False
     for ch in present:
         to = _FOLD_MAP.get(ch)
@@ -369,15 +385,31 @@ def locate(
                         k = bisect.bisect_right(fa, j - 1, k + 1) - 1
                         e = oa[k] + (j - fa[k])
             if e - s == len(quote) and text.startswith(quote, s):
-                return make_span(text, s, e, "exact", 1, folded.plain)
-            # The typed quote can occur as typed elsewhere than [s, e) only
-            # if folding dropped characters at its edges (spaces, invisible
-            # characters) or the text needed decomposed folding.
-            if folded.unit_starts is not None or quote[0] in _EDGE_CHARS or quote[-1] in _EDGE_CHARS:
-                j = text.find(quote)
-                if j != -1 and text.find(quote, j + 1) == -1:
-                    return make_span(text, j, j + len(quote), "exact", 1, folded.plain)
-            return make_span(text, s, e, "normalised", 1, folded.plain)
+                match = "exact"
+            else:
+                match = "normalised"
+                # The typed quote can occur as typed elsewhere than [s, e)
+                # only if folding dropped characters at its edges (spaces,
+                # invisible characters) or the text needed decomposed folding.
+                if folded.unit_starts is not None or quote[0] in _EDGE_CHARS or quote[-1] in _EDGE_CHARS:
+                    j = text.find(quote)
+                    if j != -1 and text.find(quote, j + 1) == -1:
+                        return make_span(text, j, j + len(quote), "exact", 1, folded.plain)
+            if not folded.plain:
+                return make_span(text, s, e, match)
+            # make_span(text, s, e, match, 1, plain=True) inlined (a fifth of
+            # the time per quote beside the two finds)
+            span = _new_span(Span)
+            d = span.__dict__
+            d["start"] = s
+            d["end"] = e
+            d["text"] = text[s:e]
+            d["prefix"] = text[s - CONTEXT_CHARS if s > CONTEXT_CHARS else 0 : s]
+            d["suffix"] = text[e : e + CONTEXT_CHARS]
+            d["match"] = match
+            d["occurrences"] = 1
+            d["flags"] = ()
+            return span
     starts = _find_all(folded.text, needle)
     if not starts:
         raise QuoteNotFound(quote, closest_passage(text, quote))
