@@ -466,10 +466,10 @@ def _normal_hash(h: str) -> str:
 
 
 def digest_sql(columns: list[str], types: dict) -> str:
-    """The SQL expression giving a row's canonical form and its newline as
-    UTF-8 bytes: the exact bytes ``aggregate`` and ``seal`` hash, fetched
-    without decoding to a str and encoding back."""
-    return f"CAST({row_sql(columns, types)} || char(10) AS BLOB)"
+    """The SQL expression giving a row's canonical form as UTF-8 bytes (the
+    bytes ``aggregate`` and ``seal`` hash, each followed by a newline),
+    fetched without decoding to a str and encoding back."""
+    return f"CAST({row_sql(columns, types)} AS BLOB)"
 
 
 class RowDigests:
@@ -497,9 +497,9 @@ class RowDigests:
         if rows:
             if eid != self._eid:
                 self._switch(eid)
-            self._parts.extend(rows)
-            rows.clear()
             self._flush()
+            self._hash(rows)
+            rows.clear()
 
     def _switch(self, eid) -> None:
         self._flush()
@@ -510,9 +510,14 @@ class RowDigests:
 
     def _flush(self) -> None:
         if self._parts:
-            self.hashes[self._eid].update(b"".join(self._parts))
-            self.counts[self._eid] += len(self._parts)
+            self._hash(self._parts)
             self._parts.clear()
+
+    def _hash(self, rows: list) -> None:
+        rows.append(b"")  # every row ends with a newline
+        self.hashes[self._eid].update(b"\n".join(rows))
+        rows.pop()
+        self.counts[self._eid] += len(rows)
 
     def result(self) -> dict:
         """{entry id: (count, "sha256:…")}"""
