@@ -122,8 +122,10 @@ def test_any_unique_substring_anchors_back_to_itself(text, data):
     try:
         span = locate(text, quote)
     except AmbiguousQuote as e:
-        # folding may make two different passages alike; the exact one must be listed
-        assert any(sp.start == i and sp.end == j for sp in e.spans)
+        # folding may make two different passages alike; the quoted one must be
+        # listed, trimmed of what folding drops at its edges (a quote '0 ' in
+        # '00 ' is the passage '0', which occurs twice)
+        assert any(i <= sp.start and sp.end <= j for sp in e.spans)
         return
     except EmptyQuote:
         return  # only invisible characters
