@@ -60,6 +60,11 @@ _ASCII_FOLDS = tuple((c, _FOLD_MAP[c]) for c in _ASCII_FOLDABLE)
 # and the non-ASCII characters news text holds most (curly quotes, dashes,
 # no-break space); each must be NFC-inert (tests/test_anchor_differential.py).
 _COMMON_FOLDS = _ASCII_FOLDS + tuple((c, _FOLD_MAP[c]) for c in "\u201c\u201d\u2018\u2019\u2014\u2013\u00a0")
+# The other foldable and invisible characters below U+0100
+_LATIN1_FOLDS = tuple(
+    (c, to) for c, to in _FOLD_MAP.items() if "\x80" <= c <= "\xff" and (c, to) not in _COMMON_FOLDS
+)
+_LATIN1_INVISIBLE = tuple(c for c in _INVISIBLE if c <= "\xff")
 # Non-ASCII characters that cannot make a text non-NFC wherever they stand:
 # canonical combining class 0, unchanged by NFC, and never the second
 # character of a canonical composition (tests/test_anchor_differential.py
@@ -165,6 +170,13 @@ def fold_source(text: str) -> Folded:
             translated = translated.replace(ch, to)
     if translated.isascii():
         return _fold_spaces(text, translated)
+    if _is_latin1(translated) and not any(c in translated for c in _LATIN1_INVISIBLE):
+        # Every character left is below U+0100: NFC-inert, and only a few of
+        # them fold (guillemets, NEL, the acute accent).
+        for ch, to in _LATIN1_FOLDS:
+            if ch in translated:
+                translated = translated.replace(ch, to)
+        return _fold_spaces(text, translated)
     translated, invisible, others = _fold_chars(translated)
     # ASCII after folding means every other character was a foldable one:
     # NFC. The common folds already replaced are NFC-inert, so `others` (the
@@ -174,6 +186,14 @@ def fold_source(text: str) -> Folded:
     if invisible:
         return _fold_nfc(text, translated)
     return _fold_spaces(text, translated)
+
+
+def _is_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")  # a copy when it is (str.replace keeps a string as narrow as it can be)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _nfc_inert(chars: set[str]) -> bool:
