@@ -33,7 +33,13 @@ PIECES = list("abcde xyz.,'\"-`") + [
     "\U0001F600", "\U0001D518", "\U0001F469\u200d\U0001F52C",
 ]
 
-texts = st.lists(st.sampled_from(PIECES), min_size=1, max_size=40).map("".join)
+# Texts whose characters are all below U+0100 once curly quotes and dashes
+# are folded take a shorter path in fold_source: drawn on their own too.
+NARROW = [p for p in PIECES if all(c < "\u0100" or c in "\u201c\u201d\u2018\u2019\u2014\u2013" for c in p)]
+
+texts = st.lists(st.sampled_from(PIECES), min_size=1, max_size=40).map("".join) | st.lists(
+    st.sampled_from(NARROW), min_size=1, max_size=40
+).map("".join)
 texts = texts | texts.map(lambda t: unicodedata.normalize("NFD", t)) | texts.map(
     lambda t: unicodedata.normalize("NFC", t)
 )
