@@ -121,11 +121,11 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
     Claims are read in storage order, and the sources beside them in theirs:
     claims are written a source at a time, after their source, so the two
     scans move together and each text is read once, hashed as stored (bytes)
-    and decoded once; a claim whose source lies behind
-    the scan fetches it by id. Spans are compared with ``str.startswith`` at
-    the claim's offsets, which copies nothing; a claim that fails is read
-    again, to say why. (SQL's substr() re-reads a 4 KB text from its
-    overflow pages for every claim.)"""
+    and decoded once; a claim whose source lies behind the scan fetches it
+    by id. Spans are compared with ``str.startswith`` at the claim's
+    offsets, which copies nothing; a claim that fails is read again, to say
+    why. (SQL's substr() re-reads a 4 KB text from its overflow pages for
+    every claim.)"""
     columns, digests = columns or {}, digests or {}
     src_digest = _digest_sql(db, "sources", columns.get("sources"))
     claim_digest = _digest_sql(db, "claims", columns.get("claims"))

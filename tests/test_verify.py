@@ -295,3 +295,23 @@ def test_a_damaged_claims_page_is_found_without_deep(ledger):
     report = verify_json(ledger)
     assert report["exit_code"] == 6
     assert any(f["kind"] == "database" and "the file is damaged" in f["message"] for f in report["failures"])
+
+
+def test_a_claim_added_later_to_an_earlier_source_is_checked(ledger):
+    """The pass reads sources beside claims in storage order; a correction
+    recorded later on the first source lies behind that scan and is checked
+    against its text all the same."""
+    first = one(ledger, "SELECT id FROM sources ORDER BY rowid LIMIT 1")
+    old = one(ledger, "SELECT id FROM claims WHERE source_id = ? AND supersedes IS NULL ORDER BY rowid LIMIT 1", [first])
+    out = json.loads(run("claim", "supersede", old, "--db", ledger, "--value", "corrected", "--reason", "r", "--json").output)
+    new = out["new"]
+    assert one(ledger, "SELECT max(rowid) FROM claims") == one(ledger, "SELECT rowid FROM claims WHERE id = ?", [new])
+    assert one(ledger, "SELECT count(*) FROM sources WHERE rowid > (SELECT rowid FROM sources WHERE id = ?)", [first]) > 0
+    assert verify_json(ledger)["ok"]
+    tamper(ledger, ("UPDATE claims SET suffix = 'x' || suffix WHERE id = ?", [new]))
+    start, end = one(ledger, "SELECT span_start FROM claims WHERE id = ?", [new]), one(ledger, "SELECT span_end FROM claims WHERE id = ?", [new])
+    report = verify_json(ledger)
+    assert report["exit_code"] == 3
+    assert report["failures"] == [
+        {"kind": "spans", "item": new, "message": f"the stored suffix does not match the text after [{start}:{end}]"}
+    ]
