@@ -12,7 +12,9 @@ as the page is filtered (a filtered page only counts the matching rows).
 The views' metadata facets are kept the same way (migration m060): triggers on
 claims and claim_events for claim_status, claim_provenance and current_claims,
 and on facts and claim_values (which the comparison's refresh rewrites) for
-fact_groups, single_source_facts, fact_claims and conflicts.
+fact_groups, single_source_facts, fact_claims and conflicts. A view's count
+that falls to 0 stays in the table (removing it cost a second lookup on every
+delete, m063) and is read as absent.
 
 In metadata.yml: ``facets: [{counted: predicate}, ...]``.
 """
@@ -67,7 +69,11 @@ def mismatches(db) -> list[str]:
                     f"WHERE {escape_sqlite(col)} IS NOT NULL GROUP BY {escape_sqlite(col)}"
                 ).fetchall()
             )
-            held = dict(db.execute("SELECT value, count FROM facet_counts WHERE tbl = ? AND col = ?", [table, col]).fetchall())
+            held = dict(
+                db.execute(
+                    "SELECT value, count FROM facet_counts WHERE tbl = ? AND col = ? AND count != 0", [table, col]
+                ).fetchall()
+            )
             if live != held:
                 bad.append(f"{table}.{col}")
     return bad
@@ -105,7 +111,7 @@ class CountedFacet(ColumnFacet):
                     try:
                         rows_results = await self.ds.execute(
                             self.database,
-                            "select value, count from facet_counts where tbl = :tbl and col = :col "
+                            "select value, count from facet_counts where tbl = :tbl and col = :col and count > 0 "
                             f"order by count desc, value limit {facet_size + 1}",
                             {"tbl": self.table, "col": column},
                             truncate=False,

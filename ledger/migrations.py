@@ -480,15 +480,15 @@ _M060_PAIRS = (
 )
 
 
-def _m060_bump(tbl: str, col: str, select: str, sign: int) -> str:
+def _m060_bump(tbl: str, col: str, select: str, sign: int, tidy: bool = True) -> str:
     """Add ``sign`` x n to the count of each (value, n) row ``select`` gives;
-    a count that reaches 0 is removed."""
+    with ``tidy``, a count that reaches 0 is removed (m063: kept, read as absent)."""
     add = (
         f"INSERT INTO facet_counts (tbl, col, value, count) SELECT '{tbl}', '{col}', value, {sign} * n "
         f"FROM ({select}) WHERE value IS NOT NULL AND n != 0 "
         "ON CONFLICT (tbl, col, value) DO UPDATE SET count = count + excluded.count;"
     )
-    if sign > 0:
+    if sign > 0 or not tidy:
         return add
     return add + (
         f"\nDELETE FROM facet_counts WHERE tbl = '{tbl}' AND col = '{col}' AND count <= 0 "
@@ -496,39 +496,65 @@ def _m060_bump(tbl: str, col: str, select: str, sign: int) -> str:
     )
 
 
-def _m060_fact(row: str, sign: int) -> str:
+def _m060_fact(row: str, sign: int, tidy: bool = True) -> str:
     pairs = _M060_PAIRS.format(fk=f"{row}.fact_key")
     conflicting = f"{row}.status = 'conflicting'"
     return "\n".join(
         [
-            _m060_bump("fact_groups", "status", f"SELECT {row}.status AS value, 1 AS n", sign),
-            _m060_bump("fact_groups", "predicate", f"SELECT {row}.predicate AS value, 1 AS n", sign),
+            _m060_bump("fact_groups", "status", f"SELECT {row}.status AS value, 1 AS n", sign, tidy),
+            _m060_bump("fact_groups", "predicate", f"SELECT {row}.predicate AS value, 1 AS n", sign, tidy),
             _m060_bump(
                 "single_source_facts", "predicate",
-                f"SELECT {row}.predicate AS value, 1 AS n WHERE {row}.status = 'single-source'", sign,
+                f"SELECT {row}.predicate AS value, 1 AS n WHERE {row}.status = 'single-source'", sign, tidy,
             ),
-            _m060_bump("fact_claims", "status", f"SELECT {row}.status AS value, count(*) AS n {pairs}", sign),
+            _m060_bump("fact_claims", "status", f"SELECT {row}.status AS value, count(*) AS n {pairs}", sign, tidy),
             _m060_bump(
-                "conflicts", "predicate", f"SELECT {row}.predicate AS value, count(*) AS n {pairs} AND {conflicting}", sign
+                "conflicts", "predicate", f"SELECT {row}.predicate AS value, count(*) AS n {pairs} AND {conflicting}", sign, tidy
             ),
             _m060_bump(
                 "conflicts", "publisher",
-                f"SELECT s.publisher AS value, count(*) AS n {pairs} AND {conflicting} GROUP BY s.publisher", sign,
+                f"SELECT s.publisher AS value, count(*) AS n {pairs} AND {conflicting} GROUP BY s.publisher", sign, tidy,
             ),
         ]
     )
 
 
-def _m060_claim_value(row: str, sign: int) -> str:
+def _m060_claim_value(row: str, sign: int, tidy: bool = True) -> str:
     one = (
         f"FROM facts f JOIN claims c ON c.id = {row}.claim_id JOIN sources s ON s.id = c.source_id "
         f"WHERE f.fact_key = {row}.fact_key"
     )
     return "\n".join(
         [
-            _m060_bump("fact_claims", "status", f"SELECT f.status AS value, 1 AS n {one}", sign),
-            _m060_bump("conflicts", "predicate", f"SELECT f.predicate AS value, 1 AS n {one} AND f.status = 'conflicting'", sign),
-            _m060_bump("conflicts", "publisher", f"SELECT s.publisher AS value, 1 AS n {one} AND f.status = 'conflicting'", sign),
+            _m060_bump("fact_claims", "status", f"SELECT f.status AS value, 1 AS n {one}", sign, tidy),
+            _m060_bump("conflicts", "predicate", f"SELECT f.predicate AS value, 1 AS n {one} AND f.status = 'conflicting'", sign, tidy),
+            _m060_bump("conflicts", "publisher", f"SELECT s.publisher AS value, 1 AS n {one} AND f.status = 'conflicting'", sign, tidy),
+        ]
+    )
+
+
+def _m060_event(tidy: bool) -> str:
+    # a new event is the claim's last: its status moves from the previous one
+    # (or current) to the event's
+    prev = (
+        "coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id "
+        "ORDER BY e.id DESC LIMIT 1), 'current')"
+    )
+    claim = "FROM claims c WHERE c.id = new.claim_id"
+    claim_source = "FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id = new.claim_id"
+    return "\n".join(
+        [
+            _m060_bump("claim_status", "status", f"SELECT {prev} AS value, 1 AS n {claim}", -1, tidy),
+            _m060_bump("claim_status", "status", f"SELECT new.status AS value, 1 AS n {claim}", 1),
+            _m060_bump("claim_provenance", "status", f"SELECT {prev} AS value, 1 AS n {claim_source}", -1, tidy),
+            _m060_bump("claim_provenance", "status", f"SELECT new.status AS value, 1 AS n {claim_source}", 1),
+            _m060_bump(
+                "current_claims", "predicate",
+                f"SELECT c.predicate AS value, 1 AS n {claim} AND NOT EXISTS "
+                "(SELECT 1 FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id)",
+                -1,
+                tidy,
+            ),
         ]
     )
 
@@ -601,29 +627,9 @@ def m060_view_facet_counts(db):
     )
     db.execute(f"CREATE TRIGGER claims_view_facet_counts AFTER INSERT ON claims BEGIN\n{claim_insert}\nEND")
 
-    # a new event is the claim's last: its status moves from the previous one
-    # (or current) to the event's
-    prev = (
-        "coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id "
-        "ORDER BY e.id DESC LIMIT 1), 'current')"
+    db.execute(
+        f"CREATE TRIGGER claim_events_view_facet_counts AFTER INSERT ON claim_events BEGIN\n{_m060_event(True)}\nEND"
     )
-    claim = "FROM claims c WHERE c.id = new.claim_id"
-    claim_source = "FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id = new.claim_id"
-    event_insert = "\n".join(
-        [
-            _m060_bump("claim_status", "status", f"SELECT {prev} AS value, 1 AS n {claim}", -1),
-            _m060_bump("claim_status", "status", f"SELECT new.status AS value, 1 AS n {claim}", 1),
-            _m060_bump("claim_provenance", "status", f"SELECT {prev} AS value, 1 AS n {claim_source}", -1),
-            _m060_bump("claim_provenance", "status", f"SELECT new.status AS value, 1 AS n {claim_source}", 1),
-            _m060_bump(
-                "current_claims", "predicate",
-                f"SELECT c.predicate AS value, 1 AS n {claim} AND NOT EXISTS "
-                "(SELECT 1 FROM claim_events e WHERE e.claim_id = new.claim_id AND e.id != new.id)",
-                -1,
-            ),
-        ]
-    )
-    db.execute(f"CREATE TRIGGER claim_events_view_facet_counts AFTER INSERT ON claim_events BEGIN\n{event_insert}\nEND")
 
     db.execute(f"CREATE TRIGGER facts_facet_counts_insert AFTER INSERT ON facts BEGIN\n{_m060_fact('new', 1)}\nEND")
     db.execute(f"CREATE TRIGGER facts_facet_counts_delete AFTER DELETE ON facts BEGIN\n{_m060_fact('old', -1)}\nEND")
@@ -662,3 +668,28 @@ def m062_claims_predicate_facet_indexes(db):
     # these the rows come grouped (10 and 31 ms)
     db.execute("CREATE INDEX IF NOT EXISTS idx_claims_predicate_status ON claims (predicate, status)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_claims_predicate_source ON claims (predicate, source_id)")
+
+
+@migrations()
+def m063_view_facet_counts_without_tidying(db):
+    # issue 7: m060's triggers removed a count as it reached 0 by running its
+    # lookup a second time; deleting the comparison rows of 10k claims took
+    # 0.44 s instead of 0.02 s (compare --rebuild deletes every one). A count
+    # of 0 is now kept, and read as absent (ledger/facets.py)
+    for name, sql in (
+        ("claim_events_view_facet_counts", f"AFTER INSERT ON claim_events BEGIN\n{_m060_event(False)}\nEND"),
+        ("facts_facet_counts_delete", f"AFTER DELETE ON facts BEGIN\n{_m060_fact('old', -1, False)}\nEND"),
+        (
+            "facts_facet_counts_update",
+            "AFTER UPDATE OF fact_key, status, predicate ON facts "
+            f"BEGIN\n{_m060_fact('old', -1, False)}\n{_m060_fact('new', 1)}\nEND",
+        ),
+        ("claim_values_facet_counts_delete", f"AFTER DELETE ON claim_values BEGIN\n{_m060_claim_value('old', -1, False)}\nEND"),
+        (
+            "claim_values_facet_counts_update",
+            "AFTER UPDATE OF claim_id, fact_key ON claim_values "
+            f"BEGIN\n{_m060_claim_value('old', -1, False)}\n{_m060_claim_value('new', 1)}\nEND",
+        ),
+    ):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(f"CREATE TRIGGER {name} {sql}")
