@@ -71,10 +71,9 @@ class Failure:
 def check_database(db: Database, deep: bool = True):
     """SQLite's view of the file. ``deep``: ``PRAGMA integrity_check`` (every
     page, every index against its table) and ``foreign_key_check`` on every
-    table. Otherwise only the references the passes over sources and claims
-    do not see: ``foreign_key_check`` on every table but claims (whose
-    source and entry are checked by those passes), and claims.supersedes by
-    its index."""
+    table. Otherwise only the references the pass over sources and claims
+    does not see: ``foreign_key_check`` on every table but claims (whose
+    source and entry that pass checks), and claims.supersedes by its index."""
     if deep:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
         if rows != ["ok"]:
@@ -305,6 +304,16 @@ def _verify(db: Database, head, deep: bool, timings) -> dict:
         digests = {}
         ok = collect(lambda: check_rows(db), "the sources or claims table")
     digested = {t: d.result() for t, d in digests.items()} if ok else {}
+    named = digested.get("claims")
+    if named is None or any(e is not None and e not in bodies for e in named):
+        # claims.entry_id is a foreign key too: the pass saw every entry id
+        # the claims name, and looks rows up only when one is not in the history
+        collect(lambda: (
+            _missing_parent("claims", rowid, "history")
+            for (rowid,) in db.execute(
+                "SELECT rowid FROM claims WHERE entry_id IS NOT NULL AND entry_id NOT IN (SELECT id FROM history)"
+            )
+        ), "the claims table")
     clock.lap("sources + claims: hashes, spans, row digests")
     collect(lambda: check_chain(db, head, digested), "the history")
     clock.lap("chain")

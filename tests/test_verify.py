@@ -315,3 +315,15 @@ def test_a_claim_added_later_to_an_earlier_source_is_checked(ledger):
     assert report["failures"] == [
         {"kind": "spans", "item": new, "message": f"the stored suffix does not match the text after [{start}:{end}]"}
     ]
+
+
+def test_a_claim_naming_a_missing_entry_is_a_database_failure(ledger):
+    """claims.entry_id is a foreign key: the pass checks it without
+    foreign_key_check (exit 6, as a missing source is)."""
+    cid = one(ledger, "SELECT id FROM claims WHERE predicate = 'title' AND subject = 'Wang Yi'")
+    rowid = one(ledger, "SELECT rowid FROM claims WHERE id = ?", [cid])
+    tamper(ledger, ("UPDATE claims SET entry_id = 99 WHERE id = ?", [cid]))
+    report = verify_json(ledger)
+    assert report["exit_code"] == 6
+    assert report["failures"][0] == {"kind": "database", "item": f"claims rowid {rowid}", "message": "refers to a missing row in history"}
+    assert any(f["item"] == f"claim {cid}" and "names history entry 99, which does not exist" in f["message"] for f in report["failures"])
