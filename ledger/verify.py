@@ -1,11 +1,11 @@
 """Re-check everything the ledger asserts about itself.
 
-The default verify proves every assertion of the ledger in two passes over
-the data: one over the sources (each text hashed and counted, each row
-digested for the history entry that added it) and one over the claims in
+The default verify proves every assertion of the ledger in one pass over
+the data: the sources in storage order (each text hashed and counted, each
+row digested for the history entry that added it) beside the claims in
 storage order (each span, prefix and suffix re-read from its source text,
 each row digested for its entry), then the history chain and any published
-head. SQLite's own storage checks are not part of it: the passes read every
+head. SQLite's own storage checks are not part of it: the pass reads every
 page of the ledger's tables, so a damaged page there is reported, but the
 cross-check of every index against its table, of the free pages and of the
 derived tables is ``PRAGMA integrity_check``, which costs about ten times
