@@ -77,7 +77,7 @@ SHINGLE_WORDS = 5
 SHINGLE_SAMPLE = 8  # keep shingles whose hash is 0 mod 8 (texts of 80+ shingles)
 COMMON_SHINGLE_SOURCES = 50  # a shingle in more sources than this is boilerplate
 # statuses whose claims are not compared: not yet reviewed, or withdrawn
-REFRESH_BATCH = 10_000  # new claims classified per step of a refresh
+REFRESH_BATCH = 10_000  # new claims read, and classified, per step of a refresh
 EXCLUDED_STATUSES = ("candidate", "rejected", "superseded", "retracted", "withdrawn", "orphaned")
 STATUSES = ("corroborated", "conflicting", "single-source", "change-over-time")
 
@@ -742,14 +742,20 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     stats["topics"] = len(dirty_topics)
     if dirty_topics:
         _reclassify(db, dirty_topics, changed_rows, src_cache)
-    # claims added since the last refresh, REFRESH_BATCH at a time, so that a
-    # million-claim import holds one batch in memory, not a row per claim (a
-    # topic with claims in two batches is classified again with the second)
+    # claims added since the last refresh, in two passes so that a million
+    # new claims are neither held in memory nor any topic classified twice:
+    # 1. each new claim's row goes into a temporary table, REFRESH_BATCH at a time;
+    # 2. the topics they touch are classified once each, in runs of about
+    #    REFRESH_BATCH new rows, with the rows the ledger already holds for them.
+    cols = _CV_COLUMNS[:20] + ("source_id", "subject_raw")
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS compare_new_values ({', '.join(cols)})")
+    db.execute("CREATE INDEX IF NOT EXISTS temp.compare_new_values_topic ON compare_new_values (topic)")
+    db.execute("DELETE FROM temp.compare_new_values")
+    insert_new = f"INSERT INTO temp.compare_new_values VALUES ({', '.join('?' * len(cols))})"
     max_rowid = claims_rowid
+    cur = db.conn.execute(_CLAIM_SELECT + " WHERE c.rowid > ? ORDER BY c.rowid", [claims_rowid])
     while True:
-        batch = db.execute(
-            _CLAIM_SELECT + " WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?", [max_rowid, REFRESH_BATCH]
-        ).fetchall()
+        batch = cur.fetchmany(REFRESH_BATCH)
         if not batch:
             break
         max_rowid = batch[-1][0]
@@ -760,11 +766,29 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
                 c["status"] = event_status[c["id"]]
             row = claim_value_row(c, c["published"], index)
             row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
-            rows.append(row)
-        topics = {r["topic"] for r in rows}
+            rows.append(tuple(row.get(k) for k in cols))
+        db.conn.executemany(insert_new, rows)
         stats["claims"] += len(rows)
-        stats["topics"] += len(topics)
-        _reclassify(db, topics, rows, src_cache)
+    run: list[str] = []
+    size = 0
+    topic_cur = db.conn.execute("SELECT topic, count(*) FROM temp.compare_new_values GROUP BY topic ORDER BY topic")
+    while True:
+        got = topic_cur.fetchmany(1000)
+        for topic, n in got:
+            run.append(topic)
+            size += n
+        if run and (size >= REFRESH_BATCH or not got):
+            new_rows = []
+            for i in range(0, len(run), 500):
+                chunk = run[i : i + 500]
+                q = f"SELECT * FROM temp.compare_new_values WHERE topic IN ({','.join('?' * len(chunk))})"
+                new_rows.extend(dict(zip(cols, r)) for r in db.execute(q, chunk))
+            stats["topics"] += len(run)
+            _reclassify(db, set(run), new_rows, src_cache)
+            run, size = [], 0
+        if not got:
+            break
+    db.execute("DELETE FROM temp.compare_new_values")
     _set_state(db, "claims_rowid", max_rowid)
     _set_state(db, "events_rowid", events_rowid)
     return stats
