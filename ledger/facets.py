@@ -14,7 +14,10 @@ claims and claim_events for claim_status, claim_provenance and current_claims,
 and on facts and claim_values (which the comparison's refresh rewrites) for
 fact_groups, single_source_facts, fact_claims and conflicts. A view's count
 that falls to 0 stays in the table (removing it cost a second lookup on every
-delete, m063) and is read as absent.
+delete, m063) and is read as absent. A writer of facts or claim_values must
+INSERT, UPDATE and DELETE them, not ``INSERT OR REPLACE``: a row replaced that
+way fires no delete trigger (recursive_triggers is off), so its count would
+stay; tests/test_facet_counts.py compares every count with a fresh GROUP BY.
 
 In metadata.yml: ``facets: [{counted: predicate}, ...]``.
 """
