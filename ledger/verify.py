@@ -20,9 +20,12 @@ so a script can tell them apart.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -260,20 +263,119 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
     """Run every check; return counts, failures and the exit code they mean.
     ``head``: a head hash published earlier, which must still be in the chain.
     ``deep``: also SQLite's full integrity and foreign-key checks.
-    ``timings``: filled with the CPU seconds of each part (for the benchmark)."""
-    # one read transaction: every check sees the same snapshot, so a write
-    # committed meanwhile (an import beside) cannot look like tampering
+    ``timings``: filled with the CPU seconds of each part (for the benchmark).
+
+    The row digests of the history check are computed on a second connection
+    in a thread, beside the pass over hashes and spans (two cores), when the
+    ledger is a file, verify opens its own read transaction and
+    ``LEDGER_VERIFY_THREADS`` is not 1; otherwise everything runs in one
+    pass on ``db``. The results are the same either way."""
+    # one snapshot: every check (on both connections) reads the same state,
+    # so a write committed meanwhile (an import beside) cannot look like tampering
     own = not db.conn.in_transaction
+    twin = None
     if own:
-        db.conn.execute("BEGIN")
+        twin = _twin_reader(db) if _threads() > 1 else None
+        if twin is None:
+            _begin(db.conn)
     try:
-        return _verify(db, head, deep, timings)
+        return _verify(db, head, deep, timings, twin)
     finally:
+        if twin is not None:
+            twin.close()
         if own and db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
 
 
-def _verify(db: Database, head, deep: bool, timings) -> dict:
+def _threads() -> int:
+    """Threads verify may use: ``LEDGER_VERIFY_THREADS`` (1: one pass, one connection), else 2."""
+    try:
+        return max(1, int(os.environ.get("LEDGER_VERIFY_THREADS", "2")))
+    except ValueError:
+        return 2
+
+
+def _begin(conn: sqlite3.Connection) -> int:
+    """Open a read transaction and start its snapshot (in WAL mode a read
+    transaction takes its snapshot at its first read); return the
+    connection's ``PRAGMA data_version``."""
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _twin_reader(db: Database, attempts: int = 3) -> sqlite3.Connection | None:
+    """Begin ``db``'s read transaction and a second connection's on the same
+    snapshot; return the second connection, or None (and neither begun)
+    when the ledger is not a file or writes kept landing.
+
+    The twin reads once, then ``db`` begins, then the twin begins. The
+    twin's ``PRAGMA data_version`` changes when another connection committed
+    between its two reads; when it did not, nothing was committed before
+    ``db``'s snapshot began either, so both see the same state. (Comparing
+    the history heads would miss a change made behind the ledger's back,
+    which opens no entry.)"""
+    path = _file_of(db)
+    if path is None:
+        return None
+    try:
+        uri = Path(path).as_uri() + "?mode=ro"
+        twin = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        twin.execute("PRAGMA busy_timeout = 10000")
+    except sqlite3.Error:
+        return None
+    try:
+        for _ in range(attempts):
+            before = twin.execute("PRAGMA data_version").fetchone()[0]
+            _begin(db.conn)
+            if _begin(twin) == before:
+                return twin
+            twin.execute("ROLLBACK")
+            db.conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        if twin.in_transaction:
+            twin.execute("ROLLBACK")
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+    twin.close()
+    return None
+
+
+def _file_of(db: Database) -> str | None:
+    """The file behind ``db``'s main database, or None (in memory, a temporary database)."""
+    try:
+        for _, name, path in db.conn.execute("PRAGMA database_list"):
+            if name == "main":
+                return path or None
+    except sqlite3.Error:
+        pass
+    return None
+
+
+class _Digester(threading.Thread):
+    """The row digests of sources and claims, on the twin connection."""
+
+    def __init__(self, twin: sqlite3.Connection, columns: dict, types: dict):
+        super().__init__(name="ledger-verify-digests", daemon=True)
+        self.twin, self.columns, self.types = twin, columns, types
+        self.digested: dict = {}
+        self.error: Exception | None = None
+        self.cpu = 0.0  # this thread's CPU seconds
+
+    def run(self):
+        t = time.thread_time()
+        try:
+            for table, cols in self.columns.items():
+                try:
+                    self.digested[table] = history.digest_table(self.twin, table, cols, self.types[table])
+                except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
+                    pass
+        except Exception as e:  # noqa: BLE001 (reported by the main thread)
+            self.error = e
+        self.cpu = time.thread_time() - t
+
+
+def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
     found: dict[str, list[Failure]] = {k: [] for k in ORDER}
     clock = _Clock(timings)
 
@@ -297,13 +399,29 @@ def _verify(db: Database, head, deep: bool, timings) -> dict:
     except sqlite3.DatabaseError:
         bodies = {}  # the chain check below reports the damage
     columns = {t: history.digest_columns(db, t, bodies) for t in ("sources", "claims")}
-    digests = {t: history.RowDigests() for t, cols in columns.items() if cols}
-    try:
-        ok = collect(lambda: check_rows(db, columns, digests), "the sources or claims table")
-    except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
-        digests = {}
-        ok = collect(lambda: check_rows(db), "the sources or claims table")
-    digested = {t: d.result() for t, d in digests.items()} if ok else {}
+    if twin is not None:
+        worker = _Digester(twin, {t: c for t, c in columns.items() if c}, {t: _types(db, t) for t in columns})
+        worker.start()
+        t = time.thread_time()
+        try:
+            ok = collect(lambda: check_rows(db), "the sources or claims table")
+        finally:
+            worker.join()  # before the twin is closed, whatever happened here
+        main_cpu = time.thread_time() - t
+        if timings is not None:
+            timings["(main thread: hashes + spans)"] = main_cpu
+            timings["(second thread: row digests)"] = worker.cpu
+        if worker.error is not None:
+            ok = collect(lambda: _raise(worker.error), "the sources or claims table") and ok
+        digested = worker.digested if ok else {}
+    else:
+        digests = {t: history.RowDigests() for t, cols in columns.items() if cols}
+        try:
+            ok = collect(lambda: check_rows(db, columns, digests), "the sources or claims table")
+        except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
+            digests = {}
+            ok = collect(lambda: check_rows(db), "the sources or claims table")
+        digested = {t: d.result() for t, d in digests.items()} if ok else {}
     named = digested.get("claims")
     if named is None or any(e is not None and e not in bodies for e in named):
         # claims.entry_id is a foreign key too: the pass saw every entry id
@@ -314,7 +432,7 @@ def _verify(db: Database, head, deep: bool, timings) -> dict:
                 "SELECT rowid FROM claims WHERE entry_id IS NOT NULL AND entry_id NOT IN (SELECT id FROM history)"
             )
         ), "the claims table")
-    clock.lap("sources + claims: hashes, spans, row digests")
+    clock.lap("sources + claims: hashes, spans, row digests" + (" (both threads)" if twin is not None else ""))
     collect(lambda: check_chain(db, head, digested), "the history")
     clock.lap("chain")
     counts = {
@@ -332,6 +450,10 @@ def _verify(db: Database, head, deep: bool, timings) -> dict:
         "checked": counts,
         "failures": [asdict(f) for f in failures],
     }
+
+
+def _raise(e: Exception):
+    raise e
 
 
 class _Clock:
