@@ -546,24 +546,22 @@ def digest_table(conn: sqlite3.Connection, table: str, columns: list[str], types
     range whose rows belong to more than one entry is read row by row."""
     digests = RowDigests()
     row = row_sql(columns, types)
-    lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM [{table}]").fetchone()
-    if lo is None:
-        return digests.result()
     joined = (
         f"SELECT count(*), count(entry_id), min(entry_id), max(entry_id), "
         f"CAST(group_concat({row}, char(10)) || char(10) AS BLOB) FROM [{table}] WHERE rowid BETWEEN ? AND ?"
     )
     rows = f"SELECT entry_id, CAST({row} AS BLOB) FROM [{table}] WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
-    step = RowDigests.BATCH
-    for start in range(lo, hi + 1, step):
-        n, named, first, last, data = conn.execute(joined, [start, start + step - 1]).fetchone()
-        if n == 0:
-            continue
+    start = conn.execute(f"SELECT min(rowid) FROM [{table}]").fetchone()[0]
+    while start is not None:
+        end = min(start + RowDigests.BATCH - 1, 2**63 - 1)
+        n, named, first, last, data = conn.execute(joined, [start, end]).fetchone()
         if named == n and first == last:  # one entry's rows: the usual case
             digests.add_joined(first, data, n)
         else:
-            for eid, r in conn.execute(rows, [start, start + step - 1]):
+            for eid, r in conn.execute(rows, [start, end]):
                 digests.add(eid, r)
+        # the next rowid present: a gap in the rowids costs one lookup, not one range per 4,096
+        start = conn.execute(f"SELECT min(rowid) FROM [{table}] WHERE rowid > ?", [end]).fetchone()[0] if end < 2**63 - 1 else None
     return digests.result()
 
 
