@@ -22,8 +22,9 @@ Canonical forms:
 - a row: SQLite's ``json_array()`` over the columns the entry lists (in that
   order; REAL columns as ``printf('%.15g')``), rows in ``rowid`` order, each
   followed by a newline. Computing it in SQL (fetched as UTF-8 bytes) lets
-  ``ledger verify`` digest every row in the same scan that checks its span
-  or its source's hash, and recording the column list in the entry keeps old
+  ``ledger verify`` digest every row in the scan that checks its span or its
+  source's hash, or on a second connection beside it (``digest_table``,
+  SQLite joining 4,096 rows at a time), and recording the column list in the entry keeps old
   entries verifiable after a later migration adds a column.
 
 Nothing here updates or deletes: triggers refuse UPDATE and DELETE on the

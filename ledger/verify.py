@@ -5,7 +5,10 @@ the data: the sources in storage order (each text hashed and counted, each
 row digested for the history entry that added it) beside the claims in
 storage order (each span, prefix and suffix re-read from its source text,
 each row digested for its entry), then the history chain and any published
-head. SQLite's own storage checks are not part of it: the pass reads every
+head. The row digests run on a second connection in a thread, beside the
+hashes and spans (two cores), both connections reading one snapshot
+(``_twin_reader``); ``LEDGER_VERIFY_THREADS=1`` keeps it all in the one
+pass on one connection. SQLite's own storage checks are not part of it: the pass reads every
 page of the ledger's tables, so a damaged page there is reported, but the
 cross-check of every index against its table, of the free pages and of the
 derived tables is ``PRAGMA integrity_check``, which costs about ten times
