@@ -12,23 +12,13 @@ from ledger import verify as v
 from ledger.db import open_db
 
 from _cli import run
+from test_verify import one
+from test_verify import tamper as tamper_all
 
 
 def tamper(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f'DROP TRIGGER "{name}"')
-    conn.execute(sql, params)
-    conn.commit()
-    conn.close()
-
-
-def one(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchone()[0]
-    finally:
-        conn.close()
+    """One statement behind the ledger's back (test_verify.tamper takes several)."""
+    tamper_all(db_path, (sql, params))
 
 
 def one_thread(db_path, monkeypatch) -> dict:
