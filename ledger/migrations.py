@@ -693,3 +693,29 @@ def m063_view_facet_counts_without_tidying(db):
     ):
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(f"CREATE TRIGGER {name} {sql}")
+
+
+@migrations()
+def m080_reviews_in_history(db):
+    # issue 15: a reviewer's verdict is part of what the ledger asserts, so
+    # each review belongs to a history entry like every other recorded row.
+    # Reviews recorded before this migration are covered by one entry
+    # appended now (kind "migrate", no time: deterministic), so heads
+    # published earlier stay in the chain.
+    from . import history
+
+    db.execute("ALTER TABLE reviews ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
+    if not db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        return
+    eid = (db.execute("SELECT max(id) FROM history").fetchone()[0] or 0) + 1
+    # the trigger comes back exactly as it was (verify compares the schema's SQL text)
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'reviews_no_update'").fetchone()
+    if trigger:
+        db.execute("DROP TRIGGER reviews_no_update")
+    db.execute("UPDATE reviews SET entry_id = ?", [eid])
+    if trigger:
+        db.execute(trigger[0])
+    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in history.tracked(db)}
+    marks["reviews"] = 0
+    e = history.OpenEntry(eid, "migrate", reason="reviews recorded before they were history entries", marks=marks, always=True)
+    history.seal(db, e)

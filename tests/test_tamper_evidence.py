@@ -1,0 +1,129 @@
+"""Issue 15: the changes an outside battery found `ledger verify` missed, each
+made to the file behind the ledger's back and each now a named finding."""
+
+import math
+import sqlite3
+
+import pytest
+
+from _cli import run
+from test_verify import one, tamper, verify_json
+
+
+@pytest.fixture
+def reviewed(seed_db):
+    """The seed ledger with one review (a verdict of False) and one retraction."""
+    cid = one(seed_db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")
+    run("review", "add", cid, "--db", seed_db, "--rating", "False", "--reviewer", "Example Fact Check",
+        "--url", "https://factcheck.example.org/stadium", "--date", "2024-12-05")
+    other = one(seed_db, "SELECT id FROM claims WHERE predicate = 'invited_by'")
+    run("claim", "retract", other, "--db", seed_db, "--reason", "wrong article", "--by", "ed")
+    return seed_db
+
+
+def items(report):
+    return [f["item"] for f in report["failures"]]
+
+
+def test_the_untouched_ledger_verifies_deep(reviewed):
+    report = verify_json(reviewed, "--deep")
+    assert report["ok"], report["failures"]
+
+
+def test_a_review_is_a_history_entry(reviewed):
+    rid = one(reviewed, "SELECT id FROM reviews")
+    eid = one(reviewed, "SELECT entry_id FROM reviews WHERE id = ?", [rid])
+    assert one(reviewed, "SELECT kind FROM history WHERE id = ?", [eid]) == "review"
+    assert one(reviewed, "SELECT actor FROM history WHERE id = ?", [eid]) == "Example Fact Check"
+
+
+def test_a_changed_verdict_is_caught(reviewed):
+    tamper(reviewed, ("UPDATE reviews SET rating = 'True'", []))
+    report = verify_json(reviewed, "--deep")
+    assert report["exit_code"] == 5
+    assert any("reviews rows of entry 2" in f["message"] for f in report["failures"])
+
+
+def test_a_deleted_review_is_caught(reviewed):
+    tamper(reviewed, ("DELETE FROM reviews", []))
+    report = verify_json(reviewed, "--deep")
+    assert report["exit_code"] == 5
+    assert any("entry 2 added 1 reviews row(s), 0 now name it" in f["message"] for f in report["failures"])
+
+
+def test_a_dropped_trigger_is_named(reviewed):
+    tamper(reviewed, keep_schema=False)
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 7
+    assert "trigger claims_no_update" in items(report) and "trigger reviews_no_delete" in items(report)
+    assert all(f["kind"] == "schema" for f in report["failures"])
+
+
+def test_a_redefined_view_is_named(reviewed):
+    """current_claims redefined to show the retracted claim as current."""
+    conn = sqlite3.connect(reviewed)
+    conn.execute("DROP VIEW current_claims")
+    conn.execute("CREATE VIEW current_claims AS SELECT c.* FROM claims c")
+    conn.commit()
+    conn.close()
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 7
+    assert items(report) == ["view current_claims"] and "redefined" in report["failures"][0]["message"]
+
+
+def test_an_added_trigger_is_named(reviewed):
+    conn = sqlite3.connect(reviewed)
+    conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON claims BEGIN SELECT 1; END")
+    conn.commit()
+    conn.close()
+    assert items(verify_json(reviewed)) == ["trigger sneaky"]
+
+
+@pytest.mark.parametrize(
+    "sql, item",
+    [
+        ("UPDATE facts SET claim_count = claim_count + 1 WHERE fact_key = (SELECT min(fact_key) FROM facts)", "derived table facts"),
+        ("DELETE FROM claim_values WHERE rowid = (SELECT min(rowid) FROM claim_values)", "derived table claim_values"),
+        ("DELETE FROM source_shingles WHERE hash = (SELECT min(hash) FROM source_shingles)", "derived table source_shingles"),
+        ("UPDATE facet_counts SET count = count + 1 WHERE (tbl, col, value) = (SELECT tbl, col, value FROM facet_counts WHERE count > 0 LIMIT 1)", None),
+        ("DELETE FROM claims_fts_data WHERE id = (SELECT max(id) FROM claims_fts_data)", "full-text index claims_fts"),
+    ],
+    ids=["facts", "claim_values", "shingles", "facet_counts", "fts"],
+)
+def test_deep_recomputes_every_derived_table(reviewed, sql, item):
+    tamper(reviewed, (sql, []))
+    assert verify_json(reviewed)["exit_code"] == 0  # not covered by the default pass
+    report = verify_json(reviewed, "--deep")
+    assert report["exit_code"] in (6, 8), report["failures"]
+    found = [f for f in report["failures"] if f["kind"] == "derived"]
+    if item is None:
+        assert any(f["item"].startswith("facet counts ") for f in found)
+    else:
+        assert item in [f["item"] for f in found] or report["exit_code"] == 6
+
+
+def test_a_confidence_changed_by_one_floating_point_step_is_caught(reviewed):
+    cid, conf = sqlite3.connect(reviewed).execute("SELECT id, confidence FROM claims LIMIT 1").fetchone()
+    tamper(reviewed, ("UPDATE claims SET confidence = ? WHERE id = ?", [math.nextafter(conf, 0), cid]))
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 5
+    assert f"claim {cid}" in items(report) or "entry 1" in items(report)
+
+
+def test_a_span_stored_as_a_blob_is_a_finding_not_a_traceback(reviewed):
+    cid = one(reviewed, "SELECT id FROM claims LIMIT 1")
+    tamper(reviewed, ("UPDATE claims SET span_text = CAST(span_text AS BLOB) WHERE id = ?", [cid]))
+    result = run("verify", "--db", reviewed, ok=False)
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 7
+    msgs = [f["message"] for f in report["failures"] if f["item"] in (cid, f"claim {cid}")]
+    assert any("BLOB" in m for m in msgs)
+
+
+def test_a_number_stored_as_text_is_a_finding(reviewed):
+    cid = one(reviewed, "SELECT id FROM claims LIMIT 1")
+    tamper(reviewed, ("UPDATE claims SET span_end = 'x' WHERE id = ?", [cid]))
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 7
+    assert f"claim {cid}" in items(report)
