@@ -326,17 +326,27 @@ def check_chain(db: Database, head: str | None = None, digested: dict | None = N
         yield Failure("chain", item, message)
 
 
+def check_checkpoint(db: Database, checkpoint):
+    """The history extends the tree a signed checkpoint covers (ledger/tlog.py)."""
+    from . import tlog
+
+    for item, message in tlog.check_consistency(db, checkpoint):
+        yield Failure("chain", item, message)
+
+
 CHECKS = {"database": check_database, "hashes": check_hashes, "chain": check_chain, "spans": check_spans}
 
 
 # ---------------------------------------------------------------- everything
 
 
-def verify(db: Database, head: str | None = None, deep: bool = False, timings: dict | None = None) -> dict:
+def verify(db: Database, head: str | None = None, deep: bool = False, timings: dict | None = None, checkpoint=None) -> dict:
     """Run every check; return counts, failures and the exit code they mean.
     ``head``: a head hash published earlier, which must still be in the chain.
     ``deep``: also SQLite's full integrity and foreign-key checks.
     ``timings``: filled with the CPU seconds of each part (for the benchmark).
+    ``checkpoint``: a signed checkpoint (``tlog.Checkpoint``) published
+    earlier: the history must extend its tree (consistency proof).
 
     The row digests of the history check are computed on a second connection
     in a thread, beside the pass over hashes and spans (two cores), when the
@@ -353,7 +363,7 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
         if twin is None:
             _begin(db.conn)
     try:
-        return _verify(db, head, deep, timings, twin)
+        return _verify(db, head, deep, timings, twin, checkpoint)
     finally:
         if twin is not None:
             twin.close()
@@ -450,7 +460,7 @@ class _Digester(threading.Thread):
         self.cpu = time.thread_time() - t
 
 
-def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
+def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None) -> dict:
     found: dict[str, list[Failure]] = {k: [] for k in ORDER}
     clock = _Clock(timings)
 
@@ -512,6 +522,8 @@ def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
         ), "the claims table")
     clock.lap("sources + claims: hashes, spans, row digests" + (" (both threads)" if twin is not None else ""))
     collect(lambda: check_chain(db, head, digested), "the history")
+    if checkpoint is not None:
+        collect(lambda: check_checkpoint(db, checkpoint), "the history")
     clock.lap("chain")
     if deep:
         collect(lambda: check_derived(db), "the derived tables")
