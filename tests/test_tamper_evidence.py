@@ -127,3 +127,23 @@ def test_a_number_stored_as_text_is_a_finding(reviewed):
     report = verify_json(reviewed)
     assert report["exit_code"] == 7
     assert f"claim {cid}" in items(report)
+
+
+def test_random_tamperings_are_all_caught_and_clean_writes_pass(seed_db, tmp_path):
+    """A quick run of bench/tamper.py's battery on the seed ledger (the full
+    run, 1,000 tamperings of a 10k-claim ledger, is in RELIABILITY.md)."""
+    import random
+
+    from bench import tamper as battery
+
+    pristine = battery.prepare(seed_db, tmp_path / "pristine.db", seed=15)
+    rng = random.Random(15)
+    results = []
+    while len(results) < 25:
+        r = battery.run_one(pristine, tmp_path / "t.db", rng)
+        if r and r["effective"]:
+            results.append(r)
+    assert [r["what"] for r in results if not r["caught"]] == []
+    assert {r["kind"] for r in results} >= {"row", "view", "trigger", "index", "derived"}
+    clean = [battery.clean_run(pristine, tmp_path / "c.db", rng, deep=(i == 0)) for i in range(3)]
+    assert all(c["ok"] for c in clean), clean
