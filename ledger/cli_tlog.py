@@ -12,7 +12,7 @@ import click
 
 from . import tlog
 from .cli import db_option, emit_json, json_option, note, user_errors
-from .db import open_db
+from .db import open_db, write_transaction
 from .errors import LedgerError
 
 
@@ -78,7 +78,8 @@ def keygen(name, out_path):
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Also write the checkpoint to this file")
 def checkpoint(db_path, key_path, origin, out_path):
     """Sign the history's tree head (entry count and Merkle root) as a C2SP
-    checkpoint and print it. Publish it: with it anyone can check a claim's
+    checkpoint, keep it in the ledger (each claim page shows its proof
+    against it) and print it. Publish it: with it anyone can check a claim's
     proof (`ledger check-proof`) and confirm later that the history only
     grew (`ledger verify --checkpoint FILE`).
 
@@ -87,7 +88,9 @@ def checkpoint(db_path, key_path, origin, out_path):
     skey = _read_text(key_path, "signer key")
     with user_errors():
         db = open_db(db_path, create=False)
-        text = tlog.make_checkpoint(db, skey, origin)
+        with write_transaction(db):  # kept for the claim pages; adds no history entry
+            text = tlog.make_checkpoint(db, skey, origin)
+            tlog.record_checkpoint(db, text)
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text(text, encoding="utf-8")

@@ -719,3 +719,31 @@ def m080_reviews_in_history(db):
     marks["reviews"] = 0
     e = history.OpenEntry(eid, "migrate", reason="reviews recorded before they were history entries", marks=marks, always=True)
     history.seal(db, e)
+
+
+@migrations()
+def m081_checkpoints(db):
+    # issue 15: the signed checkpoints `ledger checkpoint` made, kept so the
+    # claim page can show a claim's inclusion proof and the checkpoint it was
+    # checked against. Not history entries: a checkpoint signs the history
+    # and adds nothing to it. Append-only like the ledger's tables.
+    db.execute(
+        """
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL,
+            size INTEGER NOT NULL,            -- entries the tree covers
+            root TEXT NOT NULL,               -- base64 root hash, as on the checkpoint
+            note TEXT NOT NULL                -- the signed note, exactly as published
+        )
+        """
+    )
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER checkpoints_no_{op.lower()} BEFORE {op} ON checkpoints
+            BEGIN
+                SELECT RAISE(ABORT, 'checkpoints are append-only: make a new one with `ledger checkpoint`');
+            END
+            """
+        )

@@ -369,3 +369,40 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
         "signature_checked": checkpoint.signed_by_checked,
         "row": named,
     }
+
+
+# ---------------------------------------------------------------- kept checkpoints and the claim page
+
+
+def record_checkpoint(db: Database, note: str) -> None:
+    """Keep a checkpoint made by this ledger (call inside a write transaction)."""
+    cp = read_checkpoint(note)
+    db.execute(
+        "INSERT INTO checkpoints (origin, size, root, note) VALUES (?, ?, ?, ?)",
+        [cp.origin, cp.size, base64.b64encode(cp.root).decode(), note],
+    )
+
+
+def claim_proof(db: Database, claim_id: str) -> dict | None:
+    """For the claim page: the claim's inclusion proof against the latest kept
+    checkpoint that covers it, checked here as ``ledger check-proof`` would
+    (the signature is not checked: the page has no verifier key). None when
+    no checkpoint covers the claim."""
+    try:
+        eid = db.execute("SELECT entry_id FROM claims WHERE id = ?", [claim_id]).fetchone()
+        row = db.execute(
+            "SELECT note FROM checkpoints WHERE size >= ? ORDER BY id DESC LIMIT 1", [eid[0] if eid else 0]
+        ).fetchone()
+    except Exception:  # noqa: BLE001 (no checkpoints table: an older ledger)
+        return None
+    if row is None or eid is None:
+        return None
+    cp = read_checkpoint(row[0])
+    out = {"checkpoint": row[0], "size": cp.size, "origin": cp.origin, "entry": eid[0]}
+    try:
+        proof = prove_claim(db, claim_id, cp)
+        check_proof(proof, cp)
+    except LedgerError as e:
+        return {**out, "ok": False, "error": str(e)}
+    return {**out, "ok": True, "inclusion": proof["inclusion"], "row_path": proof["row_in_entry"].get("path") or [],
+            "row_index": proof["row_in_entry"]["index"], "rows": proof["row_in_entry"]["count"]}

@@ -168,3 +168,26 @@ def test_the_javascript_check_in_the_docs_accepts_a_proof_and_refuses_a_changed_
     (wd / "p.json").write_text(json.dumps(proof))
     bad = subprocess.run([node, "check.js", "p.json"], cwd=wd, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "row not in its entry" in bad.stderr
+
+
+def test_the_claim_page_shows_its_proof_and_the_checkpoint(signed):
+    import asyncio
+
+    from datasette.app import Datasette
+
+    db, wd = signed
+    cid = one(db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")
+    ds = Datasette([str(db)])
+
+    async def get():
+        return await ds.client.get(f"/ledger/claims/{cid}")
+
+    page = asyncio.run(get()).text
+    note = (wd / "cp1.txt").read_text()
+    assert "Proof that it is in the log" in page and "Checked:" in page
+    assert "in history entry\n    1" in page or "history entry 1" in " ".join(page.split())
+    assert note.splitlines()[2] in page  # the checkpoint's root hash, as signed
+    # an altered row fails its proof on the page
+    tamper(db, ("UPDATE claims SET value = '70,000' WHERE id = ?", [cid]))
+    page = asyncio.run(get()).text
+    assert "The proof against the latest checkpoint fails" in page
