@@ -147,3 +147,34 @@ def test_random_tamperings_are_all_caught_and_clean_writes_pass(seed_db, tmp_pat
     assert {r["kind"] for r in results} >= {"row", "view", "trigger", "index", "derived"}
     clean = [battery.clean_run(pristine, tmp_path / "c.db", rng, deep=(i == 0)) for i in range(3)]
     assert all(c["ok"] for c in clean), clean
+
+
+def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdir):
+    """A ledger migrated up to just before m080, with a review recorded the
+    old way (no entry): after m080 the review is covered by an appended
+    `migrate` entry, verify passes, and the head published before still is in the chain."""
+    from sqlite_utils import Database
+
+    from ledger import claimreview, history
+    from ledger.db import open_db, write_transaction
+    from ledger.ingest import build
+    from ledger.migrations import migrations
+
+    path = workdir / "old.db"
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    migrations.apply(db, stop_before="m080_reviews_in_history")
+    build(db, workdir / "sources", workdir / "claims")
+    cid = db.execute("SELECT id FROM claims LIMIT 1").fetchone()[0]
+    row = claimreview.make_review(db, claim=cid, rating="False", reviewer="Old Desk", url="https://example.org/r",
+                                  date="2024-01-02", recorded_at="2024-01-02T00:00:00+00:00")
+    db["reviews"].insert(row)  # as the code before issue 15 did: no entry
+    published = history.head(db)["hash"]
+    db.close()
+    db = open_db(path)  # applies m080 (and later migrations)
+    assert db.execute("SELECT kind, at FROM history ORDER BY id DESC LIMIT 1").fetchone() == ("migrate", None)
+    assert db.execute("SELECT entry_id FROM reviews").fetchone()[0] == history.head(db)["entry"]
+    db.close()
+    report = verify_json(path, "--head", published)
+    assert report["ok"], report["failures"]
+    tamper(path, ("UPDATE reviews SET rating = 'True'", []))
+    assert verify_json(path)["exit_code"] == 5
