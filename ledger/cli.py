@@ -362,7 +362,8 @@ def _progress(silent: bool, length: int, label: str):
               help="The log's verifier key (or a file holding it): also check the signed checkpoint's signature")
 @click.option(
     "--deep", is_flag=True,
-    help="Also run SQLite's full integrity check (every index against its table) and every foreign key (slow: a weekly job)",
+    help="Also run SQLite's full integrity check, every foreign key, every value's type, and recompute every derived "
+    "table from the recorded rows (slow: a weekly job)",
 )
 @json_option
 def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
@@ -378,16 +379,17 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
     chain, unchanged (history was only appended to since); a signed
     checkpoint is checked by an RFC 9162 consistency proof from its tree to
     the current one, and with --vkey by its signature. Exit 7 (schema) when a
-    table, index, trigger or view differs from what the migrations create,
-    or a value has the wrong type; with --deep, 8 (derived) when a derived
-    table differs from its recomputation.
+    table, index, trigger or view differs from what the migrations create
+    (with --deep, also a value of the wrong type); with --deep, 8 (derived)
+    when a derived table differs from its recomputation from the rows.
 
     A damaged page of those tables is found (6), but SQLite's full storage
     check (PRAGMA integrity_check: every index against its table, the free
-    pages, the derived tables) costs about ten times all the rest and checks
-    how rows are stored, not what the ledger asserts: --deep adds it, with
-    every foreign key. Run verify after every change, --deep weekly (cron,
-    CI) and on a downloaded copy.
+    pages) and the recomputation of the derived tables (comparison, facet
+    counts, full-text indexes, shingles) cost about ten times all the rest:
+    --deep adds them, with every foreign key and every value's type. Run
+    verify after every change, --deep weekly (cron, CI) and on a downloaded
+    copy. docs/integrity.md says what each check establishes.
 
     Example: ledger verify --db ledger.db --head sha256:4f1c… --json
     """

@@ -114,17 +114,20 @@ def test_a_span_stored_as_a_blob_is_a_finding_not_a_traceback(reviewed):
     cid = one(reviewed, "SELECT id FROM claims LIMIT 1")
     tamper(reviewed, ("UPDATE claims SET span_text = CAST(span_text AS BLOB) WHERE id = ?", [cid]))
     result = run("verify", "--db", reviewed, ok=False)
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
-    report = verify_json(reviewed)
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert f"spans: {cid}: span_text is stored as BLOB, not TEXT" in result.output
+    report = verify_json(reviewed, "--deep")  # --deep checks every value's type
     assert report["exit_code"] == 7
-    msgs = [f["message"] for f in report["failures"] if f["item"] in (cid, f"claim {cid}")]
-    assert any("BLOB" in m for m in msgs)
+    msgs = [f["message"] for f in report["failures"] if f["item"] == f"claim {cid}"]
+    assert any("claims.span_text holds a BLOB value where the schema declares TEXT" in m for m in msgs)
 
 
-def test_a_number_stored_as_text_is_a_finding(reviewed):
+@pytest.mark.parametrize("column, value", [("span_end", "x"), ("subject", b"blob"), ("occurrence", "second")])
+def test_a_value_of_the_wrong_type_is_a_finding(reviewed, column, value):
     cid = one(reviewed, "SELECT id FROM claims LIMIT 1")
-    tamper(reviewed, ("UPDATE claims SET span_end = 'x' WHERE id = ?", [cid]))
-    report = verify_json(reviewed)
+    tamper(reviewed, (f"UPDATE claims SET {column} = ? WHERE id = ?", [value, cid]))
+    assert verify_json(reviewed)["exit_code"] in (3, 5)  # found where the default pass reads it
+    report = verify_json(reviewed, "--deep")
     assert report["exit_code"] == 7
     assert f"claim {cid}" in items(report)
 
