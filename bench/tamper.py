@@ -86,10 +86,13 @@ def _change(v, rng):
     return v + " "
 
 
-def tamper(conn: sqlite3.Connection, rng: random.Random, triggers: list[str]) -> tuple[str, str, bool]:
+KINDS = ("row", "row", "row", "review", "view", "trigger", "index", "derived")
+
+
+def tamper(conn: sqlite3.Connection, rng: random.Random, triggers: list[str], kinds=KINDS) -> tuple[str, str, bool]:
     """One random tampering (the triggers, named in ``triggers``, are dropped
     meanwhile); (category, description, derived?)."""
-    kind = rng.choice(["row", "row", "row", "review", "view", "trigger", "index", "derived"])
+    kind = rng.choice(kinds)
     if kind in ("row", "review"):
         table = "reviews" if kind == "review" else rng.choice(ROW_TABLES)
         n = conn.execute(f"SELECT max(rowid) FROM [{table}]").fetchone()[0] or 0
@@ -159,12 +162,33 @@ def _fresh(rng):
     return "c" + "".join(rng.choice("0123456789abcdef") for _ in range(16))
 
 
-def run_one(pristine: Path, work: Path, rng: random.Random, schema_kinds=("view", "trigger", "index")):
-    from ledger import verify
-    from ledger.db import open_db
+def load(path: Path) -> sqlite3.Connection:
+    """The ledger at ``path`` in memory: each tampering starts from a copy of it."""
+    mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    src = sqlite3.connect(path)
+    src.backup(mem)
+    src.close()
+    return mem
 
-    shutil.copyfile(pristine, work)
-    conn = sqlite3.connect(work)
+
+def _copy(pristine) -> sqlite3.Connection:
+    if isinstance(pristine, sqlite3.Connection):
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        pristine.backup(conn)
+        return conn
+    return sqlite3.connect(pristine, isolation_level=None, check_same_thread=False)
+
+
+def run_one(pristine, work: Path | None, rng: random.Random, kinds=KINDS):
+    """One tampering of a copy of ``pristine`` (a path, copied to ``work``, or an in-memory ledger), then verify."""
+    from sqlite_utils import Database
+
+    from ledger import verify
+
+    if not isinstance(pristine, sqlite3.Connection):
+        shutil.copyfile(pristine, work)
+        pristine = work
+    conn = _copy(pristine)
     before_schema = _schema(conn)
     kind, what, derived = "?", "?", False
     try:
@@ -173,7 +197,7 @@ def run_one(pristine: Path, work: Path, rng: random.Random, schema_kinds=("view"
         for name, _ in trig:
             conn.execute(f'DROP TRIGGER "{name}"')
         changes = conn.total_changes
-        kind, what, derived = tamper(conn, rng, [n for n, _ in trig])
+        kind, what, derived = tamper(conn, rng, [n for n, _ in trig], kinds)
         effective = conn.total_changes > changes
         dropped = what.split()[1] if kind == "trigger" else None
         for name, sql in trig:  # the triggers back as they were, but the one dropped on purpose
@@ -184,29 +208,34 @@ def run_one(pristine: Path, work: Path, rng: random.Random, schema_kinds=("view"
     except sqlite3.DatabaseError as e:  # a tampering SQLite refuses (a constraint): not counted
         conn.close()
         return None if kind == "?" else {"kind": kind, "what": f"{what} (refused: {e})", "effective": False}
-    conn.close()
     if not effective:
+        conn.close()
         return {"kind": kind, "what": what, "effective": False}
-    db = open_db(work, create=False, migrate=False)
+    db = Database(conn)
     t = time.perf_counter()
     if derived:
         found = [f.line() for f in verify.check_derived(db)]
     else:
         report = verify.verify(db)
         found = [f"{f['kind']}: {f['item']}: {f['message']}" for f in report["failures"]]
-    db.close()
+    conn.close()
     return {"kind": kind, "what": what, "effective": True, "caught": bool(found), "first": found[:1],
             "seconds": time.perf_counter() - t}
 
 
-def clean_run(pristine: Path, work: Path, rng: random.Random, deep: bool):
+def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
     """The ledger after 1-3 random legitimate writes (a review, a retraction) must verify."""
+    from sqlite_utils import Database
+
     from ledger import claimreview, history, verify
-    from ledger.db import open_db, write_transaction
+    from ledger.db import write_transaction
     from ledger.shape import ensure_shape
 
-    shutil.copyfile(pristine, work)
-    db = open_db(work, create=False)
+    if not isinstance(pristine, sqlite3.Connection):
+        shutil.copyfile(pristine, work)
+        pristine = work
+    db = Database(_copy(pristine))
+    db.conn.execute("PRAGMA foreign_keys = ON")
     for _ in range(rng.randint(1, 3)):
         cid = rng.choice([r[0] for r in db.execute("SELECT id FROM current_claims LIMIT 500")])
         if rng.random() < 0.5:
@@ -225,12 +254,30 @@ def clean_run(pristine: Path, work: Path, rng: random.Random, deep: bool):
     return {"ok": report["ok"], "deep": deep, "failures": report["failures"][:2]}
 
 
+def battery(pristine, rng, n: int, kinds, log) -> tuple[list, list]:
+    results, missed = [], []
+    while sum(1 for r in results if r["effective"]) < n:
+        r = run_one(pristine, None, rng, kinds)
+        if r is None:
+            continue
+        results.append(r)
+        if r["effective"] and not r["caught"]:
+            missed.append(r)
+            log(f"MISSED: {r['kind']}: {r['what']}")
+        k = sum(1 for x in results if x["effective"])
+        if r["effective"] and k % 100 == 0:
+            log(f"  {k} tamperings, {k - len(missed)} caught")
+    return results, missed
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("db")
-    ap.add_argument("--tamperings", type=int, default=1000)
+    ap.add_argument("--tamperings", type=int, default=1000, help="Row, review, view, trigger and index tamperings")
+    ap.add_argument("--derived", type=int, default=100, help="Derived-table tamperings (checked by the --deep recomputation)")
+    ap.add_argument("--derived-db", help="The ledger the derived tamperings are made on (default: DB)")
     ap.add_argument("--clean", type=int, default=100)
-    ap.add_argument("--deep-every", type=int, default=10, help="Run --deep on every Nth clean ledger")
+    ap.add_argument("--deep-clean", type=int, default=0, help="Clean ledgers also checked with --deep")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--work", default="/tmp/ledger-tamper")
     ap.add_argument("--json", dest="json_out")
@@ -239,38 +286,38 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
-    pristine = prepare(Path(args.db), work / "pristine.db", args.seed)
-    claims = sqlite3.connect(pristine).execute("SELECT count(*) FROM claims").fetchone()[0]
-    print(f"pristine ledger: {claims:,} claims ({time.perf_counter() - t0:.1f}s)", flush=True)
-    results, missed = [], []
-    while sum(1 for r in results if r["effective"]) < args.tamperings:
-        r = run_one(pristine, work / "t.db", rng)
-        if r is None:
-            continue
-        results.append(r)
-        if r["effective"] and not r["caught"]:
-            missed.append(r)
-            print(f"MISSED: {r['kind']}: {r['what']}", flush=True)
-        n = sum(1 for x in results if x["effective"])
-        if n and n % 100 == 0 and r["effective"]:
-            print(f"  {n} tamperings, {n - len(missed)} caught", flush=True)
-    eff = [r for r in results if r["effective"]]
+
+    def log(msg):
+        print(f"[{time.perf_counter() - t0:7.1f}s] {msg}", flush=True)
+
+    pristine = load(prepare(Path(args.db), work / "pristine.db", args.seed))
+    claims = pristine.execute("SELECT count(*) FROM claims").fetchone()[0]
+    log(f"pristine ledger: {claims:,} claims, in memory")
+    results, missed = battery(pristine, rng, args.tamperings, KINDS[:-1], log)
+    d_pristine = load(prepare(Path(args.derived_db), work / "derived.db", args.seed)) if args.derived_db else pristine
+    d_claims = d_pristine.execute("SELECT count(*) FROM claims").fetchone()[0]
+    log(f"derived tamperings on a ledger of {d_claims:,} claims")
+    d_results, d_missed = battery(d_pristine, rng, args.derived, ("derived",), log)
+    eff = [r for r in results + d_results if r["effective"]]
     by_kind = {}
     for r in eff:
         k = by_kind.setdefault(r["kind"], {"tamperings": 0, "caught": 0})
         k["tamperings"] += 1
         k["caught"] += r["caught"]
-    clean = [clean_run(pristine, work / "c.db", rng, deep=(i % args.deep_every == 0)) for i in range(args.clean)]
+    log("clean ledgers")
+    clean = [clean_run(pristine, None, rng, deep=False) for _ in range(args.clean)]
+    clean += [clean_run(d_pristine, None, rng, deep=True) for _ in range(args.deep_clean)]
     false_alarms = [c for c in clean if not c["ok"]]
     out = {
         "claims": claims,
+        "derived_ledger_claims": d_claims,
         "tamperings": len(eff),
-        "caught": len(eff) - len(missed),
-        "not_effective_skipped": len(results) - len(eff),
+        "caught": len(eff) - len(missed) - len(d_missed),
+        "not_effective_skipped": len(results) + len(d_results) - len(eff),
         "by_kind": by_kind,
-        "missed": missed,
+        "missed": missed + d_missed,
         "clean_ledgers": len(clean),
-        "clean_deep": sum(1 for c in clean if c["deep"]),
+        "clean_deep": args.deep_clean,
         "false_alarms": len(false_alarms),
         "false_alarm_examples": false_alarms[:3],
         "seconds": round(time.perf_counter() - t0, 1),
@@ -278,7 +325,7 @@ def main(argv=None):
     print(json.dumps({k: v for k, v in out.items() if k != "missed"}, indent=2))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2))
-    return 0 if not missed and not false_alarms else 1
+    return 0 if not out["missed"] and not false_alarms else 1
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def test_generated_proofs_match_the_vectors():
     assert seen >= 10
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(n=st.integers(1, 70), data=st.data())
 def test_every_leaf_proves_and_every_prefix_is_consistent(n, data):
     leaves = [merkle.leaf_hash(str(i).encode()) for i in range(n)]
@@ -76,7 +76,7 @@ def test_every_leaf_proves_and_every_prefix_is_consistent(n, data):
     merkle.verify_consistency(m, n, merkle.consistency_proof(leaves, m), old, head)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(n=st.integers(2, 40), data=st.data())
 def test_any_single_changed_removed_or_reordered_entry_fails_its_proof(n, data):
     """The property of issue 15: change, remove or reorder one entry of the log and
