@@ -182,3 +182,12 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     assert report["ok"], report["failures"]
     tamper(path, ("UPDATE reviews SET rating = 'True'", []))
     assert verify_json(path)["exit_code"] == 5
+
+
+def test_the_migration_record_and_its_index_are_part_of_the_schema(reviewed):
+    conn = sqlite3.connect(reviewed)
+    conn.execute('DROP INDEX "idx__sqlite_migrations_migration_set_name"')
+    conn.commit()
+    conn.close()
+    report = verify_json(reviewed)
+    assert report["exit_code"] == 7 and items(report) == ["index idx__sqlite_migrations_migration_set_name"]
