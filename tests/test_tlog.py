@@ -11,8 +11,8 @@ from ledger import history, tlog
 from _cli import run
 from test_verify import one, tamper, verify_json
 
-# the signed-note example of the signed_note package
-# (https://hex.pm/packages/signed_note, lib/signed_note.ex), made with Go's sumdb/note
+# the signed-note example in the documentation of an independent implementation, the
+# Elixir signed_note package (https://hex.pm/packages/signed_note, lib/signed_note.ex)
 NOTE_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 NOTE = (
     "This is an example message.\n\n\u2014 example.com/foo "
