@@ -101,7 +101,11 @@ class Server:
     def __init__(self, ledger_bin: str, db: Path, cwd: Path, live: bool = False):
         self.port = free_port()
         args = [ledger_bin, "serve", "--db", str(db), "--port", str(self.port)] + (["--live"] if live else [])
-        self.proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        # the server imports its own `ledger`, not this checkout's (for --ledger baselines)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        self.proc = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while fetch(self.base + "/-/versions.json", timeout=5)[0] != 200:

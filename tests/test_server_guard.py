@@ -181,7 +181,10 @@ def test_no_file_path_is_shown_by_sql(seed_db, immutable):
     for sql in ("select * from pragma_database_list", "select file from pragma_database_list()"):
         r = get(ds, "/ledger.json", sql=sql, _shape="array")
         assert str(seed_db.parent) not in r.text, (sql, r.text[:300])
-    # the pages that list the database still answer
+    # nor by Datasette's list of databases; the pages that list the database still answer
+    for page in ("/-/databases.json", "/-/databases"):
+        r = get(ds, page)
+        assert r.status_code == 200 and "ledger.db" in r.text and str(seed_db.parent) not in r.text, page
     assert get(ds, "/ledger").status_code == 200
 
 

@@ -561,6 +561,9 @@ def asgi_wrapper(datasette):
             if scope.get("type") != "http":
                 await app(scope, receive, send)
                 return
+            if scope.get("path") in ("/-/databases", "/-/databases.json"):
+                await app(scope, receive, _without_paths(send, _ledger_paths(datasette)))
+                return
             database, second = request_parts(datasette, scope.get("path", ""))
             if not ledger_database(datasette, database):
                 await app(scope, receive, send)
@@ -612,5 +615,41 @@ def _neutralising(send):
                 body += state["csv"].close()
             message = dict(message, body=body)
         await send(message)
+
+    return wrapped
+
+
+def _ledger_paths(datasette) -> dict[bytes, bytes]:
+    """Each ledger database's file path, and the file name shown in its place."""
+    paths = {}
+    for name, db in datasette.databases.items():
+        if getattr(db, "path", None) and ledger_database(datasette, name):
+            paths[str(db.path).encode("utf-8")] = Path(db.path).name.encode("utf-8")
+    return paths
+
+
+def _without_paths(send, paths: dict[bytes, bytes]):
+    """``send`` with the ledger files' paths replaced by their names in the
+    response (``/-/databases``), so --live does not show where the ledger lives."""
+    held = {"start": None, "body": []}
+
+    async def wrapped(message):
+        if not paths:
+            await send(message)
+        elif message["type"] == "http.response.start":
+            held["start"] = message
+        elif message["type"] == "http.response.body":
+            held["body"].append(message.get("body", b""))
+            if not message.get("more_body", False):
+                body = b"".join(held["body"])
+                for path, name in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+                    body = body.replace(path, name)
+                start = held["start"]
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send(dict(start, headers=headers))
+                await send({"type": "http.response.body", "body": body})
+        else:
+            await send(message)
 
     return wrapped
