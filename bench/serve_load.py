@@ -129,7 +129,10 @@ class Server:
                 continue
 
 
-def plain_paths(db: Path) -> list[str]:
+PAGES = ("claim", "claims", "source", "view", "database")
+
+
+def plain_paths(db: Path, pages=PAGES) -> list[str]:
     import sqlite3
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -138,7 +141,14 @@ def plain_paths(db: Path) -> list[str]:
         source = conn.execute("select id from sources order by id limit 1").fetchone()[0]
     finally:
         conn.close()
-    return [f"/ledger/claims/{claim}", "/ledger/claims", f"/ledger/sources/{source}", "/ledger/claim_spans", "/ledger"]
+    every = {
+        "claim": f"/ledger/claims/{claim}",
+        "claims": "/ledger/claims",
+        "source": f"/ledger/sources/{source}",
+        "view": "/ledger/claim_spans",
+        "database": "/ledger",
+    }
+    return [every[p] for p in pages]
 
 
 def canned_paths(base: str) -> list[str]:
@@ -152,11 +162,12 @@ def canned_paths(base: str) -> list[str]:
 
 
 def load_test(ledger_bin: str, db: Path, cwd: Path, *, seconds: float = 10.0, attackers: int = 3,
-              quiet_seconds: float | None = None, live: bool = False, hostile: list[str] = HOSTILE) -> dict:
+              quiet_seconds: float | None = None, live: bool = False, hostile: list[str] = HOSTILE,
+              pages=PAGES) -> dict:
     """Run the quiet and attack phases against one `ledger serve`; the figures."""
     server = Server(ledger_bin, db, cwd, live=live)
     try:
-        paths = plain_paths(db)
+        paths = plain_paths(db, pages)
         canned = canned_paths(server.base)
         peak = [tree_rss(server.proc.pid)]
         stop_sampling = threading.Event()
@@ -168,16 +179,20 @@ def load_test(ledger_bin: str, db: Path, cwd: Path, *, seconds: float = 10.0, at
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
 
-        def plain(until: float, out: list[float], statuses: list[int]):
+        by_path: dict[str, dict[str, list[float]]] = {"quiet": {}, "attack": {}}
+
+        def plain(until: float, out: list[float], statuses: list[int], phase: str):
             i = 0
             while time.monotonic() < until:
-                status, secs = fetch(server.base + paths[i % len(paths)])
+                path = paths[i % len(paths)]
+                status, secs = fetch(server.base + path)
                 out.append(secs)
                 statuses.append(status)
+                by_path[phase].setdefault(path, []).append(secs)
                 i += 1
 
         quiet, quiet_status = [], []
-        plain(time.monotonic() + (quiet_seconds if quiet_seconds is not None else seconds / 2), quiet, quiet_status)
+        plain(time.monotonic() + (quiet_seconds if quiet_seconds is not None else seconds / 2), quiet, quiet_status, "quiet")
 
         rss_before_attack = tree_rss(server.proc.pid)
         until = time.monotonic() + seconds
@@ -208,7 +223,7 @@ def load_test(ledger_bin: str, db: Path, cwd: Path, *, seconds: float = 10.0, at
             t.start()
         time.sleep(0.3)  # let the attack start before timing pages
         during, during_status = [], []
-        plain(until, during, during_status)
+        plain(until, during, during_status, "attack")
         for t in threads:
             t.join()
         stop_sampling.set()
@@ -219,6 +234,7 @@ def load_test(ledger_bin: str, db: Path, cwd: Path, *, seconds: float = 10.0, at
                       "non_200": sum(s != 200 for s in quiet_status)},
             "attack": {"n": len(during), "p50_s": percentile(during, 50), "p95_s": percentile(during, 95), "max_s": max(during, default=0),
                        "non_200": sum(s != 200 for s in during_status)},
+            "p50_by_path_s": {phase: {p: round(percentile(v, 50), 3) for p, v in d.items()} for phase, d in by_path.items()},
             "p95_ratio_attack_to_quiet": percentile(during, 95) / percentile(quiet, 95) if quiet else float("nan"),
             "hostile": attack_status,
             "canned": {"n": len(canned_status), "ok": sum(s == 200 for s in canned_status),
