@@ -294,3 +294,60 @@ def test_plain_pages_answer_during_three_hostile_queries(seed_db, tmp_path):
         "select length(printf('%.*c',900000000,'x'))+length(printf('%.*c',900000000,'y'))", {"statuses": {}}
     )
     assert set(printf["statuses"]) <= {"400", "503"}, result
+
+
+# ================================================================ the bound on heavy queries
+
+
+def test_visitor_chosen_sql_is_heavy_and_pages_are_not(seed_db, other_db):
+    from ledger.plugin.heavy import is_heavy, request_parts
+
+    ds = make_ds(seed_db, other_db)
+    canned = next(iter(METADATA["databases"]["ledger"]["queries"]))
+    cases = {
+        "/ledger.json?sql=select+1": True,
+        "/ledger/claims?_where=1": True,
+        "/ledger/claims.csv?_stream=on": True,
+        f"/ledger/{canned}": True,
+        f"/ledger/{canned}.json": True,
+        "/ledger/claims": False,
+        "/ledger/claims/c0123456789abcdef": False,
+        "/ledger": False,
+        "/-/versions.json": False,
+    }
+    for url, heavy in cases.items():
+        path, _, query = url.partition("?")
+        database, second = request_parts(ds, path)
+        params = urllib.parse.parse_qs(query)
+        assert (database is not None and is_heavy(ds, database, second, params)) == heavy, url
+
+
+def test_heavy_requests_run_one_at_a_time_and_the_overflow_gets_503():
+    from ledger.plugin.heavy import HeavyGate
+
+    async def scenario():
+        gate = HeavyGate(slots=1, queue=1, wait_s=5)
+        release = asyncio.Event()
+        running, sent = [], []
+
+        async def app(scope, receive, send):
+            running.append(scope["n"])
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+
+        def send_for(n):
+            async def send(message):
+                if message["type"] == "http.response.start":
+                    sent.append((n, message["status"], dict(message["headers"]).get(b"retry-after")))
+            return send
+
+        tasks = [asyncio.create_task(gate.run(app, {"n": n}, None, send_for(n))) for n in range(3)]
+        await asyncio.sleep(0.05)
+        assert running == [0]  # one runs, one waits, the third is turned away
+        assert sent == [(2, 503, b"5")]
+        release.set()
+        await asyncio.gather(*tasks)
+        assert running == [0, 1]
+        assert sorted(sent) == [(0, 200, None), (1, 200, None), (2, 503, b"5")]
+
+    run(scenario())

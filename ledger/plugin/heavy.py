@@ -63,17 +63,20 @@ class HeavyGate:
 
     async def run(self, app, scope, receive, send) -> None:
         sem = self._sem()
-        if self.waiting >= self.queue:
-            await busy(send, "too many queries are waiting")
-            return
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(sem.acquire(), self.wait_s)
-        except asyncio.TimeoutError:
-            await busy(send, f"no query slot came free within {self.wait_s:g} s")
-            return
-        finally:
-            self.waiting -= 1
+        if not sem.locked():
+            await sem.acquire()  # a slot is free: no wait
+        else:
+            if self.waiting >= self.queue:
+                await busy(send, "too many queries are waiting")
+                return
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(sem.acquire(), self.wait_s)
+            except asyncio.TimeoutError:
+                await busy(send, f"no query slot came free within {self.wait_s:g} s")
+                return
+            finally:
+                self.waiting -= 1
         try:
             await app(scope, receive, send)
         finally:
