@@ -50,7 +50,8 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 100,
     sqlite3.SQLITE_LIMIT_ATTACHED: 0,
     sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1_000,
-    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 500,
+    # above max_returned_rows: Datasette looks up a page's foreign-key labels with one parameter per value
+    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 5_000,
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 10,
     sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,
 }
