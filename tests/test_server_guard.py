@@ -106,8 +106,9 @@ def test_one_huge_function_call_is_refused_at_once(seed_db):
         "select length(replace(printf('%.*c', 100000, 'a'), 'a', printf('%.*c', 400, 'b')))",
         "select zeroblob(100000000)",
         "select printf('%900000000c', 'x')",
+        "select length(printf(cast('%.*c' as blob), 900000000, 'x'))",
     ],
-    ids=["like", "glob", "trim", "replace", "zeroblob", "printf-width"],
+    ids=["like", "glob", "trim", "replace", "zeroblob", "printf-width", "printf-blob-format"],
 )
 def test_calls_over_their_budget_fail_fast(seed_db, sql):
     ds = make_ds(seed_db)

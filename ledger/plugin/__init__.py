@@ -38,8 +38,8 @@ import sqlite3
 import unicodedata
 import urllib.parse
 import weakref
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode

@@ -114,9 +114,10 @@ def _width(value) -> int:
 def guarded_printf(fmt=None, *args):
     """``printf``/``format`` with every field width and precision at most
     MAX_FORMAT_WIDTH (SQLite's own takes time in proportion to them)."""
-    if isinstance(fmt, str):
+    text = fmt.decode("utf-8", "replace") if isinstance(fmt, bytes) else fmt
+    if isinstance(text, str):
         i = 0
-        for m in SPEC_RE.finditer(fmt):
+        for m in SPEC_RE.finditer(text):
             if m.group(5) == "%" or m.group(5) is None:
                 continue
             for part in (m.group(2), m.group(3)):
