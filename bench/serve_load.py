@@ -40,6 +40,8 @@ HOSTILE = [
     # runs until the time limit stops it
     "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n",
     "select count(*) from claims a, claims b, claims c, claims d, claims e",
+    # every step slow: the progress handler, every 1,000 instructions, comes late
+    "with recursive r(i) as (select 1 union all select i + 1 from r) select length(randomblob(32000000)) from r",
     "select length(replace(printf('%.*c', 100000, 'a'), 'a', printf('%.*c', 300, 'b')))",
     "select fts3_tokenizer('simple', x'4141414141414141')",
     "select * from pragma_database_list",

@@ -403,7 +403,7 @@ def prepare_connection(conn, database, datasette):
     if ledger_database(datasette, database):
         from .guard import guard_connection
 
-        guard_connection(conn)
+        guard_connection(conn, datasette.setting("sql_time_limit_ms"))
 
 
 def _row_id(request) -> str | None:

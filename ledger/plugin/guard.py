@@ -27,6 +27,10 @@ each connection Datasette opens to a ledger database (the plugin's
   pragmas that disclose file paths (``database_list``,
   ``temp_store_directory``, ``data_store_directory``) with no rows.
 
+- **a watchdog** interrupts any statement still running half a second past
+  the time limit (:class:`Watchdog`): the progress handler runs only every
+  1,000 instructions, and one instruction on a large value can take long.
+
 The bound on how many visitors' queries run at once is in
 :mod:`ledger.plugin.heavy`.
 """
@@ -36,6 +40,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 
 # The longest string or blob any statement may make or read: far above any
 # source text a ledger holds, and small enough that a few at once stay well
@@ -181,11 +186,74 @@ GUARDED = [
 ]
 
 
-def guard_connection(conn: sqlite3.Connection) -> None:
-    """Cap sizes, replace the functions one call of which can run long, and
-    install the authorizer, on one of Datasette's connections."""
+# ---------------------------------------------------------------- the watchdog
+
+# How long past the time limit a statement may run before the watchdog
+# interrupts it, and how often it looks
+WATCHDOG_GRACE_S = 0.5
+WATCHDOG_EVERY_S = 0.05
+
+
+class Watchdog:
+    """Interrupts a statement that runs past its time limit.
+
+    Datasette's progress handler is called every 1,000 virtual-machine
+    instructions, and one instruction on a 32 MiB value can take a tenth of a
+    second: ``select length(randomblob(32000000)) from (a recursive count)``
+    ran 44 s under a 1 s limit. ``Connection.interrupt()`` is checked at every
+    loop step instead. A statement's start is seen through the connection's
+    trace callback (called when a statement starts running, cached or not);
+    one thread checks every ``WATCHDOG_EVERY_S`` and interrupts a connection
+    whose statement started more than its limit plus ``WATCHDOG_GRACE_S``
+    ago. An interrupt that reaches a connection after its statement ended
+    does nothing (SQLite clears it when the next statement starts).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._started: dict[int, tuple] = {}  # id(conn) -> (conn, deadline)
+        self._thread = None
+
+    def watch(self, conn: sqlite3.Connection, limit_s: float) -> None:
+        key = id(conn)
+
+        def started(_sql):
+            # held only until the deadline passes (connections take no weak references)
+            with self._lock:
+                self._started[key] = (conn, time.monotonic() + limit_s + WATCHDOG_GRACE_S)
+
+        conn.set_trace_callback(started)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="ledger-sql-watchdog", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(WATCHDOG_EVERY_S)
+            now = time.monotonic()
+            with self._lock:
+                due = [(k, conn) for k, (conn, deadline) in self._started.items() if now > deadline]
+                for k, _ in due:
+                    del self._started[k]
+            for _, conn in due:
+                try:
+                    conn.interrupt()
+                except sqlite3.ProgrammingError:
+                    pass  # closed meanwhile
+
+
+WATCHDOG = Watchdog()
+
+
+def guard_connection(conn: sqlite3.Connection, time_limit_ms: int | None = None) -> None:
+    """Cap sizes, replace the functions one call of which can run long,
+    install the authorizer, and (given the time limit) have the watchdog
+    stop any statement that outlives it, on one of Datasette's connections."""
     for limit, value in LIMITS.items():
         conn.setlimit(limit, value)
     for name, nargs, fn in GUARDED:
         conn.create_function(name, nargs, fn, deterministic=True)
     conn.set_authorizer(authorize)
+    if time_limit_ms:
+        WATCHDOG.watch(conn, time_limit_ms / 1000)
