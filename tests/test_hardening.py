@@ -289,18 +289,20 @@ def served(request, hostile, tmp_path_factory):
     if request.param == "live":
         args.append("--live")
     proc = start_server(args, root, port)
-    base = f"http://127.0.0.1:{port}"
-    # the file Datasette really serves (the snapshot is a copy), from its
-    # command line: visitors no longer see the path (issue 18)
-    databases = json.loads(fetch(base + "/-/databases.json")[2])
-    assert [d["path"] for d in databases if d["name"] == "ledger"] == ["ledger.db"]
-    served_file = datasette_file(proc.pid)
-    if request.param == "live":
-        assert served_file.resolve() == Path(hostile["db"]).resolve()
-    else:
-        assert served_file.name == "ledger.db" and served_file != Path(hostile["db"])
-    yield {"base": base, "db": served_file, "ledger": hostile["db"], "mode": request.param}
-    stop_server(proc)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # the file Datasette really serves (the snapshot is a copy), from its
+        # command line: visitors no longer see the path (issue 18)
+        databases = json.loads(fetch(base + "/-/databases.json")[2])
+        assert [d["path"] for d in databases if d["name"] == "ledger"] == ["ledger.db"]
+        served_file = datasette_file(proc.pid)
+        if request.param == "live":
+            assert served_file.resolve() == Path(hostile["db"]).resolve()
+        else:
+            assert served_file.name == "ledger.db" and served_file != Path(hostile["db"])
+        yield {"base": base, "db": served_file, "ledger": hostile["db"], "mode": request.param}
+    finally:
+        stop_server(proc)  # also when a check above fails: no server left running
 
 
 def datasette_file(pid: int) -> Path:
