@@ -478,20 +478,28 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
 @db_option
 @click.option("--format", "fmt", default="files", show_default=True, help="Output format (see below)")
 @click.option("-o", "--out", required=True, type=click.Path(), help="Output directory or file")
+@click.option(
+    "--exact-cells", is_flag=True,
+    help="csv: write cells exactly as stored, even those a spreadsheet would run as formulas (for round trips)",
+)
 @json_option
-def export(db_path, fmt, out, as_json):
+def export(db_path, fmt, out, exact_cells, as_json):
     """Write the ledger out in a format.
 
     `files` writes sources/ and claims/ under OUT, from which `ledger build`
-    rebuilds the same sources, claim ids and spans.
+    rebuilds the same sources, claim ids and spans. `csv` puts an apostrophe
+    before a cell a spreadsheet would run as a formula (=, +, -, @) unless
+    --exact-cells is given.
 
     Example: ledger export --format files --out backup/
     """
     if fmt not in EXPORTERS:
         raise click.BadParameter(f"unknown format {fmt!r}; choose from {', '.join(sorted(EXPORTERS))}", param_hint="--format")
+    if exact_cells and fmt != "csv":
+        raise click.UsageError(f"--exact-cells applies to --format csv only, not --format {fmt}")
     with user_errors():
         db = open_db(db_path, create=False)
-        summary = EXPORTERS[fmt](db, out)
+        summary = EXPORTERS[fmt](db, out, **({"exact": True} if exact_cells else {}))
     if as_json:
         emit_json(summary)
     else:
