@@ -146,11 +146,18 @@ def make_review(
 
 
 def add_review(db: Database, row: dict) -> bool:
-    """Insert a review row; False when the same review is already recorded.
-    The caller holds the write transaction."""
+    """Insert a review row as (part of) a history entry of kind ``review``;
+    False when the same review is already recorded. The caller holds the
+    write transaction. The one way a review enters the ledger, for the CLI
+    and for a rebuild from files alike: the entry's who and when come from
+    the review's own ``reviewer`` and ``recorded_at``, so replaying the same
+    reviews gives the same entries."""
+    from . import history
+
     if db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone():
         return False
-    db["reviews"].insert(row)
+    with history.entry(db, "review", actor=row["reviewer"], at=row["recorded_at"], always=True) as e:
+        db["reviews"].insert({**row, "entry_id": e.id})
     return True
 
 

@@ -355,13 +355,18 @@ def _progress(silent: bool, length: int, label: str):
 @cli.command()
 @db_option
 @click.option("--head", "head_hash", metavar="HASH", help="A head hash published earlier (`ledger head`): check that history only grew since")
-@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False), help="A checkpoint file written by `ledger head --out`")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint published earlier: a signed one (`ledger checkpoint`) is checked by consistency proof, "
+              "a `ledger head --out` file by its head")
+@click.option("--vkey", envvar="LEDGER_VKEY", metavar="VKEY",
+              help="The log's verifier key (or a file holding it): also check the signed checkpoint's signature")
 @click.option(
     "--deep", is_flag=True,
-    help="Also run SQLite's full integrity check (every index against its table) and every foreign key (slow: a weekly job)",
+    help="Also run SQLite's full integrity check, every foreign key, every value's type, and recompute every derived "
+    "table from the recorded rows (slow: a weekly job)",
 )
 @json_option
-def verify(db_path, head_hash, checkpoint, deep, as_json):
+def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
     """Re-check everything the ledger asserts: every source's SHA-256, every
     span (and its prefix and suffix) against its source text, every row
     against the history entry that added it, the history's hash chain and
@@ -371,24 +376,36 @@ def verify(db_path, head_hash, checkpoint, deep, as_json):
     4 (hashes), 5 (chain) or 6 (database: a missing referenced row, or a
     damaged page), for the most fundamental failure. With --head or
     --checkpoint, also confirm that the published entry is still in the
-    chain, unchanged (history was only appended to since).
+    chain, unchanged (history was only appended to since); a signed
+    checkpoint is checked by an RFC 9162 consistency proof from its tree to
+    the current one, and with --vkey by its signature. Exit 7 (schema) when a
+    table, index, trigger or view differs from what the migrations create
+    (with --deep, also a value of the wrong type); with --deep, 8 (derived)
+    when a derived table differs from its recomputation from the rows.
 
     A damaged page of those tables is found (6), but SQLite's full storage
     check (PRAGMA integrity_check: every index against its table, the free
-    pages, the derived tables) costs about ten times all the rest and checks
-    how rows are stored, not what the ledger asserts: --deep adds it, with
-    every foreign key. Run verify after every change, --deep weekly (cron,
-    CI) and on a downloaded copy.
+    pages) and the recomputation of the derived tables (comparison, facet
+    counts, full-text indexes, shingles) cost about ten times all the rest:
+    --deep adds them, with every foreign key and every value's type. Run
+    verify after every change, --deep weekly (cron, CI) and on a downloaded
+    copy. docs/integrity.md says what each check establishes.
 
     Example: ledger verify --db ledger.db --head sha256:4f1c… --json
     """
     if head_hash and checkpoint:
         raise click.UsageError("give --head or --checkpoint, not both")
+    signed = None
     with user_errors():
         if checkpoint:
-            head_hash = history.read_checkpoint(checkpoint)
+            from . import cli_tlog, tlog
+
+            if tlog.is_signed_checkpoint(Path(checkpoint).read_text(encoding="utf-8", errors="replace")):
+                signed = cli_tlog.load_checkpoint(checkpoint, vkey)
+            else:
+                head_hash = history.read_checkpoint(checkpoint)
         db = open_db(db_path, create=False)
-        report = run_verify(db, head=head_hash, deep=deep)
+        report = run_verify(db, head=head_hash, deep=deep, checkpoint=signed)
     if as_json:
         emit_json(report)
     else:
@@ -492,7 +509,7 @@ def export(db_path, fmt, out, exact_cells, as_json):
 # ---------------------------------------------------------------- feature commands
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog")
 
 for _name in FEATURE_COMMANDS:
     __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)

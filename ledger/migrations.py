@@ -693,3 +693,57 @@ def m063_view_facet_counts_without_tidying(db):
     ):
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(f"CREATE TRIGGER {name} {sql}")
+
+
+@migrations()
+def m080_reviews_in_history(db):
+    # issue 15: a reviewer's verdict is part of what the ledger asserts, so
+    # each review belongs to a history entry like every other recorded row.
+    # Reviews recorded before this migration are covered by one entry
+    # appended now (kind "migrate", no time: deterministic), so heads
+    # published earlier stay in the chain.
+    from . import history
+
+    db.execute("ALTER TABLE reviews ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
+    if not db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        return
+    eid = (db.execute("SELECT max(id) FROM history").fetchone()[0] or 0) + 1
+    # the trigger comes back exactly as it was (verify compares the schema's SQL text)
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'reviews_no_update'").fetchone()
+    if trigger:
+        db.execute("DROP TRIGGER reviews_no_update")
+    db.execute("UPDATE reviews SET entry_id = ?", [eid])
+    if trigger:
+        db.execute(trigger[0])
+    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in history.tracked(db)}
+    marks["reviews"] = 0
+    e = history.OpenEntry(eid, "migrate", reason="reviews recorded before they were history entries", marks=marks, always=True)
+    history.seal(db, e)
+
+
+@migrations()
+def m081_checkpoints(db):
+    # issue 15: the signed checkpoints `ledger checkpoint` made, kept so the
+    # claim page can show a claim's inclusion proof and the checkpoint it was
+    # checked against. Not history entries: a checkpoint signs the history
+    # and adds nothing to it. Append-only like the ledger's tables.
+    db.execute(
+        """
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL,
+            size INTEGER NOT NULL,            -- entries the tree covers
+            root TEXT NOT NULL,               -- base64 root hash, as on the checkpoint
+            note TEXT NOT NULL                -- the signed note, exactly as published
+        )
+        """
+    )
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER checkpoints_no_{op.lower()} BEFORE {op} ON checkpoints
+            BEGIN
+                SELECT RAISE(ABORT, 'checkpoints are append-only: make a new one with `ledger checkpoint`');
+            END
+            """
+        )

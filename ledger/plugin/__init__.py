@@ -44,6 +44,7 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from markupsafe import Markup, escape
+from sqlite_utils import Database
 
 # Characters that change how text displays without being seen: zero-width
 # and bidi controls. Shown as a visible code point, kept in the text.
@@ -318,6 +319,10 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     page["status"] = latest.get("status") or claim.get("status")
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
+    # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
+    from .. import tlog
+
+    page["proof"] = tlog.claim_proof(Database(conn), claim_id)
     return page
 
 
