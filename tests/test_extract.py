@@ -58,12 +58,23 @@ def test_recall_and_precision_meet_the_target(report, set_name, kind):
 
 
 def test_labelled_sets_are_separate_and_substantial(report):
-    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3"}
+    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3", "untuned"}
     composed = sum(s.labels for name in ("composed", "heldout", "heldout-2", "heldout-3") for s in report.by_set[name].values())
     assert composed >= 150
     for f in [*LABELLED.glob("composed/*.yml"), *LABELLED.glob("heldout*/*.yml")]:
         assert "Composed passage (not a real article)" in f.read_text(encoding="utf-8")
         assert "source:" not in yaml.safe_load(f.read_text(encoding="utf-8"))
+    # the untuned set is real reports, each with where and when it was published
+    untuned = list(LABELLED.glob("untuned/*.yml"))
+    assert len(untuned) >= 30 and sum(report.by_set["untuned"][k].labels for k in ev.EVALUATED) >= 200
+    publishers = set()
+    for f in untuned:
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        assert "Composed passage" not in f.read_text(encoding="utf-8")
+        assert data["url"].startswith("http") and data["publisher"] and data["published"], f
+        assert data["publisher"] != "The Phnom Penh Post", f
+        publishers.add(data["publisher"])
+    assert len(publishers) >= 20
 
 
 def test_calibration_file_is_current(report):
