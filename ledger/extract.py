@@ -150,6 +150,10 @@ STOP_CAPS = {
 HONORIFICS = {"mr", "mrs", "ms", "dr", "h.e.", "he", "sir", "madam", "prof", "lok", "oknha", "samdech",
               "mr.", "mrs.", "ms.", "dr.", "prof."}
 CONNECTORS = {"of", "and", "the", "for", "de", "du", "van", "von", "bin", "al", "la", "le", "da"}
+# Honorifics written before a name, in English and in Cambodian usage ("Samdech Akka Moha Sena Padei Techo Hun
+# Sen", "H.E. Wang Yi", "Lok Chumteav"): never part of the name (issue 16)
+NAME_HONORIFICS = {"samdech", "akka", "moha", "sena", "padei", "techo", "pichey", "thipadei", "krolahom",
+                   "lok", "chumteav", "oknha", "excellency", "h.e.", "h.e", "his", "her"}
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -549,6 +553,25 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
         and re.match(r"(?:,\s+(?:the|a|an)\s|\s+(?:" + SPEECH_RE + r")\b)", text[run[-1][1] : run[-1][1] + 40])
     ):
         return [_person(persons, run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], False)]
+    # "H.E. XI Jinping" is tokenised "H." + "E. XI Jinping": the "E." is the honorific's
+    if run and run[0][2] == "E." and text[max(0, run[0][0] - 2) : run[0][0]] == "H.":
+        run = run[1:]
+    # a name after local honorifics, after a title or not: "Senate President Samdech Techo Hun Sen"
+    hon = [i for i, (_, _, w) in enumerate(run) if _low(w) in NAME_HONORIFICS and _low(w) not in ("his", "her")]
+    if hon and hon[0] < len(run) - 1:
+        j = hon[0]
+        while j < len(run) and _low(run[j][2]) in NAME_HONORIFICS:
+            j += 1
+        rest = run[j:]
+        if 1 <= len(rest) <= 3 and all(_is_name_word(_low(w)) for _, _, w in rest):
+            end = rest[-1][1] - (2 if rest[-1][2][-2:] in ("’s", "'s") else 0)
+            pos = rest[-1][2][-2:] in ("’s", "'s")
+            before = run[: hon[0]]
+            pre = (before[0][0], before[-1][1]) if before and any(_low(w) in TITLE_WORDS for _, _, w in before) else None
+            out = []
+            if before and pre is None:
+                out += _classify_run(doc, before, sent_starts, persons, entities)
+            return out + [_person(persons, rest[0][0], end, text[rest[0][0] : end], pos, pre_title=pre)]
     # drop leading words that only start a sentence ("The", "During", "Last")
     honorific = False
     while run and (_low(run[0][2]) in STOP_CAPS or _low(run[0][2]) in CONNECTORS):
@@ -911,6 +934,12 @@ def _title_phrase(text: str, start: int, limit: int, *, relaxed: bool = False) -
         end = m.start() if m else limit
         # a comma inside a capitalised list in a name ("the Textile, Apparel,
         # Footwear and Travel Goods Association") does not end the title
+        # an abbreviation in brackets inside a title: "general secretary of the Communist Party of China (CPC)
+        # Central Committee"
+        ab = re.match(r"\s*\([A-Z][A-Za-z]{1,9}\)(?=\s+(?:and\s+)?[A-Za-z])", text[end:limit]) if m else None
+        if ab:
+            pos = end + ab.end()
+            continue
         if m and text[end : end + 1] == "," and end > start and text[end - 1].isalpha() and _NAME_LIST_RE.match(text, end):
             cap = re.match(r".*?\b[A-Z]", text[end:limit])
             prev = re.search(r"(\w+)$", text[start:end])
@@ -951,6 +980,30 @@ def _split_both(value: str) -> list[str]:
     return [value]
 
 
+_STACK_AND = re.compile(r"\s+and\s+(?:the\s+)?")
+
+
+def _split_stacked(value: str) -> list[str]:
+    """Two posts in two organisations run together: "President of the Senate and General Secretary of the
+    CPP", "Cambodian People's Party (CPP) President and Senate President", "general secretary of the CPC
+    Central Committee and Chinese president". A post names its organisation ("of the Senate", "(CPP)", a party
+    or committee word) before the "and" is read as a second title; "State Councilor and Foreign Minister",
+    with no organisation before the "and", stays one title."""
+    for m in _STACK_AND.finditer(value):
+        first, second = value[: m.start()], value[m.end() :]
+        sw = [w.lower().strip("’'") for w in re.findall(r"[\w\-’']+", second)]
+        fw = [w.lower() for w in re.findall(r"[\w\-’']+", first)]
+        if not sw or not any(w in TITLE_HEADS or w in ("leader", "head", "member", "chief") for w in sw[:6]):
+            continue
+        if not (sw[0] in TITLE_WORDS or sw[0] in TITLE_MODIFIERS or sw[0] in NATIONALITIES or second[:1].isupper()):
+            continue
+        names_org = (re.search(r"\bof\s+(?:the\s+)?[A-Z]", first) or re.search(r"\([A-Z]{2,10}\)", first)
+                     or any(w in ORG_HEADS and w not in TITLE_MODIFIERS for w in fw))
+        if names_org and any(w in TITLE_HEADS or w in ("leader", "head", "member", "chief") for w in fw):
+            return [first] + _split_stacked(second)
+    return [value]
+
+
 def _clean_title(value: str) -> str:
     value = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", value.strip(), flags=re.I)
     value = re.sub(r"\s*\([^)]*\)\s*$", "", value)
@@ -964,7 +1017,7 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
 
     def add(subject, span, title_span, rule):
         value_raw = text[title_span[0] : title_span[1]]
-        for v in _split_both(_clean_title(value_raw)):
+        for v in [x for part in _split_stacked(value_raw) for x in _split_both(_clean_title(part))]:
             key = (subject, v.lower(), span)
             if key in seen:
                 continue
@@ -988,6 +1041,20 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
                 continue_rel = False
+                # a list of posts: "PRAK Sokhonn, Deputy Prime Minister, Minister of Foreign Affairs ..., and
+                # Chairman of the Commission for External Relations"
+                while True:
+                    nxt = re.match(r",\s+(?:and\s+)?(?:the\s+)?(?=[A-Z])", text[t[1] : lim])
+                    if not nxt:
+                        break
+                    first = re.match(r"[\w\-’']+", text[t[1] + nxt.end() : lim])
+                    if not first or first.group().lower() not in TITLE_WORDS | TITLE_MODIFIERS:
+                        break
+                    t2 = _title_phrase(text, t[1] + nxt.end(), lim)
+                    if not t2:
+                        break
+                    add(m.name, (m.start, t2[1]), t2, "title.appositive.list")
+                    t = t2
             else:
                 continue_rel = True
         else:
@@ -1038,15 +1105,22 @@ _COPULA_RE = re.compile(
 )
 
 
+_ABBR_GAP = re.compile(r"^[\s()]*\(?[\s()]*$")  # the brackets of "Cambodian People's Party (CPP) President"
+
+
 def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     """A title written just before a name, scanned backwards over role nouns,
     modifiers, nationalities, capitalised organisation words and of/and."""
     words = _words(text, s0, name_start)
+    # honorifics between a title and the name are not part of the title ("Senate President Samdech Techo Hun Sen")
+    while words and _low(words[-1][2]) in NAME_HONORIFICS | {"h.", "e."} and _low(words[-1][2]) not in ("his", "her"):
+        name_start = words[-1][0]
+        words = words[:-1]
     taken = []
     pos = name_start
     for s, e, w in reversed(words):
         gap = text[e:pos]
-        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s") ):
+        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
         if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:

@@ -405,3 +405,42 @@ def test_robust_on_odd_text():
     for text in ["", "  \n\n ", '"unterminated quote and more words', "“a” “b” ” “", "x" * 5000, "$$$ 5 5 %"]:
         for c in ex.extract(text, "2024-01-01"):
             assert text[c.start : c.end] == c.text
+
+
+# ---------------------------------------------------------------- issue 16: titles on unseen news text
+
+
+def _titles(text, published="2024-12-03"):
+    from ledger.evaluate import default_entities
+
+    return [(c.subject, c.value) for c in ex.extract(text, published, entities=default_entities(), kinds=("title",))]
+
+
+def test_local_honorifics_and_his_excellency_are_not_part_of_the_name():
+    got = _titles("Phnom Penh: Samdech Akka Moha Sena Padei Techo Lim Dara, President of the Farmers' Party, "
+                  "will meet H.E. Tan Wei, General Secretary of the CPC.")
+    assert ("Lim Dara", "President of the Farmers' Party") in got
+    assert ("Tan Wei", "General Secretary of the CPC") in got
+
+
+def test_stacked_titles_of_two_organisations_before_a_name_are_two_titles():
+    got = _titles("Farmers' Party (FP) President and Senate President Samdech Techo Lim Dara arrived on Monday.")
+    assert ("Lim Dara", "Farmers' Party (FP) President") in got and ("Lim Dara", "Senate President") in got
+    # one office written with "and" stays one title
+    assert _titles("Chinese State Councilor and foreign minister Tan Wei spoke.") == [
+        ("Tan Wei", "Chinese State Councilor and foreign minister")]
+
+
+def test_an_appositive_runs_past_a_bracketed_abbreviation_and_splits_at_a_second_post():
+    got = _titles("Tan Wei, general secretary of the Workers' Party (WP) Central Committee and Chinese president, "
+                  "held talks on Tuesday.")
+    assert ("Tan Wei", "general secretary of the Workers' Party (WP) Central Committee") in got
+    assert ("Tan Wei", "Chinese president") in got
+
+
+def test_a_list_of_posts_after_a_name_is_each_a_title():
+    got = _titles("Among them is H.E. Lim Dara, Deputy Prime Minister, Minister of Foreign Affairs and International "
+                  "Cooperation, and Chairman of the Commission for External Relations.")
+    assert ("Lim Dara", "Deputy Prime Minister") in got
+    assert ("Lim Dara", "Minister of Foreign Affairs and International Cooperation") in got
+    assert ("Lim Dara", "Chairman of the Commission for External Relations") in got
