@@ -1371,7 +1371,7 @@ _QTY_PATTERNS += [
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     # "2.6 million": a number with a scale word is a quantity on its own
-    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b"),
+    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
     # "remained stable at 89", "rose to 1,200": a level a count reached
     ("level", rf"\b(?:stable|steady|stood|stands|remained|reached|rose|fell|climbed|dropped|increased|decreased|totalled|totaled|grew)\s+(?:at|to)\s+{_QUALIFIER}{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
     # "two of them", "three of the victims"
@@ -1473,7 +1473,15 @@ _VISIT_RE = re.compile(
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
-_MEET_RE = re.compile(r"\b(?:meet(?:s|ing)?|met|meetings?|talks|held talks|hold talks|sat down)\s+with\s+|\b(?:met|meet|meets)\s+(?=[A-Z])")
+_MEET_RE = re.compile(
+    r"\b(?:meet(?:s|ing)?|met|meetings?|talks|discussions?|held talks|hold talks|sat down)"
+    r"(?:\s+(?:personally|separately|briefly|privately|jointly))?\s+with\s+"
+    r"|\b(?:courtesy call|call)\s+on\s+(?=(?:[A-Z]|the\s))"
+    r"|\b(?:met|meet|meets|received|receives|receive)\s+(?=[A-Z])"
+)
+# "Li Qiang held talks with Hun Manet, who is on an official visit to China": the visit is the relative
+# clause's subject's
+_WHO_IS_ON = re.compile(r",\s+who\s+(?:is|was|will be|has been)\s+(?:on\s+|paying\s+|making\s+)?(?:an?\s+|his\s+|her\s+)?(?:[\w\-]+\s+){0,3}$")
 _STATEMENT_RE = re.compile(
     r"\b(?:(?P<verb>" + SPEECH_RE + r"|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
@@ -1499,6 +1507,11 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if vf is None:
                 continue
             subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            rel = _WHO_IS_ON.search(text, s0, m.start())
+            if rel and rel.end() == m.start():
+                who = next((x for x in reversed(doc.mentions) if x.end == rel.start() and x.type == "person"), None)
+                if who is not None:
+                    subject = who.name
             span = _event_span(text, s0, m.start(), m.end() + len(dest), sent_dates)
             c = Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]], subject=subject,
                           predicate="visit", value=dest, normalized={"from": vf, "to": vt, "place": dest},
@@ -1509,15 +1522,20 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
         for m in _MEET_RE.finditer(text, s0, s1):
             if doc.in_quote(m.start()):
                 continue
-            stop = re.search(r"\s+to\s+[a-z]+\b|[.;]", text[m.end() : s1])
+            stop = re.search(r"\s+to\s+[a-z]+\b|(?<!\b[A-Z])[.;]", text[m.end() : s1])  # not the dot of "H.E."
             lim = m.end() + stop.start() if stop else s1
             people = [x for x in doc.mentions if m.end() <= x.start < lim and x.type == "person" and not x.in_quote]
             if not people:
                 continue
             during = re.search(r"\b(?:during|on|throughout)\s+(?:the|his|her|their)\s+(?:[\w\-]+\s+){0,2}?(?:visit|trip|tour|stay)\b", text[s0:s1], re.I)
-            vf, vt, rule = (None, None, "") if during else _event_dates(doc, sent_dates, s0, s1)
+            vf, vt, rule = (None, None, "") if during else _event_dates(doc, sent_dates, s0, s1, durations=False)
             if vf is None and last_visit is not None:
                 vf, vt, rule = last_visit.valid_from, last_visit.valid_to, ".during-visit"
+            if vf is None and during:
+                # "during the visit scheduled from December 2 to 4, he will meet ...": the visit's dates are here
+                ranged = [d for d in sent_dates if d.valid_from]
+                if ranged:
+                    vf, vt, rule = ranged[0].valid_from, ranged[0].valid_to, ".during-visit"
             if vf is None:
                 continue
             subject = sentence_actor(doc, m.start(), entities) or "unknown"
@@ -1566,9 +1584,10 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
     return out
 
 
-def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, str]:
+def _event_dates(doc: Doc, sent_dates, s0, s1, durations: bool = True) -> tuple[str | None, str | None, str]:
     """The dates of an event told in one sentence: a range, or a day plus an
-    N-day duration, or a single date."""
+    N-day duration (a visit's: not a meeting's, "met him on December 3, as part of
+    a three-day visit"), or a single date."""
     rank = {"day": 0, "month": 1, "year": 2}
     sent_dates = sorted(sent_dates, key=lambda d: rank.get(d.normalized.get("precision"), 3))
     for d in sent_dates:
@@ -1578,7 +1597,7 @@ def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, 
         d = sent_dates[0]
         if d.valid_from:
             return d.valid_from, d.valid_to, ""
-        dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1])
+        dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1]) if durations else None
         if dur and d.normalized.get("precision") == "day":
             n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
             if n:

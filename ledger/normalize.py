@@ -510,7 +510,7 @@ _WORDNUM = r"(?P<word>" + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS i
 _CUR_PREFIX = r"(?P<cur>US\$|\$|€|£|¥|USD|EUR|GBP|CNY|RMB|KHR)?\s*"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
 _QUANTITY_RE = re.compile(
-    rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent)?))?",
+    rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent|(?<=US)\s+dollars)?))?",
     re.I,
 )
 

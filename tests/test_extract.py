@@ -444,3 +444,41 @@ def test_a_list_of_posts_after_a_name_is_each_a_title():
     assert ("Lim Dara", "Deputy Prime Minister") in got
     assert ("Lim Dara", "Minister of Foreign Affairs and International Cooperation") in got
     assert ("Lim Dara", "Chairman of the Commission for External Relations") in got
+
+
+def _events(text, published):
+    from ledger.evaluate import default_entities
+
+    return [(c.subject, c.predicate, c.value, c.valid_from, c.valid_to)
+            for c in ex.extract(text, published, entities=default_entities(), kinds=("event",))]
+
+
+def test_meetings_by_receiving_discussions_and_personal_talks_are_events():
+    got = _events("On September 15, in Beijing, Tan Wei received Prime Minister Lim Dara, who is on an official visit.",
+                  "2023-09-15")
+    assert ("Tan Wei", "meeting", "Lim Dara", "2023-09-15", "2023-09-15") in got
+    got = _events("Lim Dara met personally with President Tan Wei on December 3, as part of his three-day official visit.",
+                  "2024-12-04")
+    # a meeting on a day of a three-day visit is on that day
+    assert ("Lim Dara", "meeting", "Tan Wei", "2024-12-03", "2024-12-03") in got
+
+
+def test_a_visit_in_a_relative_clause_is_its_subjects():
+    got = _events("Premier Tan Wei held talks with Prime Minister Lim Dara, who is on an official visit to China, "
+                  "on Friday.", "2023-09-16")
+    assert [e for e in got if e[1] == "visit"] == [("Lim Dara", "visit", "China", "2023-09-15", "2023-09-15")]
+
+
+def test_a_meeting_during_a_visit_dated_in_the_same_sentence_takes_its_dates():
+    got = _events("During the visit scheduled from December 2 to 4, Lim Dara will hold a bilateral meeting with "
+                  "H.E. Tan Wei.", "2024-11-30")
+    assert ("Lim Dara", "meeting", "Tan Wei", "2024-12-02", "2024-12-04") in got
+
+
+def test_a_currency_after_a_scaled_number_is_its_unit():
+    from ledger.evaluate import default_entities
+
+    got = [(c.text, c.normalized["value"], c.normalized["unit"]) for c in
+           ex.extract("It will earn 88 million USD in its first year and 1.7 billion US dollars by 2050.", "2024-08-05",
+                      entities=default_entities(), kinds=("quantity",))]
+    assert ("88 million USD", 88000000, "USD") in got and ("1.7 billion US dollars", 1700000000, "USD") in got
