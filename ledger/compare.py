@@ -551,7 +551,6 @@ def _containment_groups(groups: list[list[dict]]) -> list[list[dict]]:
                 around[0].extend(g)
                 continue
         kept.append(g)
-    # two values that both contain the same more specific one are one place as reported at two levels
     return kept
 
 

@@ -144,7 +144,7 @@ class Entities:
                 ),
                 where,
             )
-        for i, e in enumerate(out.entities.values(), 1):
+        for e in out.entities.values():
             if e.part_of is None:
                 continue
             parent = out.get(str(e.part_of))

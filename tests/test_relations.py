@@ -76,12 +76,12 @@ def test_evaluate_prints_comparison_figures_with_their_set_and_first_run(tmp_pat
     data = yaml.safe_load(rel.read_text(encoding="utf-8"))
     data["set"] = "untuned"
     rel.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["evaluate", str(ROOT / "tests" / "labelled" / "untuned"), "--relations", str(rel)])
+    one_doc = str(ROOT / "tests" / "labelled" / "untuned" / "footyheadlines-stadium-unveiled.yml")
+    result = CliRunner().invoke(cli, ["evaluate", one_doc, "--relations", str(rel)])
     assert result.exit_code == 0, result.output
     assert "untuned:  (first run 2026-12-07: before any change for this set)" in result.output
     assert f"comparison, set untuned ({rel}): 1/1 cases right (1.00); first run 11/29 (0.38)" in result.output
-    out = json.loads(CliRunner().invoke(cli, ["evaluate", str(ROOT / "tests" / "labelled" / "untuned"),
-                                              "--relations", str(rel), "--json"]).stdout)
+    out = json.loads(CliRunner().invoke(cli, ["evaluate", one_doc, "--relations", str(rel), "--json"]).stdout)
     assert out["relations"][0]["set"] == "untuned" and out["relations"][0]["right"] == 1
     assert out["first_runs"]["untuned"]["extraction"]["title"]["recall"] == ev.first_runs()["untuned"]["extraction"]["title"]["recall"]
     assert out["relations_first_runs"]["untuned"]["cases"] == 29
