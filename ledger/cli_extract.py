@@ -122,8 +122,15 @@ def _write_claims(path: Path, claims: list[dict], source: str):
 @click.option("--details", is_flag=True, help="List every missed label and every false positive")
 @click.option("--no-entities", is_flag=True, help="Score without the entity table")
 @click.option("--calibrate", is_flag=True, help=f"Store each rule's record as its confidence (ledger/{ex.CALIBRATION_FILE})")
+@click.option(
+    "--relations",
+    "relations_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also score the comparison against a labelled relations file (tests/relations/*.yml); repeatable",
+)
 @json_option
-def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
+def evaluate_cmd(paths, details, no_entities, calibrate, relations_files, as_json):
     """Score the extractor against labelled files: precision and recall per kind.
 
     PATHS are labelled YAML files or folders of them (default:
@@ -136,24 +143,44 @@ def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
     --calibrate stores each rule's record, from which the extractor takes
     its confidences: (correct + 1) / (proposed + 2).
 
-    Example: ledger evaluate tests/labelled --details
+    Where a set has a recorded first run (tests/labelled/first-runs.json:
+    its figures before any code was changed for it), they are printed
+    beside today's. --relations FILE scores the cross-source comparison
+    against labelled cases (tests/relations/README.md): the share of cases
+    classified right, per kind of case, and every case still wrong.
+
+    Example: ledger evaluate tests/labelled/untuned --relations tests/relations/untuned.yml
     """
+    from . import relations as rel
+
     with user_errors():
         report = ev.evaluate(list(paths) or None, use_entities=not no_entities)
         if calibrate:
             if paths:
                 raise ExtractError("--calibrate uses every labelled example (tests/labelled/): give no PATHS")
             note(f"calibration written to {ev.write_calibration(report)}")
+        relations = [rel.evaluate_relations(f) for f in relations_files]
+    first = ev.first_runs()
     if as_json:
-        emit_json(report.as_dict(details=details))
+        out = report.as_dict(details=details)
+        out["first_runs"] = {k: v for k, v in first.items() if k in report.by_set}
+        if relations:
+            out["relations"] = [r.as_dict() for r in relations]
+            out["relations_first_runs"] = {r.set: first.get(r.set, {}).get("relations") for r in relations}
+        emit_json(out)
         return
     for name, scores in list(report.by_set.items()) + [("total", report.total())]:
-        click.echo(f"{name}:")
-        click.echo(f"  {'kind':10} {'labels':>6} {'cands':>6} {'prec':>6} {'recall':>6}")
+        was = first.get(name, {}).get("extraction")
+        click.echo(f"{name}:" + (f"  (first run {first[name]['date']}: before any change for this set)" if was else ""))
+        click.echo(f"  {'kind':10} {'labels':>6} {'cands':>6} {'prec':>6} {'recall':>6}" + ("  first: prec recall" if was else ""))
         for kind, s in scores.items():
             p = "-" if s.precision is None else f"{s.precision:.2f}"
             r = "-" if s.recall is None else f"{s.recall:.2f}"
-            click.echo(f"  {kind:10} {s.labels:6} {s.candidates:6} {p:>6} {r:>6}")
+            then = ""
+            if was and kind in was:
+                fp, fr = was[kind].get("precision"), was[kind].get("recall")
+                then = f"  {'-' if fp is None else f'{fp:.2f}':>11} {'-' if fr is None else f'{fr:.2f}':>6}"
+            click.echo(f"  {kind:10} {s.labels:6} {s.candidates:6} {p:>6} {r:>6}{then}")
             if details:
                 for m in s.misses:
                     click.echo(f"      missed: {m['document']}: {m['text'][:70]!r} {m['label']}")
@@ -162,6 +189,22 @@ def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
     click.echo("rules (correct/proposed -> confidence):")
     for rule, (c, n) in sorted(report.rules.items()):
         click.echo(f"  {rule:32} {c:3}/{n:<3} -> {ev.calibrated(c, n):.2f}")
+    for r in relations:
+        _echo_relations(r, first.get(r.set, {}).get("relations"))
+
+
+def _echo_relations(r, was: dict | None) -> None:
+    d = r.as_dict()
+    click.echo(f"comparison, set {r.set} ({r.path}): {d['right']}/{d['cases']} cases right ({d['accuracy']:.2f})"
+               + (f"; first run {was['right']}/{was['cases']} ({was['accuracy']:.2f})" if was else ""))
+    click.echo(f"  {'kind of case':18} {'right':>5} {'cases':>5}" + ("  first run" if was else ""))
+    for kind, (c, n) in r.by_kind().items():
+        then = ""
+        if was and kind in was.get("by_kind", {}):
+            then = f"  {was['by_kind'][kind]['right']:>5}/{was['by_kind'][kind]['cases']}"
+        click.echo(f"  {kind:18} {c:5} {n:5}{then}")
+    for w in d["wrong"]:
+        click.echo(f"  wrong: {w['id']} ({w['kind']}): expected {w['expected']}; " + "; ".join(w["problems"]))
 
 
 def register(cli):

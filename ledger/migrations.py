@@ -747,3 +747,21 @@ def m081_checkpoints(db):
             END
             """
         )
+
+
+@migrations()
+def m120_fact_model_scope_and_containment(db):
+    # issue 16: a claim's comparison scope (a title's organisation and post, a
+    # place's containing places) and each entity's containing entity
+    # (entities.yml `part_of`); the next refresh reloads the entity table and
+    # recomputes every fact group with the predicate profiles
+    db.execute("ALTER TABLE claim_values ADD COLUMN scope TEXT")
+    db.execute("ALTER TABLE entities ADD COLUMN part_of TEXT")
+    # where a source's text came from (a wire service, an official readout), detected from the text
+    # (ledger/originators.py): sources sharing one count once
+    db.execute("ALTER TABLE source_fingerprints ADD COLUMN originator TEXT")
+    db.execute("ALTER TABLE source_fingerprints ADD COLUMN originator_note TEXT")
+    db.execute("ALTER TABLE source_independence ADD COLUMN originator TEXT")
+    db.execute("ALTER TABLE source_independence ADD COLUMN originator_note TEXT")
+    db.execute("DELETE FROM compare_state WHERE key = 'sources_rowid'")  # fingerprint every source again
+    db.execute("DELETE FROM compare_state WHERE key IN ('entities_digest', 'profiles_digest')")
