@@ -153,10 +153,14 @@ def test_random_tamperings_are_all_caught_and_clean_writes_pass(seed_db, tmp_pat
     assert all(c["ok"] for c in clean), clean
 
 
-def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdir):
+def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdir, monkeypatch):
     """A ledger migrated up to just before m080, with a review recorded the
     old way (no entry): after m080 the review is covered by an appended
     `migrate` entry, verify passes, and the head published before still is in the chain."""
+    from ledger import shape
+
+    # today's comparison refresh reads columns a later migration adds (m120's entities.part_of): the
+    # pre-m080 ledger is built without it, as the code of that time built it without those columns
     from sqlite_utils import Database
 
     from ledger import claimreview, history
@@ -167,7 +171,9 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     path = workdir / "old.db"
     db = Database(sqlite3.connect(path, isolation_level=None))
     migrations.apply(db, stop_before="m080_reviews_in_history")
-    build(db, workdir / "sources", workdir / "claims")
+    with monkeypatch.context() as m:
+        m.setattr(shape, "DERIVED", [])
+        build(db, workdir / "sources", workdir / "claims")
     cid = db.execute("SELECT id FROM claims LIMIT 1").fetchone()[0]
     row = claimreview.make_review(db, claim=cid, rating="False", reviewer="Old Desk", url="https://example.org/r",
                                   date="2024-01-02", recorded_at="2024-01-02T00:00:00+00:00")
