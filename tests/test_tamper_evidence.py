@@ -159,8 +159,6 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     `migrate` entry, verify passes, and the head published before still is in the chain."""
     from ledger import shape
 
-    # today's comparison refresh reads columns a later migration adds (m120's entities.part_of): the
-    # pre-m080 ledger is built without it, as the code of that time built it without those columns
     from sqlite_utils import Database
 
     from ledger import claimreview, history
@@ -171,6 +169,8 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     path = workdir / "old.db"
     db = Database(sqlite3.connect(path, isolation_level=None))
     migrations.apply(db, stop_before="m080_reviews_in_history")
+    # today's comparison refresh reads columns a later migration adds (m120's entities.part_of): the
+    # pre-m080 ledger is built without it, as the code of that time built it without those columns
     with monkeypatch.context() as m:
         m.setattr(shape, "DERIVED", [])
         build(db, workdir / "sources", workdir / "claims")
