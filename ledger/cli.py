@@ -484,7 +484,7 @@ def export(db_path, fmt, out, as_json):
 # ---------------------------------------------------------------- feature commands
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_package")
 
 for _name in FEATURE_COMMANDS:
     __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)
