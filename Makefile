@@ -35,7 +35,7 @@ test: setup-test
 	$(BIN)/python -m pytest -q
 
 docs: setup-test
-	$(BIN)/cog -r README.md
+	$(BIN)/cog -r docs/cli.md
 
 # A Docker build directory for a read-only public copy (docs/publishing.md): build, verify, checkpoint, package
 SITE ?= build/site

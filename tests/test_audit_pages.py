@@ -5,7 +5,7 @@ what it checked; then a real browser (headless Chromium) walking the five tasks
 and checking what the first viewport shows.
 
 Set LEDGER_SCREENSHOTS=docs/ to rewrite the README's screenshots
-(docs/home-page.png, docs/fact-page.png, docs/claim-page.png).
+(docs/home-page.png, docs/fact-page.png, docs/claim-page-audit.png).
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def test_an_auditor_walks_the_five_tasks_in_a_real_browser(demo_server, demo):
             assert _above_the_fold(page, "#fact-verdict")
             assert "Mostly true" in page.locator("#fact-verdict").inner_text()
             assert page.locator("h1").inner_text().startswith(f"{STADIUM} · inaugurated")
-            _shot(page, "claim-page.png")
+            _shot(page, "claim-page-audit.png")
 
             # 3. audit spans: the result says what was checked
             page.goto(demo_server + "/")
