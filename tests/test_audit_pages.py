@@ -132,7 +132,8 @@ def test_claims_table_gets_default_columns_only_when_none_are_chosen():
     assert q.count("_col=") == len(audit.CLAIMS_DEFAULT_COLUMNS) + 2 and "_col=confidence" in q and "_col=prefix" in q
     assert audit.default_columns("/ledger/claims", "_col=value", "ledger") == "_col=value"
     assert audit.default_columns("/ledger/claims.json", "", "ledger") == ""
-    assert audit.default_columns("/ledger/sources", "", "ledger") == ""
+    assert "_col=publisher" in audit.default_columns("/ledger/sources", "", "ledger")
+    assert audit.default_columns("/ledger/facts", "", "ledger") == ""
 
 
 # ---------------------------------------------------------------- Datasette
@@ -185,6 +186,30 @@ def test_table_page_shows_rows_before_column_notes(demo_dir):
     page = get(demo_dir / "ledger.db", "/ledger/claims").text
     assert page.index('class="rows-and-columns"') < page.index('id="column-notes"')
     assert '<details class="ledger-column-notes"' in page
+
+
+def test_claims_table_names_sources_by_slug(demo_dir, demo):
+    (sid,) = one(demo, "SELECT id FROM sources WHERE slug = 'vns-hun-sen-senate-president'")
+    page = get(demo_dir / "ledger.db", "/ledger/claims?subject=Hun+Sen&predicate=title").text
+    assert f'<a href="/ledger/sources/{sid}">vns-hun-sen-senate-president</a>' in page
+    assert f"<em>{sid}</em>" not in page
+
+
+def test_a_single_source_fact_still_says_it_rests_on_one_source(demo_dir, demo):
+    (cid,) = one(demo, "SELECT id FROM claims WHERE predicate = 'title' AND value = 'Deputy Prime Minister'")
+    page = get(demo_dir / "ledger.db", f"/ledger/claims/{cid}").text
+    assert "rests on this source alone" in page  # a single-source fact still says so
+
+
+
+def test_a_change_over_time_on_one_source_is_not_called_resting_on_it_alone(seed_db):
+    # the seed ledger: Prime Minister in 2021 and President of the Senate in 2024, one source each
+    conn = sqlite3.connect(seed_db)
+    (cid,) = one(conn, "SELECT c.id FROM claims c JOIN claim_values v ON v.claim_id = c.id JOIN facts f ON f.fact_key = v.fact_key "
+                       "WHERE f.status = 'change-over-time' AND f.independent_count = 1 AND c.value = 'Prime Minister'")
+    conn.close()
+    page = get(seed_db, f"/ledger/claims/{cid}").text
+    assert "rests on this source alone" not in page and "the value changed over time" in page
 
 
 # ---------------------------------------------------------------- a real browser

@@ -39,6 +39,8 @@ CLAIMS_DEFAULT_COLUMNS = ("subject", "predicate", "value", "span_text", "source_
 # fetched with them so the span cell can show its context (ledger.plugin.render_cell), and not shown as columns
 CLAIMS_CONTEXT_COLUMNS = ("prefix", "suffix")
 DEFAULT_COLUMNS_FLAG = "_ledger_default_columns"
+# a sources row one line tall: the text is on the source's page
+SOURCES_DEFAULT_COLUMNS = ("slug", "title", "publisher", "published", "language", "length", "url")
 JSON_COLUMNS = {"values_json", "timeline_json"}
 # Context shown around each span on the fact page (the claim page shows more)
 FACT_CONTEXT_CHARS = 160
@@ -314,22 +316,39 @@ def register_routes():
     return [(r"^/(?P<database>[^/]+)/-/fact/(?P<fact_key>[^/]+)$", fact_view)]
 
 
+SOURCE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     if column in JSON_COLUMNS or (table == "history" and column == "body"):
         return json_list_html(value)
+    if table == "claims" and column == "source_id" and isinstance(value, dict) and "label" in value:
+        # Datasette's expanded foreign key: the source by its slug, without its SHA-256 beside it
+        sid = str(value.get("value"))
+        href = datasette.urls.table(database, "sources") + "/" + tilde_encode(sid)
+        return Markup('<a href="{}">{}</a>').format(href, value["label"] or sid)
+    if table == "claims" and column == "source_id" and isinstance(value, str) and SOURCE_ID_RE.match(value):
+        # the source by its slug, not its SHA-256
+        async def label():
+            row = (await datasette.get_database(database).execute("SELECT slug FROM sources WHERE id = ?", [value])).first()
+            href = datasette.urls.table(database, "sources") + "/" + tilde_encode(value)
+            return Markup('<a href="{}">{}</a>').format(href, row[0] if row else value[:12] + "\u2026")
+
+        return label
     return None
 
 
 def default_columns(path: str, query: str, database: str) -> str:
-    """The claims table's query string with the default columns added when
-    the visitor chose none (no ``_col``/``_nocol``), else unchanged."""
-    if path.rstrip("/") != f"/{database}/claims":
+    """The claims or sources table's query string with the default columns
+    added when the visitor chose none (no ``_col``/``_nocol``), else unchanged."""
+    table = path.rstrip("/").removeprefix(f"/{database}/")
+    if table not in ("claims", "sources"):
         return query
     params = urllib.parse.parse_qsl(query, keep_blank_values=True)
     if any(k in ("_col", "_nocol") for k, _ in params):
         return query
-    cols = CLAIMS_DEFAULT_COLUMNS + CLAIMS_CONTEXT_COLUMNS
+    cols = CLAIMS_DEFAULT_COLUMNS + CLAIMS_CONTEXT_COLUMNS if table == "claims" else SOURCES_DEFAULT_COLUMNS
     return urllib.parse.urlencode(params + [("_col", c) for c in cols] + [(DEFAULT_COLUMNS_FLAG, "1")])
 
 
