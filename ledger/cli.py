@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -352,6 +353,25 @@ def _progress(silent: bool, length: int, label: str):
 # ---------------------------------------------------------------- verify
 
 
+
+HEAD_HASH_RE = re.compile(r"^(sha256:)?([0-9a-fA-F]{64})$")
+
+
+def whole_head_hash(value: str | None) -> str | None:
+    """``--head`` as ``sha256:<64 hex digits>``, from that or the bare digits;
+    a placeholder or a shortened hash (as pages and the README show it) is a
+    usage error saying so, never a tamper alarm (issue 17)."""
+    if value is None:
+        return None
+    m = HEAD_HASH_RE.match(value.strip())
+    if m:
+        return "sha256:" + m.group(2).lower()
+    raise click.BadParameter(
+        f"{value!r} is not a whole head hash: a head is sha256: and 64 hex digits, as `ledger head` prints it "
+        "(pages and the README show it shortened, with …); copy it whole from `ledger head` or a checkpoint file",
+        param_hint="'--head'",
+    )
+
 @cli.command()
 @db_option
 @click.option("--head", "head_hash", metavar="HASH", help="A head hash published earlier (`ledger head`): check that history only grew since")
@@ -396,6 +416,7 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
     if head_hash and checkpoint:
         raise click.UsageError("give --head or --checkpoint, not both")
     signed = None
+    head_hash = whole_head_hash(head_hash)
     with user_errors():
         if checkpoint:
             from . import cli_tlog, tlog
@@ -509,7 +530,9 @@ def export(db_path, fmt, out, exact_cells, as_json):
 # ---------------------------------------------------------------- feature commands
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog")
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog", "cli_package"
+)
 
 for _name in FEATURE_COMMANDS:
     __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)

@@ -92,7 +92,7 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         note(f"note: the ledger does not hold this text yet; add it (`ledger source add {source}`) before importing")
     if as_json:
         emit_json([ex.candidate_json(c) for c in cands])
-    elif not output:
+    elif not output and not accept:  # with --accept the claims are recorded, not printed (issue 17)
         click.echo(claimfile.dump_yaml(claims, source=src.ref), nl=False)
     counts = ", ".join(f"{k}: {sum(1 for c in cands if c.kind == k)}" for k in ex.KINDS)
     note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")

@@ -404,8 +404,9 @@ def require_changeable(db: Database, claim_id: str, action: str) -> None:
         )
 
 
-def resolve_claim_id(db: Database, ref: str) -> str:
-    """A full claim id from an id or an unambiguous prefix (6+ characters)."""
+def resolve_claim_id(db: Database, ref: str, command: str = "claim history") -> str:
+    """A full claim id from an id or an unambiguous prefix (6+ characters);
+    ``command`` names the command in the error (issue 17)."""
     if db.execute("SELECT 1 FROM claims WHERE id = ?", [ref]).fetchone():
         return ref
     if len(ref) >= 6:
@@ -414,7 +415,7 @@ def resolve_claim_id(db: Database, ref: str) -> str:
             return rows[0][0]
         if len(rows) > 1:
             raise HistoryError(f"claim id prefix {ref!r} matches more than one claim; give more characters")
-    raise HistoryError(f"no claim {ref!r} in the ledger; `ledger claim history` needs an id from the claims table")
+    raise HistoryError(f"no claim {ref!r} in the ledger; `ledger {command}` needs an id from the claims table")
 
 
 def claim_history(db: Database, claim_id: str) -> dict:
@@ -889,7 +890,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
 
     if not reason or not reason.strip():
         raise HistoryError("a correction needs a reason (--reason): readers see why the claim changed")
-    old_id = resolve_claim_id(db, ref)
+    old_id = resolve_claim_id(db, ref, "claim supersede")
     require_changeable(db, old_id, "supersede")
     old = next(db.query("SELECT * FROM claims WHERE id = ?", [old_id]))
     slug = db.execute("SELECT slug FROM sources WHERE id = ?", [old["source_id"]]).fetchone()[0]
@@ -939,7 +940,7 @@ def retract(db: Database, ref: str, *, reason: str, actor=None, at=None) -> dict
     """Mark a claim retracted (call inside a write transaction); the claim row stays."""
     if not reason or not reason.strip():
         raise HistoryError("a retraction needs a reason (--reason): readers see why the claim was withdrawn")
-    cid = resolve_claim_id(db, ref)
+    cid = resolve_claim_id(db, ref, "claim retract")
     require_changeable(db, cid, "retract")
     event = add_event(db, cid, "retracted", reason=reason, actor=actor, at=at)
     return {"claim": cid, "event": _event_of(event)}
