@@ -173,8 +173,9 @@ def head(db_path, out_path, as_json):
         db = open_db(db_path, create=False)
         cp = history.checkpoint(db)
     if out_path:
-        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(out_path).write_text(history.canonical_json(cp) + "\n", encoding="utf-8")
+        from .atomic import write_atomic
+
+        write_atomic(out_path, (history.canonical_json(cp) + "\n").encode("utf-8"))  # whole or not at all
     if as_json:
         emit_json(cp)
         return
