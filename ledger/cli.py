@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -44,6 +45,14 @@ def user_errors():
         yield
     except LedgerError as e:
         raise LedgerCommandError(e) from None
+    except sqlite3.OperationalError as e:
+        if "full" not in str(e) and "disk I/O" not in str(e):
+            raise
+        # a full disk (or a file-size limit) while SQLite wrote: its transaction was rolled back
+        raise click.ClickException(
+            f"the ledger database could not be written ({e}); nothing was recorded: free some space and run "
+            "the command again (`ledger build` brings the ledger up to date with any files already written)"
+        ) from None
 
 
 def db_option(fn):
@@ -306,7 +315,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
                 insert_claims(db, [row])
                 ensure_shape(db)
                 file_entry = {k: v for k, v in entry.items() if k != "source"}
-                append_claim(path, held.slug, file_entry)
+                append_claim(path, held.slug, file_entry, db)
     out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
@@ -317,18 +326,24 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
     click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
 
 
-def append_claim(path: Path, slug: str, entry: dict):
+def append_claim(path: Path, slug: str, entry: dict, db=None):
     """Append one claim to a claims file, keeping what is there byte for byte.
 
     The file is never rewritten in place (``ledger.atomic``): the new version is checked to parse with one
     more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
-    one, never a part (issue 13)."""
+    one, never a part (issue 13). Called inside the write transaction that records the claim, so the file
+    is ahead of the database only if the command dies before its commit; `ledger build` then adds the claim
+    (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
+    again, so that build skips it instead of re-reading the whole file."""
     import tempfile
 
-    from .atomic import write_atomic
+    from .atomic import WriteError, write_atomic
 
     if not path.exists():
-        write_atomic(path, claimfile.dump_yaml([entry], source=slug).encode("utf-8"))
+        data = claimfile.dump_yaml([entry], source=slug).encode("utf-8")
+        write_atomic(path, data)
+        if db is not None:
+            ingest.note_claim_file(db, path, None, data, 1)
         return
     before = path.read_bytes()
     existing = sum(1 for _ in claimfile.iter_records(path))
@@ -337,7 +352,13 @@ def append_claim(path: Path, slug: str, entry: dict):
     after = before + sep + item
     with tempfile.TemporaryDirectory(prefix="ledger-append-") as tmp:
         check = Path(tmp) / path.name  # same suffix, so read as the same format
-        check.write_bytes(after)
+        try:
+            check.write_bytes(after)
+        except OSError as e:
+            raise WriteError(
+                f"{path}: could not append the claim ({e.strerror} writing a temporary copy); the file is "
+                "unchanged, nothing was recorded: free some space and run the command again"
+            ) from None
         try:
             ok = sum(1 for _ in claimfile.iter_records(check, display=str(path))) == existing + 1
         except LedgerError:
@@ -345,6 +366,8 @@ def append_claim(path: Path, slug: str, entry: dict):
     if not ok:
         raise LedgerError(f"{path}: could not append the claim: the file does not end with its claims list")
     write_atomic(path, after)
+    if db is not None:
+        ingest.note_claim_file(db, path, before, after, existing + 1)
 
 
 # ---------------------------------------------------------------- import
