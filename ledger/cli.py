@@ -224,7 +224,7 @@ def held_source(db, src, where: str, given: dict, named_slug: str | None) -> boo
     if row is None:
         return False
     row = dict(zip([d[0] for d in db.conn.execute("SELECT * FROM sources LIMIT 0").description], row))
-    if named_slug is not None and named_slug != row["slug"]:
+    if named_slug is not None and revisions.split_slug(named_slug)[0] != revisions.split_slug(row["slug"])[0]:
         return False  # add_source explains that the text is held under another slug
     held = {**row, "authors": json.loads(row["authors"] or "[]")}
     diffs = [f"  {k}: held {held[k]!r}, given {v!r}" for k, v in given.items() if v is not None and v != held[k]]

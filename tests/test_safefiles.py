@@ -56,6 +56,16 @@ def test_source_add_of_a_held_text_with_different_provenance_lists_the_differenc
     assert q(seed_db, "SELECT publisher FROM sources WHERE slug = 'hun-sen-meets-xi'") == [(held["publisher"],)]
 
 
+def test_source_add_of_a_held_revision_named_by_its_document_leaves_its_sidecar_alone(seed_db, workdir):
+    (workdir / "v2.txt").write_text("The second version of the visit.\n")
+    add(workdir / "v2.txt", "--slug", "hun-sen-meets-xi", "--title", "Revised", "--db", seed_db)
+    sidecar = workdir / "sources" / "hun-sen-meets-xi@2.yml"
+    before = sidecar.read_bytes()
+    r = add(workdir / "v2.txt", "--slug", "hun-sen-meets-xi", "--db", seed_db)
+    assert r.output.startswith("already held: hun-sen-meets-xi@2 ")
+    assert sidecar.read_bytes() == before
+
+
 def test_export_refuses_a_non_empty_target_unless_forced(seed_db, workdir):
     # main: `export --format files --out .` overwrote claims/*.yml, losing an unbuilt claim and the comments
     claims = workdir / "claims" / "hun-sen-meets-xi.yml"
