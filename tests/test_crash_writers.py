@@ -195,6 +195,8 @@ def test_kill_9_at_random_moments_loses_nothing(repos, tmp_path, name):
             rc = proc.wait()
         outcomes.append((round(delay, 2), rc))
         check_after(work, name)
+        if os.environ.get("LEDGER_WRITER_PROGRESS"):  # a long run: each kill as it is checked
+            print(f"{name}: kill {n + 1}/{KILLS} at {delay:.2f} s of {duration:.2f} s, exit {rc}: checked", flush=True)
     killed = sum(1 for _, rc in outcomes if rc == -signal.SIGKILL)
     print(f"\n{name}: {KILLS} kills over a {duration:.2f} s run, {killed} interrupted it: {outcomes}")
     assert len(outcomes) == KILLS
