@@ -193,6 +193,8 @@ def test_kill_9_at_random_moments_loses_nothing(repos, tmp_path, name):
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
             rc = proc.wait()
+        if rc == 0:  # it finished before its kill: the machine got faster; aim later kills within a run now
+            duration = min(duration, time.monotonic() - started)
         outcomes.append((round(delay, 2), rc))
         check_after(work, name)
         if os.environ.get("LEDGER_WRITER_PROGRESS"):  # a long run: each kill as it is checked
