@@ -7,7 +7,7 @@ disk, sees either the old file whole or the new one whole, never a mix and never
 
 Writers in different processes are serialised by :func:`writer_lock`, an exclusive ``flock`` on a lock file
 beside the files it guards. The lock is re-entrant within one process, so a command that calls several library
-functions which each take it does not deadlock itself.
+functions which each take it does not deadlock itself; other threads wait like other processes.
 """
 
 from __future__ import annotations
@@ -85,45 +85,35 @@ def append_atomic(path: str | os.PathLike, data: bytes, *, separator: bytes = b"
     write_atomic(path, before + data)
 
 
-_held: dict[str, int] = {}
-_fds: dict[str, int] = {}
-_guard = threading.RLock()
+_local = threading.local()  # per thread: {directory: depth}; flock conflicts across threads too (own fds)
 
 
 @contextlib.contextmanager
 def writer_lock(directory: str | os.PathLike = "."):
-    """Hold the exclusive writer lock of the ledger rooted at ``directory`` (re-entrant in one process).
+    """Hold the exclusive writer lock of the ledger rooted at ``directory`` (re-entrant in one thread).
 
-    Blocks until another process's writer is done. The lock file (``.ledger.lock``) holds nothing and is
-    ignored by git.
+    Blocks until another process's, or another thread's, writer is done: each thread takes the ``flock``
+    on its own descriptor, and flocks on different descriptors of one file exclude each other. The lock
+    file (``.ledger.lock``) holds nothing and is ignored by git.
     """
     key = os.path.realpath(os.fspath(directory))
-    with _guard:
-        if _held.get(key):
-            _held[key] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
+    held = _local.__dict__.setdefault("held", {})
+    if held.get(key):
+        held[key] += 1
         try:
             yield
         finally:
-            with _guard:
-                _held[key] -= 1
+            held[key] -= 1
         return
     os.makedirs(key, exist_ok=True)
     fd = os.open(os.path.join(key, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with _guard:
-            _held[key] = 1
-            _fds[key] = fd
+        held[key] = 1
         try:
             yield
         finally:
-            with _guard:
-                _held.pop(key, None)
-                _fds.pop(key, None)
+            held.pop(key, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -280,7 +280,9 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
 
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    out.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    from .atomic import write_atomic
+
+    write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}
     if left_out:
         summary["left_out"] = left_out

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 bad input or a failed check (nothing written);
 2 usage error; ``ledger verify`` uses 3 (spans), 4 (hashes), 5 (chain),
-6 (database).
+6 (database), 7 (schema), 8 (derived tables); 9 (any command): the --db
+file is not a ledger.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,8 +21,9 @@ import click
 
 from . import claimfile, ingest
 from .export import EXPORTERS
-from .db import open_db, write_transaction
-from .errors import LedgerError
+from .db import open_db, open_readonly, write_transaction
+from .errors import LedgerError, ProvenanceConflict
+from .plainfile import max_source_bytes, parse_size, read_plain
 from .shape import ensure_shape
 from .sources import make_source, slugify, write_source
 from . import history, revisions
@@ -44,6 +47,14 @@ def user_errors():
         yield
     except LedgerError as e:
         raise LedgerCommandError(e) from None
+    except sqlite3.OperationalError as e:
+        if "full" not in str(e) and "disk I/O" not in str(e):
+            raise
+        # a full disk (or a file-size limit) while SQLite wrote: its transaction was rolled back
+        raise click.ClickException(
+            f"the ledger database could not be written ({e}); nothing was recorded: free some space and run "
+            "the command again (`ledger build` brings the ledger up to date with any files already written)"
+        ) from None
 
 
 def db_option(fn):
@@ -133,13 +144,24 @@ def source():
 @click.option("--language", help="Language code, e.g. en")
 @click.option("--author", "authors", multiple=True, help="An author (repeat for several)")
 @click.option("--sources", "sources_dir", default="sources", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--max-bytes", metavar="SIZE",
+    help="Refuse a file larger than this, checked before reading (e.g. 500M; env LEDGER_MAX_SOURCE_BYTES; default 100M)",
+)
 @json_option
-def source_add(db_path, file, url, publisher, published, date_basis, title, slug, retrieved, language, authors, sources_dir, as_json):
+def source_add(db_path, file, url, publisher, published, date_basis, title, slug, retrieved, language, authors, sources_dir, max_bytes, as_json):
     """Store FILE byte-exact in sources/ with its metadata, and in the ledger.
 
     A saved web page (.html/.htm), or a directory of them, is an article:
     its main text and metadata are extracted (trafilatura, offline), the text
     becomes the source and the page is kept beside it as its snapshot.
+
+    Only a regular file is read (not a FIFO, a device or a directory other
+    than one of saved pages), and only up to --max-bytes. A text already held
+    is left as it is, sidecar included: different provenance for it is an
+    error listing the differences. A changed text is a new revision only of
+    the source named with --slug or with the same --url; a title that slugs
+    like another document's gets a distinct slug.
 
     Example:
 
@@ -155,8 +177,8 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
             date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
         )
-    data = Path(file).read_bytes()
     with user_errors():
+        data = read_plain(file, max_bytes=max_source_bytes(None if max_bytes is None else parse_size(max_bytes, "--max-bytes")))
         src = make_source(
             data,
             where=file,
@@ -171,12 +193,21 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             authors=authors,
         )
         db = open_db(db_path)
-        with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
-            # a changed text of a held source (same slug or URL) is its next revision
-            follows = revisions.resolve_revision(db, src)
-            src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
-            added = add_source(db, src)
-            write_source(src, Path(sources_dir), data)
+        given = {"url": url, "publisher": publisher, "published": src.published if published else None,
+                 "date_basis": date_basis, "title": title, "retrieved": src.retrieved if retrieved else None,
+                 "language": language, "authors": list(authors) or None}
+        follows = None
+        with write_transaction(db):
+            held = held_source(db, src, file, given, named_slug=slug)
+            if held:
+                added = False
+            else:
+                with history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
+                    # a changed text of a held source (a slug the user named, or the same URL) is its next revision
+                    follows = revisions.resolve_revision(db, src, named=slug is not None)
+                    src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
+                    added = add_source(db, src)
+                    write_source(src, Path(sources_dir), data)
     out = {"id": src.id, "slug": src.slug, "path": src.path, "length": len(src.text), "added": added}
     if follows:
         out["revision_of"] = follows
@@ -185,6 +216,28 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
         emit_json(out)
     else:
         click.echo(f"{'added' if added else 'already held'}: {src.slug} sha256:{src.id} ({len(src.text)} characters)")
+
+
+def held_source(db, src, where: str, given: dict, named_slug: str | None) -> bool:
+    """True (and ``src.slug``/``src.path`` set to the held ones) when the ledger already holds this text;
+    its sidecar is then left alone. Provenance given on the command line that differs from what is held
+    is an error listing each difference (issue 13: nothing is overwritten without asking)."""
+    row = db.execute("SELECT * FROM sources WHERE id = ?", [src.id]).fetchone()
+    if row is None:
+        return False
+    row = dict(zip([d[0] for d in db.conn.execute("SELECT * FROM sources LIMIT 0").description], row))
+    if named_slug is not None and revisions.split_slug(named_slug)[0] != revisions.split_slug(row["slug"])[0]:
+        return False  # add_source explains that the text is held under another slug
+    held = {**row, "authors": json.loads(row["authors"] or "[]")}
+    diffs = [f"  {k}: held {held[k]!r}, given {v!r}" for k, v in given.items() if v is not None and v != held[k]]
+    if diffs:
+        raise ProvenanceConflict(
+            f"{where}: this text is already held as {row['slug']} (sha256:{src.id[:12]}…) with different "
+            "provenance; nothing was changed:\n" + "\n".join(diffs) + "\n"
+            "a held source's provenance is never overwritten: leave out the options that differ"
+        )
+    src.slug, src.path = row["slug"], row["path"]
+    return True
 
 
 @source.command("list")
@@ -264,7 +317,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
                 insert_claims(db, [row])
                 ensure_shape(db)
                 file_entry = {k: v for k, v in entry.items() if k != "source"}
-                append_claim(path, held.slug, file_entry)
+                append_claim(path, held.slug, file_entry, db)
     out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
@@ -275,24 +328,48 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
     click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
 
 
-def append_claim(path: Path, slug: str, entry: dict):
-    """Append one claim to a claims file, keeping what is there byte for byte."""
+def append_claim(path: Path, slug: str, entry: dict, db=None):
+    """Append one claim to a claims file, keeping what is there byte for byte.
+
+    The file is never rewritten in place (``ledger.atomic``): the new version is checked to parse with one
+    more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
+    one, never a part (issue 13). Called inside the write transaction that records the claim, so the file
+    is ahead of the database only if the command dies before its commit; `ledger build` then adds the claim
+    (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
+    again, so that build skips it instead of re-reading the whole file."""
+    import tempfile
+
+    from .atomic import WriteError, write_atomic
+
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(claimfile.dump_yaml([entry], source=slug), encoding="utf-8")
+        data = claimfile.dump_yaml([entry], source=slug).encode("utf-8")
+        write_atomic(path, data)
+        if db is not None:
+            ingest.note_claim_file(db, path, None, data, 1)
         return
     before = path.read_bytes()
-    existing = list(claimfile.iter_records(path))
-    item = claimfile.dump_yaml([entry])
+    existing = sum(1 for _ in claimfile.iter_records(path))
+    item = claimfile.dump_yaml([entry]).encode("utf-8")
     sep = b"" if before.endswith(b"\n") or not before else b"\n"
-    path.write_bytes(before + sep + item.encode("utf-8"))
-    try:
-        after = list(claimfile.iter_records(path))
-        if len(after) != len(existing) + 1:
-            raise LedgerError(f"{path}: could not append the claim: the file does not end with its claims list")
-    except LedgerError:
-        path.write_bytes(before)
-        raise
+    after = before + sep + item
+    with tempfile.TemporaryDirectory(prefix="ledger-append-") as tmp:
+        check = Path(tmp) / path.name  # same suffix, so read as the same format
+        try:
+            check.write_bytes(after)
+        except OSError as e:
+            raise WriteError(
+                f"{path}: could not append the claim ({e.strerror} writing a temporary copy); the file is "
+                "unchanged, nothing was recorded: free some space and run the command again"
+            ) from None
+        try:
+            ok = sum(1 for _ in claimfile.iter_records(check, display=str(path))) == existing + 1
+        except LedgerError:
+            ok = False
+    if not ok:
+        raise LedgerError(f"{path}: could not append the claim: the file does not end with its claims list")
+    write_atomic(path, after)
+    if db is not None:
+        ingest.note_claim_file(db, path, before, after, existing + 1)
 
 
 # ---------------------------------------------------------------- import
@@ -394,7 +471,8 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
 
     Exit 0 when all hold; otherwise one line per failure and exit 3 (spans),
     4 (hashes), 5 (chain) or 6 (database: a missing referenced row, or a
-    damaged page), for the most fundamental failure. With --head or
+    damaged page), for the most fundamental failure; 9 when the file is not
+    a ledger at all. The file is opened read-only and never changed. With --head or
     --checkpoint, also confirm that the published entry is still in the
     chain, unchanged (history was only appended to since); a signed
     checkpoint is checked by an RFC 9162 consistency proof from its tree to
@@ -425,7 +503,7 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
                 signed = cli_tlog.load_checkpoint(checkpoint, vkey)
             else:
                 head_hash = history.read_checkpoint(checkpoint)
-        db = open_db(db_path, create=False)
+        db = open_readonly(db_path)  # never migrates, never switches the journal: the file keeps its SHA-256
         report = run_verify(db, head=head_hash, deep=deep, checkpoint=signed)
     if as_json:
         emit_json(report)
@@ -503,14 +581,18 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
     "--exact-cells", is_flag=True,
     help="csv: write cells exactly as stored, even those a spreadsheet would run as formulas (for round trips)",
 )
+@click.option("--force", is_flag=True, help="Write into a non-empty directory or over an existing file")
 @json_option
-def export(db_path, fmt, out, exact_cells, as_json):
+def export(db_path, fmt, out, exact_cells, force, as_json):
     """Write the ledger out in a format.
 
     `files` writes sources/ and claims/ under OUT, from which `ledger build`
     rebuilds the same sources, claim ids and spans. `csv` puts an apostrophe
     before a cell a spreadsheet would run as a formula (=, +, -, @) unless
-    --exact-cells is given.
+    --exact-cells is given. A non-empty OUT (a directory with anything in it,
+    or an existing file) is refused unless --force: an export never
+    overwrites claims not yet built. Each file is written whole (a temporary
+    file renamed over it).
 
     Example: ledger export --format files --out backup/
     """
@@ -518,6 +600,12 @@ def export(db_path, fmt, out, exact_cells, as_json):
         raise click.BadParameter(f"unknown format {fmt!r}; choose from {', '.join(sorted(EXPORTERS))}", param_hint="--format")
     if exact_cells and fmt != "csv":
         raise click.UsageError(f"--exact-cells applies to --format csv only, not --format {fmt}")
+    target = Path(out)
+    if not force and (target.is_dir() and any(target.iterdir()) or target.is_file() and target.stat().st_size):
+        raise click.ClickException(
+            f"{out} is not empty: an export never overwrites silently (claims not yet built, comments); "
+            "choose a new --out, or pass --force to write over what is there"
+        )
     with user_errors():
         db = open_db(db_path, create=False)
         summary = EXPORTERS[fmt](db, out, **({"exact": True} if exact_cells else {}))

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import claimfile
+from .atomic import write_atomic
 from . import evaluate as ev
 from . import extract as ex
 from .cli import db_option, emit_json, json_option, note, user_errors
@@ -110,11 +111,12 @@ def _write_claims(path: Path, claims: list[dict], source: str):
             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}.\n# Review each one: delete or fix what is wrong, "
             "then `ledger import` this file.\n"
         )
-        path.write_text(header + claimfile.dump_yaml(claims, source=source), encoding="utf-8")
+        text = header + claimfile.dump_yaml(claims, source=source)
     elif fmt == "json":
-        path.write_text(json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n"
     else:
-        path.write_text("".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims), encoding="utf-8")
+        text = "".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims)
+    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.atomic)
 
 
 @click.command("evaluate")

@@ -79,9 +79,10 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
         with write_transaction(db), history.entry(db, "supersede", actor=actor, at=at, reason=reason):
             out = history.supersede(db, claim_id, changes, reason=reason, actor=actor, at=at, claims_dir=claims_dir)
             ensure_shape(db)
-        if out["added"]:
-            append_claim(Path(out["claims_file"]), out["source"], out["file_entry"])
-        history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
+            # the files before the commit: a crash between leaves them ahead, and `ledger build` heals (files win)
+            if out["added"]:
+                append_claim(Path(out["claims_file"]), out["source"], out["file_entry"], db)
+            history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
     result = {k: out[k] for k in ("old", "new", "added", "claims_file")}
     row = out["row"]
     result.update({k: row[k] for k in ("source_id", "span_start", "span_end", "span_text")})
@@ -113,7 +114,7 @@ def retract(db_path, claim_id, reason, actor, history_dir, as_json):
         with write_transaction(db), history.entry(db, "retract", actor=actor, at=at, reason=reason, always=True):
             out = history.retract(db, claim_id, reason=reason, actor=actor, at=at)
             ensure_shape(db)  # the comparison leaves the retracted claim out at once
-        history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
+            history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])  # before the commit
     if as_json:
         emit_json(out)
     else:
@@ -173,8 +174,9 @@ def head(db_path, out_path, as_json):
         db = open_db(db_path, create=False)
         cp = history.checkpoint(db)
     if out_path:
-        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(out_path).write_text(history.canonical_json(cp) + "\n", encoding="utf-8")
+        from .atomic import write_atomic
+
+        write_atomic(out_path, (history.canonical_json(cp) + "\n").encode("utf-8"))  # whole or not at all
     if as_json:
         emit_json(cp)
         return
@@ -243,14 +245,14 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
                                         at=at, claims_dir=claims_dir, dry_run=dry_run)
             if not dry_run:
                 ensure_shape(db)
-        if not dry_run:
-            path = Path(claims_dir) / f"{result.target}.yml"
-            existing = _file_ids(path)
-            for row, entry in result.new_claims:
-                if row["id"] not in existing:
-                    append_claim(path, result.target, entry)
-                    existing.add(row["id"])
-            history.append_events(Path(history_dir) / history.EVENTS_FILE, result.events)
+                # the files before the commit: a crash between leaves them ahead, and `ledger build` heals
+                path = Path(claims_dir) / f"{result.target}.yml"
+                existing = _file_ids(path)
+                for row, entry in result.new_claims:
+                    if row["id"] not in existing:
+                        append_claim(path, result.target, entry, db)
+                        existing.add(row["id"])
+                history.append_events(Path(history_dir) / history.EVENTS_FILE, result.events)
     out = result.as_dict()
     if as_json:
         emit_json(out)

@@ -810,11 +810,9 @@ def append_events(path, events: list[dict]) -> None:
     if not events:
         return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    before = path.read_bytes() if path.exists() else b""
-    sep = b"" if not before or before.endswith(b"\n") else b"\n"
-    with open(path, "ab") as f:
-        f.write(sep + "".join(event_line(e) + "\n" for e in events).encode("utf-8"))
+    from .atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
+
+    append_atomic(path, "".join(event_line(e) + "\n" for e in events).encode("utf-8"), separator=b"\n")
 
 
 def read_events(path):

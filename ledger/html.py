@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -100,11 +99,6 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
     )
 
 
-def _ascii(text: str) -> str:
-    """``Le marché`` -> ``Le marche``: accents kept out of slugs, letters kept."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-
-
 def _clean(value) -> str | None:
     if value is None:
         return None
@@ -167,7 +161,7 @@ def source_from_html(
     src = make_source(
         ex.text.encode("utf-8"),
         where=where,
-        slug=slug or slugify(_ascii(title or ex.title or Path(where).stem)),
+        slug=slug or slugify(title or ex.title or Path(where).stem),  # transliterated, every script (ledger.slugs)
         url=url or ex.canonical_url,
         publisher=publisher or ex.site_name,
         published=published,
@@ -231,6 +225,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     """
     from . import history, revisions
     from .db import write_transaction
+    from .atomic import write_atomic
     from .sources import write_source
     from .store import add_source
 
@@ -244,13 +239,19 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
             )
     sources_dir = Path(sources_dir)
     prepared, errors, slugs = [], [], {}
+    from .plainfile import max_source_bytes, read_plain
+
     for page in pages:
-        data = page.read_bytes()
         try:
+            data = read_plain(page, max_bytes=max_source_bytes())
             src = source_from_html(data, where=str(page), **overrides)
         except InvalidSource as e:
             errors.append(str(e))
             continue
+        if src.slug in slugs and slugs[src.slug] != src.id and overrides.get("slug") is None:
+            from .slugs import distinct_slug  # two titles that slug alike: both kept, each its own source
+
+            src.slug = distinct_slug(src.slug, src.id, lambda s: s in slugs and slugs[s] != src.id)
         if src.slug in slugs and slugs[src.slug] != src.id:
             errors.append(
                 f"{page}: its slug {src.slug!r} (from its title) is also that of another page in this batch; "
@@ -266,7 +267,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
         added, follows = [], []
         for page, src, data in prepared:
             # a page saved again with changed text (same slug or URL) is the next revision
-            follows.append(revisions.resolve_revision(db, src))
+            follows.append(revisions.resolve_revision(db, src, named=overrides.get("slug") is not None))
             src.path = (sources_dir / f"{src.slug}.txt").as_posix()
             added.append(add_source(db, src))
         for (page, src, data), was_added, follow in zip(prepared, added, follows):
@@ -275,8 +276,8 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
                 raise InvalidSource(
                     f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
                 )
+            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.atomic)
             write_source(src, sources_dir, src.text.encode("utf-8"))
-            snap.write_bytes(data)
             out.append(
                 {
                     "file": str(page),

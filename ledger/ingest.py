@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from .claimfile import SUFFIXES, describe, iter_records, validate
 from .db import write_transaction
 from .errors import LedgerError
+from .plainfile import check_plain, max_source_bytes, repository_root
 from .shape import ensure_shape
 from .sources import iter_source_files, read_source
 from .store import ClaimWriter, SourceIndex, add_source, prepare
@@ -147,7 +148,19 @@ def claim_files(directory: Path) -> list[Path]:
     directory = Path(directory)
     if not directory.exists():
         return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    # not only is_file(): a FIFO or device named *.yml is refused by name in build, never skipped or read
+    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
+
+
+def note_claim_file(db: Database, path: Path, before: bytes | None, after: bytes, claims: int) -> None:
+    """After a command appended to a claims file (inside its write transaction): if the file was as the
+    last build read it (``before``'s digest is the one recorded; None for a new file), record ``after`` as
+    read, so the next build skips it. A file with changes no build has read yet is left for build."""
+    shown = display_path(Path(path))
+    row = db.execute("SELECT sha256 FROM claim_files WHERE path = ?", [shown]).fetchone()
+    if (row[0] if row else None) != (None if before is None else hashlib.sha256(before).hexdigest()):
+        return
+    db["claim_files"].upsert({"path": shown, "sha256": hashlib.sha256(after).hexdigest(), "claims": claims}, pk="path")
 
 
 def file_sha256(path: Path) -> str:
@@ -216,7 +229,14 @@ def build(
         # of a no-change build over 100k sources)
         read_before = source_files_read(db)
         read_now = []
+        root = repository_root(sources_dir)
+        limit = max_source_bytes()
         for txt in sorted(iter_source_files(Path(sources_dir)), key=revision_sort_key):
+            try:  # before anything reads it: a symlink out of the repository, a FIFO, a device, too large
+                check_plain(txt, root=root, max_bytes=limit)
+            except LedgerError as e:
+                errors.append(str(e))
+                continue
             digests = source_file_digests(txt)
             if read_before.get(txt.name) == digests:
                 continue
@@ -231,7 +251,13 @@ def build(
         record_source_files(db, read_now)
         held = {r["path"]: r["sha256"] for r in db["claim_files"].rows}
         todo, digests = [], {}
+        claims_root = repository_root(claims_dir)
         for path in claim_files(Path(claims_dir)):
+            try:
+                check_plain(path, root=claims_root)
+            except LedgerError as e:
+                errors.append(str(e))
+                continue
             digest = file_sha256(path)
             shown = display_path(path)
             if held.get(shown) == digest:
@@ -243,6 +269,8 @@ def build(
         def record_file(path, shown, count):
             db["claim_files"].upsert({"path": shown, "sha256": digests[shown], "claims": count}, pk="path")
 
+        if errors:
+            raise ImportFailed(errors)
         _import_into(db, todo, result, progress, errors, on_file=record_file)
         if errors:
             raise ImportFailed(errors)

@@ -75,3 +75,31 @@ def test_writer_lock_serialises_processes_and_is_reentrant(tmp_path):
         released = time.time()
     out, _ = proc.communicate(timeout=20)
     assert float(out) >= released  # the child got the lock only after we let it go
+
+
+def test_writer_lock_excludes_other_threads_of_the_process(tmp_path):
+    # re-entrancy is per thread: a second thread waits like a second process (four importer threads
+    # used to walk in as "re-entrant" and then fail with a KeyError on the way out)
+    import threading
+
+    inside, overlaps, errors = [0], [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                with writer_lock(tmp_path):
+                    with writer_lock(tmp_path):
+                        inside[0] += 1
+                        overlaps.append(inside[0])
+                        time.sleep(0.001)
+                        inside[0] -= 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert max(overlaps) == 1 and len(overlaps) == 80
