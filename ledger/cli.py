@@ -22,7 +22,8 @@ from .db import open_db, write_transaction
 from .errors import LedgerError
 from .shape import ensure_shape
 from .sources import make_source, slugify, write_source
-from . import history, revisions
+from . import history, repository, revisions
+from .atomic import writer_lock
 from .store import SourceIndex, add_source, insert_claims, prepare
 from .verify import verify as run_verify
 
@@ -155,7 +156,7 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
         )
     data = Path(file).read_bytes()
-    with user_errors():
+    with user_errors(), writer_lock(Path(sources_dir).parent):
         src = make_source(
             data,
             where=file,
@@ -170,12 +171,21 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             authors=authors,
         )
         db = open_db(db_path)
-        with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
-            # a changed text of a held source (same slug or URL) is its next revision
-            follows = revisions.resolve_revision(db, src)
-            src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
-            added = add_source(db, src)
-            write_source(src, Path(sources_dir), data)
+        # a changed text of a held source (same slug or URL) is its next revision, and carries the
+        # provenance of the revision it follows unless new values are given
+        follows = revisions.resolve_revision(db, src)
+        if follows:
+            repository.carry_provenance(db, src, follows)
+        src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
+        added = not db.execute("SELECT 1 FROM sources WHERE id = ?", [src.id]).fetchone()
+        if added:
+            src.recorded_at = repository.record_time(db)
+            src.recorded_by = history.default_actor()
+            txt = Path(sources_dir) / f"{src.slug}.txt"
+            # the files first, then the database built from them (the files are the ledger)
+            with repository.changing([txt, txt.with_suffix(".yml")]):
+                write_source(src, Path(sources_dir), data)
+                repository.replay_files(db, sources_dir=sources_dir, sources=[txt])
     out = {"id": src.id, "slug": src.slug, "path": src.path, "length": len(src.text), "added": added}
     if follows:
         out["revision_of"] = follows
@@ -235,8 +245,10 @@ def claim():
 @click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False))
 @json_option
 def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
-    """Anchor a claim in SOURCE (slug or sha256), record it in the ledger and
-    append it to claims/SLUG.yml; print its id and the anchored span.
+    """Anchor a claim in SOURCE (slug or sha256), append it to
+    claims/SLUG/AUTHOR.yml (one file per source and author, so that git
+    merges do not conflict) and record it in the ledger from there; print
+    its id and the anchored span.
 
     The stored span is the source's own text: typing straight quotes for
     curly ones, '-' for a dash or extra spaces still finds it.
@@ -248,22 +260,21 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
             --quote "a seating capacity of 60,000"
     """
     entry = {k: v for k, v in fields.items() if v is not None}
-    entry["recorded_at"] = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    with user_errors():
+    with user_errors(), writer_lock(Path(claims_dir).parent):
         db = open_db(db_path)
         held = SourceIndex(db).get(source_ref)
-        path = Path(claims_dir) / f"{held.slug}.yml"
-        entry = {"source": held.slug, **entry}
+        entry["recorded_at"] = repository.record_time(db)
+        entry["recorded_by"] = entry.get("recorded_by") or history.default_actor()
+        entry = {"source": held.slug, **{k: v for k, v in entry.items() if v is not None}}
+        path = repository.claims_path(claims_dir, held.slug, entry.get("recorded_by"))
         claim_in = claimfile.validate(claimfile.Record(entry, "command line", None, 1))
         row = prepare(claim_in, SourceIndex(db), path.as_posix())
-        actor = row["recorded_by"] or history.default_actor()
-        with write_transaction(db), history.entry(db, "claim add", actor=actor, at=entry["recorded_at"]):
-            exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
-            if not exists:
-                insert_claims(db, [row])
-                ensure_shape(db)
-                file_entry = {k: v for k, v in entry.items() if k != "source"}
-                append_claim(path, held.slug, file_entry)
+        exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
+        if not exists:
+            # the file first, then the database built from it (the files are the ledger)
+            with repository.changing([path]):
+                append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"})
+                repository.replay_files(db, claims_dir=claims_dir, claims=[path])
     out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
@@ -302,8 +313,10 @@ def append_claim(path: Path, slug: str, entry: dict):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and anchor everything, report, write nothing")
 @click.option("--silent", is_flag=True, help="No progress bar")
+@click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False),
+              help="Where a file from elsewhere is copied (claims/imported/TIME--NAME)")
 @json_option
-def import_(db_path, files, dry_run, silent, as_json):
+def import_(db_path, files, dry_run, silent, claims_dir, as_json):
     """Import claim files (YAML, JSON, JSON Lines, CSV): all or nothing.
 
     Every claim is validated and anchored; if any claim in any file is bad,
@@ -312,13 +325,21 @@ def import_(db_path, files, dry_run, silent, as_json):
     with the W3C anno.jsonld @context is read as Web Annotations, each a
     claim anchored by its TextQuoteSelector.
 
+    A file from outside claims/ is copied in byte for byte, as
+    claims/imported/TIME--NAME (when it was imported, and its own name), so
+    that `ledger build` from the repository reproduces the import.
+
     Example: ledger import claims/new.yml more.jsonl --dry-run
     """
     paths = [Path(f) for f in files]
     with user_errors():
         db = open_db(db_path)
         with _progress(silent or as_json, _estimate(paths), "Importing") as bar:
-            result = ingest.import_files(db, paths, dry_run=dry_run, progress=bar)
+            if dry_run:
+                result = ingest.import_files(db, paths, dry_run=True, progress=bar)
+            else:
+                with writer_lock(Path(claims_dir).parent):
+                    result = repository.import_files(db, paths, claims_dir=claims_dir, progress=bar)
     if as_json:
         emit_json(result.as_dict())
     else:
