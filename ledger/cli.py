@@ -381,8 +381,10 @@ def _progress(silent: bool, length: int, label: str):
     "--deep", is_flag=True,
     help="Also run SQLite's full integrity check (every index against its table) and every foreign key (slow: a weekly job)",
 )
+@click.option("--files", "files_root", type=click.Path(exists=True, file_okay=False),
+              help="Also compare the ledger with the repository's files under this folder (exit 8 on a difference)")
 @json_option
-def verify(db_path, head_hash, checkpoint, deep, as_json):
+def verify(db_path, head_hash, checkpoint, deep, files_root, as_json):
     """Re-check everything the ledger asserts: every source's SHA-256, every
     span (and its prefix and suffix) against its source text, every row
     against the history entry that added it, the history's hash chain and
@@ -392,7 +394,10 @@ def verify(db_path, head_hash, checkpoint, deep, as_json):
     4 (hashes), 5 (chain) or 6 (database: a missing referenced row, or a
     damaged page), for the most fundamental failure. With --head or
     --checkpoint, also confirm that the published entry is still in the
-    chain, unchanged (history was only appended to since).
+    chain, unchanged (history was only appended to since). With --files,
+    also report every source, claim, status event or review that is in the
+    repository's files and not in the database, or the other way round
+    (exit 8: the files are the ledger, the database a build of them).
 
     A damaged page of those tables is found (6), but SQLite's full storage
     check (PRAGMA integrity_check: every index against its table, the free
@@ -410,6 +415,12 @@ def verify(db_path, head_hash, checkpoint, deep, as_json):
             head_hash = history.read_checkpoint(checkpoint)
         db = open_db(db_path, create=False)
         report = run_verify(db, head=head_hash, deep=deep)
+        if files_root is not None:
+            differences = repository.compare(db, files_root)
+            report["failures"].extend(differences)
+            if differences:
+                report["ok"] = False
+                report["exit_code"] = report["exit_code"] or repository.FILES_EXIT_CODE
     if as_json:
         emit_json(report)
     else:

@@ -599,3 +599,42 @@ def carry_provenance(db: Database, source, follows: str) -> None:
                 source.authors = list(json.loads(value) if isinstance(value, str) else value)
         elif getattr(source, name) is None and value is not None:
             setattr(source, name, value)
+
+
+# ---------------------------------------------------------------- files against the database
+
+FILES_EXIT_CODE = 8
+
+
+def compare(db: Database, root=".") -> list[dict]:
+    """What the repository's files under ``root`` and the ledger disagree on: every source, claim, status event
+    and review that is in one and not the other, as verify failures (kind ``files``). The files are replayed
+    into a database in memory (the ledger is only read)."""
+    from .db import open_db
+
+    root = Path(root)
+    built = open_db(":memory:")
+    try:
+        replay(built, sources_dir=root / "sources", claims_dir=root / "claims", history_dir=root / "history",
+               reviews_dir=root / REVIEWS_DIR)
+    except LedgerError as e:
+        return [{"kind": "files", "item": str(root), "message": f"the files do not build: {e}"}]
+    queries = {
+        "source": "SELECT id, slug FROM sources",
+        "claim": "SELECT id, claims_file FROM claims",
+        "event": "SELECT claim_id || ' ' || status || coalesce(' by ' || replaced_by, ''), at FROM claim_events",
+        "review": "SELECT id, recorded_at FROM reviews",
+    }
+    failures = []
+    for what, sql in queries.items():
+        in_files = dict(built.execute(sql).fetchall())
+        in_db = dict(db.execute(sql).fetchall())
+        for key in sorted(in_files.keys() - in_db.keys()):
+            failures.append({"kind": "files", "item": f"{what} {key}",
+                             "message": f"in the files ({in_files[key]}) but not in the database: run `ledger build`"})
+        for key in sorted(in_db.keys() - in_files.keys()):
+            failures.append({"kind": "files", "item": f"{what} {key}",
+                             "message": "in the database but in no file: the files are the ledger; restore the "
+                                        "file that held it (git), or rebuild the database from the files"})
+    built.close()
+    return failures

@@ -284,3 +284,25 @@ def test_two_clones_merged_in_either_order_build_the_same_ledger(workdir, tmp_pa
         assert out["late"] == 0 and mine["history"] == state["history"]
     else:
         assert out["late"] == 3 and mine["history"] != state["history"]
+
+
+# ---------------------------------------------------------------- verify --files
+
+
+def test_verify_files_reports_what_is_in_the_files_and_not_the_database_and_back(seed_db, workdir):
+    assert run("verify", "--db", seed_db, "--files", ".").exit_code == 0
+    stadium = stadium_claim(seed_db)
+    # a colleague's claim pulled in but not built yet, and a retraction whose file was lost
+    extra = workdir / "claims" / SEED / "bo.yml"
+    extra.parent.mkdir()
+    extra.write_text("source: sokhonn-plans-china-trip\nclaims:\n- subject: S\n  predicate: p\n  value: v\n"
+                     "  quote: a seating capacity of 60,000\n  confidence: 0.5\n"
+                     "  recorded_at: 2026-12-01T00:00:00.000001+00:00\n")
+    run("claim", "retract", stadium, "--db", seed_db, "--reason", "wrong article", "--by", "ana")
+    (workdir / "history" / "events" / "ana.jsonl").unlink()
+    r = run("verify", "--db", seed_db, "--files", ".", ok=False)
+    assert r.exit_code == 8
+    lines = [line for line in r.output.splitlines() if line.startswith("files:")]
+    assert len(lines) == 2
+    assert "but not in the database: run `ledger build`" in lines[0] and "claims/sokhonn-plans-china-trip/bo.yml" in lines[0]
+    assert f"event {stadium} retracted" in lines[1] and "in the database but in no file" in lines[1]
