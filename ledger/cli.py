@@ -90,12 +90,16 @@ def cli():
 @click.option("--silent", is_flag=True, help="No progress bar")
 @json_option
 def build(db_path, sources_dir, claims_dir, silent, as_json):
-    """Build or update the ledger from sources/ and claims/.
+    """Build or update the ledger from sources/, claims/, history/ and reviews/.
 
-    Adds every source and claim the files hold that the ledger does not yet
-    have, skipping claim files unchanged since the last build. Never edits or
-    deletes what the ledger holds. Running it twice adds nothing the second
-    time. All or nothing: one bad claim and nothing is written.
+    Adds every source, claim, status event and review the files hold that
+    the ledger does not yet have, skipping claim files unchanged since the
+    last build. Never edits or deletes what the ledger holds. Running it
+    twice adds nothing the second time. All or nothing: one bad claim and
+    nothing is written. Each act recorded in the files (everything recorded
+    at one time) is one history entry, replayed in order of that time, so a
+    build into a new database gives the same history head as the ledger the
+    commands wrote.
 
     Example: ledger build --db ledger.db
     """
@@ -103,6 +107,9 @@ def build(db_path, sources_dir, claims_dir, silent, as_json):
         db = open_db(db_path)
         with _progress(silent or as_json, _estimate(ingest.claim_files(Path(claims_dir))), "Building") as bar:
             result = ingest.build(db, sources_dir, claims_dir, progress=bar)
+    if result.late:
+        note(f"{result.late} act(s) recorded before this ledger's head (merged from another clone) were appended "
+             "after it: the history only grows; a build into a new database orders every act by its time")
     if as_json:
         emit_json(result.as_dict())
     else:

@@ -81,11 +81,19 @@ def record_time(db: Database) -> str:
     """The time to record an act at: now, but always later than every entry the ledger holds, so that the
     order in which acts were made is their order by time (what a fresh build replays)."""
     t = dt.datetime.now(dt.timezone.utc)
-    row = db.execute("SELECT at FROM history WHERE at IS NOT NULL").fetchall() if db["history"].exists() else []
-    latest = max((time_key(r[0]) for r in row), default=None)
-    if latest is not None and latest[0] and latest[1] >= t:
+    latest = latest_time(db)
+    if latest is not None and latest[1] >= t:
         t = latest[1] + dt.timedelta(microseconds=1)
     return format_time(t)
+
+
+def latest_time(db: Database):
+    """The sort key of the latest recorded time in the ledger's history (None if none has a time). Times are
+    written in UTC ISO 8601, whose text order is their order, so SQLite's max() finds it."""
+    if not db["history"].exists():
+        return None
+    row = db.execute("SELECT max(at) FROM history WHERE at IS NOT NULL").fetchone()
+    return time_key(row[0]) if row and row[0] else None
 
 
 def author_name(actor: str | None) -> str:
@@ -337,8 +345,7 @@ def replay(
         review_paths = review_files(reviews_dir)
 
     with _immediate(db), db.atomic():
-        head_key = max((time_key(r[0]) for r in db.execute("SELECT at FROM history WHERE at IS NOT NULL")),
-                       default=None)
+        head_key = latest_time(db)
         index = _Index(db)
         # sources: unchanged files (same text and sidecar as last read) are skipped unread
         read_before = source_files_read(db)
