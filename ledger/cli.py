@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 bad input or a failed check (nothing written);
 2 usage error; ``ledger verify`` uses 3 (spans), 4 (hashes), 5 (chain),
-6 (database).
+6 (database), 8 (with --files: the files and the database differ).
 """
 
 from __future__ import annotations
