@@ -33,6 +33,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -367,15 +368,70 @@ def replay(
         if errors:
             raise ImportFailed(errors)
 
-        # claims: files unchanged since the last build are skipped; the rest are anchored, and the claims
-        # with no recording time are written at once (the first entry, so memory stays flat on a big build)
+        # claims: files unchanged since the last build are skipped; the rest are anchored. The claims with no
+        # recording time are written at once (the first entry), and an imported file's claims inside its
+        # import's entry, a file at a time, so memory stays flat on a big build or import; only the claims
+        # commands append with their own times (few) wait for their entry
         held_files = {r["path"]: r["sha256"] for r in db["claim_files"].rows}
         first = Act(None)
         first.sources = (acts.pop(None, None) or Act(None)).sources
-        unstamped = []
         cwd = Path.cwd().resolve()
         claims_root = Path(claims_dir).resolve()
         legacy_events = Path(history_dir).resolve() / history.EVENTS_FILE
+        todo, imported = [], defaultdict(list)
+        for path in claim_paths:
+            path = Path(path)
+            digest = file_sha256(path)
+            shown = display_path(path, cwd)
+            if held_files.get(shown) == digest and not reread:
+                result.skipped_files.append(shown)
+                continue
+            named_at = time_from_name(path) if path.resolve().parent.parent == claims_root else None
+            if named_at:
+                imported[named_at].append((path, shown, digest))
+            else:
+                todo.append((path, shown, digest))
+
+        def read_file(path, shown, digest, writer, at_of):
+            """Anchor a file's claims: rows whose act is open go to ``writer``, the others wait in theirs."""
+            result.files += 1
+            count = 0
+            by = None
+            try:
+                for rec in iter_records(path, display=shown):
+                    count += 1
+                    result.claims += 1
+                    try:
+                        row = prepare(validate(rec), index, shown)
+                    except LedgerError as e:
+                        errors.append(str(e))
+                        continue
+                    where = describe(shown, rec.line, rec.index, row["subject"], row["predicate"])
+                    by = by or row.get("recorded_by")
+                    at = at_of(row)
+                    if at is None:
+                        if not errors:
+                            writer.add(row, where)
+                    else:
+                        act(at).claims.append((row, where))
+                    if progress:
+                        progress(1)
+            except LedgerError as e:
+                errors.append(str(e))
+                return by
+            if not errors:
+                db["claim_files"].upsert({"path": shown, "sha256": digest, "claims": count}, pk="path")
+            return by
+
+        def flush(writer):
+            if not errors:
+                try:
+                    writer.flush()
+                except LedgerError as e:
+                    errors.append(str(e))
+            result.added += writer.added
+            result.existing += writer.existing
+
         with history.entry(db, "build"):
             for s, names, _ in first.sources:
                 try:
@@ -385,55 +441,15 @@ def replay(
                 except LedgerError as e:
                     errors.append(str(e))
             writer = ClaimWriter(db)
-            file_digests = {}
-            for path in claim_paths:
-                path = Path(path)
-                digest = file_sha256(path)
-                shown = display_path(path, cwd)
-                if held_files.get(shown) == digest and not reread:
-                    result.skipped_files.append(shown)
-                    continue
-                file_digests[shown] = (digest, 0)
-                result.files += 1
+            for path, shown, digest in todo:
                 # files a command writes are in a folder of claims/ and carry their times; a file at the top
                 # (written by hand, the seeds) is replayed in the first entry, as a whole
                 stamped = path.resolve().parent != claims_root
-                named_at = time_from_name(path)
-                count = 0
-                try:
-                    for rec in iter_records(path, display=shown):
-                        count += 1
-                        result.claims += 1
-                        try:
-                            row = prepare(validate(rec), index, shown)
-                        except LedgerError as e:
-                            errors.append(str(e))
-                            continue
-                        at = (row.get("recorded_at") or named_at) if stamped else None
-                        where = describe(shown, rec.line, rec.index, row["subject"], row["predicate"])
-                        if at is None:
-                            if not errors:
-                                writer.add(row, where)
-                        else:
-                            act(at).claims.append((row, where))
-                        if progress:
-                            progress(1)
-                except LedgerError as e:
-                    errors.append(str(e))
-                    continue
-                file_digests[shown] = (digest, count)
-            if not errors:
-                try:
-                    writer.flush()
-                except LedgerError as e:
-                    errors.append(str(e))
-            result.added += writer.added
-            result.existing += writer.existing
+                read_file(path, shown, digest, writer, lambda row: row.get("recorded_at") if stamped else None)
+            flush(writer)
             if errors:
                 raise ImportFailed(errors)
-            for shown, (digest, count) in file_digests.items():
-                db["claim_files"].upsert({"path": shown, "sha256": digest, "claims": count}, pk="path")
-            # events and reviews with no time (none are written so) join the first entry too
+            # events and reviews with no time (the older history/events.jsonl) join the first entry too
             for path in event_paths:
                 for n, ev in history.read_events(path):
                     at = None if Path(path).resolve() == legacy_events else ev.get("at")
@@ -447,49 +463,32 @@ def replay(
             if errors:
                 raise ImportFailed(errors)
 
-        for at in sorted(acts, key=time_key):
-            a = acts[at]
-            if not _new(db, a):
-                # all held already: no entry, but a claim whose details changed is still refused
-                writer = ClaimWriter(db)
-                for row, where in a.claims:
-                    writer.add(row, where)
-                try:
-                    writer.flush()
-                except LedgerError as e:
-                    errors.append(str(e))
-                    raise ImportFailed(errors)
-                result.existing += writer.existing
-                continue
+        for at in sorted(set(acts) | set(imported), key=time_key):
+            a = acts.get(at) or Act(at)
             kind, actor, reason = a.describe()
-            if head_key is not None and time_key(at) <= head_key:
-                result.late += 1
-            with history.entry(db, kind, actor=actor, at=at, reason=reason, always=bool(a.reviews),
-                               extra=_review_extra(db, a)):
+            if at in imported and not a.events and not a.reviews:
+                kind = "import"
+            extra = _review_extra(db, a)
+            with history.entry(db, kind, actor=actor, at=at, reason=reason, always=bool(extra), extra=extra) as e:
                 for s, names, _ in a.sources:
                     try:
                         if add_source(db, s):
                             result.sources_added += 1
                         record_source_files(db, [names])
-                    except LedgerError as e:
-                        errors.append(str(e))
+                    except LedgerError as err:
+                        errors.append(str(err))
+                writer = ClaimWriter(db)
+                for path, shown, digest in imported.get(at, ()):
+                    # who imported it: the first claim that says who recorded it (the files say, not the clock)
+                    e.actor = e.actor or read_file(path, shown, digest, writer, lambda row: None)
+                flush(writer)
                 _apply(db, a, result, errors)
                 if errors:
                     raise ImportFailed(errors)
+            if e.sealed and head_key is not None and time_key(at) <= head_key:
+                result.late += 1
         ensure_shape(db)
     return result
-
-
-def _new(db: Database, a: Act) -> bool:
-    """Whether an act holds anything the ledger does not (acts already replayed make no entry)."""
-    if a.sources:
-        return True
-    if any(db.execute("SELECT 1 FROM claims WHERE id = ?", [r["id"]]).fetchone() is None for r, _ in a.claims):
-        return True
-    if any(not _event_held(db, ev) for ev, _ in a.events):
-        return True
-    return any(db.execute("SELECT 1 FROM reviews WHERE id = ?", [rv["id"]]).fetchone() is None
-               for rv, _ in a.reviews)
 
 
 def _event_held(db: Database, ev: dict) -> bool:
