@@ -306,3 +306,19 @@ def test_verify_files_reports_what_is_in_the_files_and_not_the_database_and_back
     assert len(lines) == 2
     assert "but not in the database: run `ledger build`" in lines[0] and "claims/sokhonn-plans-china-trip/bo.yml" in lines[0]
     assert f"event {stadium} retracted" in lines[1] and "in the database but in no file" in lines[1]
+
+
+def test_recording_times_strictly_increase_even_when_the_clock_is_behind(seed_db):
+    from ledger import repository
+    from ledger.db import open_db
+
+    db = open_db(seed_db)
+    future = "2999-01-01T00:00:00.000000+00:00"
+    run("claim", "add", SEED, "--db", seed_db, "--subject", "S", "--predicate", "p", "--value", "60,000",
+        "--quote", "a seating capacity of 60,000", "--confidence", "0.5")
+    assert repository.record_time(db) > q(seed_db, "SELECT max(at) FROM history")[0][0]
+    # a ledger whose latest entry is in the future (a clock set wrong on another clone): one microsecond after it
+    with db.conn:
+        db.execute("INSERT INTO history (id, kind, at, body, hash) VALUES (999, 'x', ?, '{}', 'h')", [future])
+    assert repository.record_time(db) == "2999-01-01T00:00:00.000001+00:00"
+    assert repository.time_key(None) < repository.time_key("2020-01-01T00:00:00+00:00")
