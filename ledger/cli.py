@@ -8,7 +8,6 @@ Exit codes: 0 success; 1 bad input or a failed check (nothing written);
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import sys
@@ -18,13 +17,12 @@ import click
 
 from . import claimfile, ingest
 from .export import EXPORTERS
-from .db import open_db, write_transaction
+from .db import open_db
 from .errors import LedgerError
-from .shape import ensure_shape
 from .sources import make_source, slugify, write_source
 from . import history, repository, revisions
 from .atomic import writer_lock
-from .store import SourceIndex, add_source, insert_claims, prepare
+from .store import SourceIndex, prepare
 from .verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"

@@ -15,7 +15,7 @@ import click
 from . import claimreview, history, html, repository
 from .atomic import writer_lock
 from .cli import db_option, emit_json, json_option, user_errors
-from .db import open_db, write_transaction
+from .db import open_db
 
 
 def add_html_sources(db_path, file, sources_dir, as_json, **overrides):

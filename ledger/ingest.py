@@ -20,8 +20,8 @@ from .claimfile import SUFFIXES, describe, iter_records, validate
 from .db import write_transaction
 from .errors import LedgerError
 from .shape import ensure_shape
-from .sources import iter_source_files, read_source
-from .store import ClaimWriter, SourceIndex, add_source, prepare
+from .sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
+from .store import ClaimWriter, SourceIndex, prepare
 
 MAX_ERRORS_SHOWN = 20
 
