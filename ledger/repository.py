@@ -17,7 +17,8 @@ Files (laid out so that two people's work merges in git without conflicts):
 - ``reviews/<author>.jsonl``: reviews, one JSON line each.
 
 **The history's order.** Each act is one history entry; everything recorded at one time (``recorded_at`` of a
-claim or source, ``at`` of an event or review; an imported file's time is in its name) is one act. Acts are
+claim or source, ``at`` of an event or review; an imported file's time is in its name, and all its claims
+belong to that import) is one act. Acts are
 replayed in order of that time (UTC, microseconds); what carries no time (claim files written by hand, the
 seed sources) is replayed first, as one ``build`` entry. A ledger's recording times strictly increase
 (:func:`record_time`), so the entries a command appends are exactly those a fresh build of the same files
