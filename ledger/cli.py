@@ -2,14 +2,13 @@
 
 Exit codes: 0 success; 1 bad input or a failed check (nothing written);
 2 usage error; ``ledger verify`` uses 3 (spans), 4 (hashes), 5 (chain),
-6 (database), 7 (schema), 8 (derived tables); 9 (any command): the --db
-file is not a ledger.
+6 (database), 7 (schema), 8 (derived tables), 10 (with --files: the files
+and the database differ); 9 (any command): the --db file is not a ledger.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import re
@@ -26,8 +25,9 @@ from .errors import LedgerError, ProvenanceConflict
 from .plainfile import max_source_bytes, parse_size, read_plain
 from .shape import ensure_shape
 from .sources import make_source, slugify, write_source
-from . import history, revisions
-from .store import SourceIndex, add_source, insert_claims, prepare
+from . import history, repository, revisions
+from .atomic import writer_lock
+from .store import SourceIndex, prepare
 from .verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"
@@ -101,12 +101,16 @@ def cli():
 @click.option("--silent", is_flag=True, help="No progress bar")
 @json_option
 def build(db_path, sources_dir, claims_dir, silent, as_json):
-    """Build or update the ledger from sources/ and claims/.
+    """Build or update the ledger from sources/, claims/, history/ and reviews/.
 
-    Adds every source and claim the files hold that the ledger does not yet
-    have, skipping claim files unchanged since the last build. Never edits or
-    deletes what the ledger holds. Running it twice adds nothing the second
-    time. All or nothing: one bad claim and nothing is written.
+    Adds every source, claim, status event and review the files hold that
+    the ledger does not yet have, skipping claim files unchanged since the
+    last build. Never edits or deletes what the ledger holds. Running it
+    twice adds nothing the second time. All or nothing: one bad claim and
+    nothing is written. Each act recorded in the files (everything recorded
+    at one time) is one history entry, replayed in order of that time, so a
+    build into a new database gives the same history head as the ledger the
+    commands wrote.
 
     Example: ledger build --db ledger.db
     """
@@ -114,6 +118,9 @@ def build(db_path, sources_dir, claims_dir, silent, as_json):
         db = open_db(db_path)
         with _progress(silent or as_json, _estimate(ingest.claim_files(Path(claims_dir))), "Building") as bar:
             result = ingest.build(db, sources_dir, claims_dir, progress=bar)
+    if result.late:
+        note(f"{result.late} act(s) recorded before this ledger's head (merged from another clone) were appended "
+             "after it: the history only grows; a build into a new database orders every act by its time")
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -179,6 +186,7 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
         )
     with user_errors():
         data = read_plain(file, max_bytes=max_source_bytes(None if max_bytes is None else parse_size(max_bytes, "--max-bytes")))
+    with user_errors(), writer_lock(Path(sources_dir).parent):
         src = make_source(
             data,
             where=file,
@@ -197,17 +205,24 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
                  "date_basis": date_basis, "title": title, "retrieved": src.retrieved if retrieved else None,
                  "language": language, "authors": list(authors) or None}
         follows = None
-        with write_transaction(db):
-            held = held_source(db, src, file, given, named_slug=slug)
-            if held:
-                added = False
-            else:
-                with history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
-                    # a changed text of a held source (a slug the user named, or the same URL) is its next revision
-                    follows = revisions.resolve_revision(db, src, named=slug is not None)
-                    src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
-                    added = add_source(db, src)
+        added = False
+        # a held text leaves its sidecar alone; different provenance for it is an error listing the differences
+        if not held_source(db, src, file, given, named_slug=slug):
+            # a changed text of a held source (a slug the user named, or the same URL) is its next revision,
+            # and carries the provenance of the revision it follows unless new values are given
+            follows = revisions.resolve_revision(db, src, named=slug is not None)
+            if follows:
+                repository.carry_provenance(db, src, follows)
+            src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
+            added = not db.execute("SELECT 1 FROM sources WHERE id = ?", [src.id]).fetchone()
+            if added:
+                src.recorded_at = repository.record_time(db)
+                src.recorded_by = history.default_actor()
+                txt = Path(sources_dir) / f"{src.slug}.txt"
+                # the files first, then the database built from them (the files are the ledger)
+                with repository.changing([txt, txt.with_suffix(".yml")]):
                     write_source(src, Path(sources_dir), data)
+                    repository.replay_files(db, sources_dir=sources_dir, sources=[txt])
     out = {"id": src.id, "slug": src.slug, "path": src.path, "length": len(src.text), "added": added}
     if follows:
         out["revision_of"] = follows
@@ -289,8 +304,10 @@ def claim():
 @click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False))
 @json_option
 def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
-    """Anchor a claim in SOURCE (slug or sha256), record it in the ledger and
-    append it to claims/SLUG.yml; print its id and the anchored span.
+    """Anchor a claim in SOURCE (slug or sha256), append it to
+    claims/SLUG/AUTHOR.yml (one file per source and author, so that git
+    merges do not conflict) and record it in the ledger from there; print
+    its id and the anchored span.
 
     The stored span is the source's own text: typing straight quotes for
     curly ones, '-' for a dash or extra spaces still finds it.
@@ -302,22 +319,21 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
             --quote "a seating capacity of 60,000"
     """
     entry = {k: v for k, v in fields.items() if v is not None}
-    entry["recorded_at"] = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    with user_errors():
+    with user_errors(), writer_lock(Path(claims_dir).parent):
         db = open_db(db_path)
         held = SourceIndex(db).get(source_ref)
-        path = Path(claims_dir) / f"{held.slug}.yml"
-        entry = {"source": held.slug, **entry}
+        entry["recorded_at"] = repository.record_time(db)
+        entry["recorded_by"] = entry.get("recorded_by") or history.default_actor()
+        entry = {"source": held.slug, **{k: v for k, v in entry.items() if v is not None}}
+        path = repository.claims_path(claims_dir, held.slug, entry.get("recorded_by"))
         claim_in = claimfile.validate(claimfile.Record(entry, "command line", None, 1))
         row = prepare(claim_in, SourceIndex(db), path.as_posix())
-        actor = row["recorded_by"] or history.default_actor()
-        with write_transaction(db), history.entry(db, "claim add", actor=actor, at=entry["recorded_at"]):
-            exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
-            if not exists:
-                insert_claims(db, [row])
-                ensure_shape(db)
-                file_entry = {k: v for k, v in entry.items() if k != "source"}
-                append_claim(path, held.slug, file_entry, db)
+        exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
+        if not exists:
+            # the file first, then the database built from it (the files are the ledger)
+            with repository.changing([path]):
+                append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"})
+                repository.replay_files(db, claims_dir=claims_dir, claims=[path])
     out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
@@ -333,9 +349,9 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
 
     The file is never rewritten in place (``ledger.atomic``): the new version is checked to parse with one
     more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
-    one, never a part (issue 13). Called inside the write transaction that records the claim, so the file
-    is ahead of the database only if the command dies before its commit; `ledger build` then adds the claim
-    (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
+    one, never a part (issue 13). Written before the database is built from it (``ledger.repository``), so
+    the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
+    the claim (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
     again, so that build skips it instead of re-reading the whole file."""
     import tempfile
 
@@ -380,8 +396,10 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and anchor everything, report, write nothing")
 @click.option("--silent", is_flag=True, help="No progress bar")
+@click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False),
+              help="Where a file from elsewhere is copied (claims/imported/TIME--NAME)")
 @json_option
-def import_(db_path, files, dry_run, silent, as_json):
+def import_(db_path, files, dry_run, silent, claims_dir, as_json):
     """Import claim files (YAML, JSON, JSON Lines, CSV): all or nothing.
 
     Every claim is validated and anchored; if any claim in any file is bad,
@@ -390,13 +408,21 @@ def import_(db_path, files, dry_run, silent, as_json):
     with the W3C anno.jsonld @context is read as Web Annotations, each a
     claim anchored by its TextQuoteSelector.
 
+    A file from outside claims/ is copied in byte for byte, as
+    claims/imported/TIME--NAME (when it was imported, and its own name), so
+    that `ledger build` from the repository reproduces the import.
+
     Example: ledger import claims/new.yml more.jsonl --dry-run
     """
     paths = [Path(f) for f in files]
     with user_errors():
         db = open_db(db_path)
         with _progress(silent or as_json, _estimate(paths), "Importing") as bar:
-            result = ingest.import_files(db, paths, dry_run=dry_run, progress=bar)
+            if dry_run:
+                result = ingest.import_files(db, paths, dry_run=True, progress=bar)
+            else:
+                with writer_lock(Path(claims_dir).parent):
+                    result = repository.import_files(db, paths, claims_dir=claims_dir, progress=bar)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -462,8 +488,10 @@ def whole_head_hash(value: str | None) -> str | None:
     help="Also run SQLite's full integrity check, every foreign key, every value's type, and recompute every derived "
     "table from the recorded rows (slow: a weekly job)",
 )
+@click.option("--files", "files_root", type=click.Path(exists=True, file_okay=False),
+              help="Also compare the ledger with the repository's files under this folder (exit 10 on a difference)")
 @json_option
-def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
+def verify(db_path, head_hash, checkpoint, vkey, deep, files_root, as_json):
     """Re-check everything the ledger asserts: every source's SHA-256, every
     span (and its prefix and suffix) against its source text, every row
     against the history entry that added it, the history's hash chain and
@@ -479,7 +507,10 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
     the current one, and with --vkey by its signature. Exit 7 (schema) when a
     table, index, trigger or view differs from what the migrations create
     (with --deep, also a value of the wrong type); with --deep, 8 (derived)
-    when a derived table differs from its recomputation from the rows.
+    when a derived table differs from its recomputation from the rows. With
+    --files, also report every source, claim, status event or review that is
+    in the repository's files and not in the database, or the other way round
+    (exit 10: the files are the ledger, the database a build of them).
 
     A damaged page of those tables is found (6), but SQLite's full storage
     check (PRAGMA integrity_check: every index against its table, the free
@@ -505,6 +536,12 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, as_json):
                 head_hash = history.read_checkpoint(checkpoint)
         db = open_readonly(db_path)  # never migrates, never switches the journal: the file keeps its SHA-256
         report = run_verify(db, head=head_hash, deep=deep, checkpoint=signed)
+        if files_root is not None:
+            differences = repository.compare(db, files_root)
+            report["failures"].extend(differences)
+            if differences:
+                report["ok"] = False
+                report["exit_code"] = report["exit_code"] or repository.FILES_EXIT_CODE
     if as_json:
         emit_json(report)
     else:

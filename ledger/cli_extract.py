@@ -14,6 +14,7 @@ from . import claimfile
 from .atomic import write_atomic
 from . import evaluate as ev
 from . import extract as ex
+from .atomic import writer_lock
 from .cli import db_option, emit_json, json_option, note, user_errors
 from .db import open_db
 from .errors import LedgerError
@@ -43,8 +44,11 @@ def _entities(path, disabled):
 @click.option("--published", help="Publication date to resolve relative dates against (default: the source's)")
 @click.option("--entities", "entities_path", type=click.Path(exists=True, dir_okay=False), help="Entity table (default: entities.yml)")
 @click.option("--no-entities", is_flag=True, help="Do not use an entity table for names")
+@click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False),
+              help="With --accept: where the claims are appended (claims/SLUG/AUTHOR.yml)")
 @json_option
-def extract_cmd(db_path, source, output, accept, kinds, min_confidence, published, entities_path, no_entities, as_json):
+def extract_cmd(db_path, source, output, accept, kinds, min_confidence, published, entities_path, no_entities,
+                claims_dir, as_json):
     """Propose candidate claims from SOURCE, each anchored to its exact span.
 
     SOURCE is the slug or sha256 of a source in the ledger, or a text file.
@@ -55,7 +59,8 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     precision on the labelled examples). Review the file, delete or fix
     what is wrong, set `status: recorded` (or leave it), then `ledger import`
     it. Nothing is recorded unless --accept is given; then every candidate is
-    recorded at once with `status: machine-extracted`.
+    recorded at once with `status: machine-extracted`, appended to
+    claims/SLUG/AUTHOR.yml so that `ledger build` reproduces them.
 
     Without -o the claims file (YAML) goes to stdout; --json prints the
     candidates (start, end, text, kind, subject, predicate, value,
@@ -86,7 +91,8 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         claims = ex.to_claims(cands, status="machine-extracted" if accept else "candidate")
         added = existing = 0
         if accept:
-            added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}")
+            with writer_lock(Path(claims_dir).parent):
+                added, existing = _accept(db, claims, src.ref, claims_dir, where=f"ledger extract {source}")
         if output:
             _write_claims(Path(output), claims, src.ref)
     if not src.held and not accept:
@@ -100,6 +106,43 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
          + (f"; {already} left out as already recorded" if already else ""))
     if accept:
         note(f"recorded {added} claim(s) as machine-extracted, {existing} already held")
+
+
+def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str) -> tuple[int, int]:
+    """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
+    file, and record them from there. Returns (added, already held)."""
+    from . import history, repository
+    from .cli import append_claim
+    from .errors import LedgerError
+    from .ingest import ImportFailed
+    from .store import SourceIndex, prepare
+
+    at, actor = repository.record_time(db), history.default_actor()
+    index = SourceIndex(db)
+    slug = index.get(source_ref).slug
+    entries, errors, seen, existing = [], [], set(), 0
+    for i, claim in enumerate(claims, 1):
+        entry = {**claim, "recorded_by": actor, "recorded_at": at}
+        try:
+            row = prepare(claimfile.validate(claimfile.Record({"source": slug, **entry}, where, None, i)), index, where)
+        except LedgerError as e:
+            errors.append(str(e))
+            continue
+        if row["id"] in seen or db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone():
+            existing += 1
+            continue
+        seen.add(row["id"])
+        entries.append(entry)
+    if errors:
+        raise ImportFailed(errors)
+    if not entries:
+        return 0, existing
+    path = repository.claims_path(claims_dir, slug, actor)
+    with repository.changing([path]):
+        for entry in entries:
+            append_claim(path, slug, entry)
+        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path])
+    return result.added, existing
 
 
 def _write_claims(path: Path, claims: list[dict], source: str):

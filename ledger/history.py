@@ -856,26 +856,32 @@ def apply_events(db: Database, path) -> int:
         if held:
             continue
         try:
-            if ev["status"] == "orphaned":
-                if not db.execute("SELECT 1 FROM claims WHERE id = ?", [cid]).fetchone():
-                    raise HistoryError(f"no claim {cid} in the ledger")
-                if status_of(db, cid)["status"] != "current":
-                    raise HistoryError(f"claim {cid} is {status_of(db, cid)['status']}, not current")
-            else:
-                require_changeable(db, cid, ev["status"])
-            rb = ev.get("replaced_by")
-            if rb and not db.execute("SELECT 1 FROM claims WHERE id = ?", [rb]).fetchone():
-                raise HistoryError(f"the replacing claim {rb} is not in the ledger (is it in claims/?)")
-            if (ev["status"] == "superseded") != bool(rb):
-                raise HistoryError("a `superseded` event needs `replaced_by`, and only it has one")
+            apply_event(db, ev)
         except HistoryError as e:
             raise HistoryError(f"{path}:{n}: {e}") from None
-        score = ev.get("score")
-        add_event(db, cid, ev["status"], replaced_by=ev.get("replaced_by"), method=ev.get("method"),
-                  score=float(score) if score is not None else None, reason=ev.get("reason"),
-                  actor=ev.get("actor"), at=ev.get("at"))
         added += 1
     return added
+
+
+def apply_event(db: Database, ev: dict) -> dict:
+    """Check and record one status event read from the files (in the open entry)."""
+    cid = ev["claim"]
+    if ev["status"] == "orphaned":
+        if not db.execute("SELECT 1 FROM claims WHERE id = ?", [cid]).fetchone():
+            raise HistoryError(f"no claim {cid} in the ledger")
+        if status_of(db, cid)["status"] != "current":
+            raise HistoryError(f"claim {cid} is {status_of(db, cid)['status']}, not current")
+    else:
+        require_changeable(db, cid, ev["status"])
+    rb = ev.get("replaced_by")
+    if rb and not db.execute("SELECT 1 FROM claims WHERE id = ?", [rb]).fetchone():
+        raise HistoryError(f"the replacing claim {rb} is not in the ledger (is it in claims/?)")
+    if (ev["status"] == "superseded") != bool(rb):
+        raise HistoryError("a `superseded` event needs `replaced_by`, and only it has one")
+    score = ev.get("score")
+    return add_event(db, cid, ev["status"], replaced_by=ev.get("replaced_by"), method=ev.get("method"),
+                     score=float(score) if score is not None else None, reason=ev.get("reason"),
+                     actor=ev.get("actor"), at=ev.get("at"))
 
 
 def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None, at=None, claims_dir="claims") -> dict:

@@ -36,6 +36,9 @@ META_FIELDS = (
     "extractor",
     "extractor_version",
     "sha256",
+    # when and by whom `ledger source add` recorded it: the act's time in the history (ledger/repository.py)
+    "recorded_at",
+    "recorded_by",
 )
 SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
 
@@ -57,6 +60,8 @@ class Source:
     snapshot_type: str | None = None
     extractor: str | None = None
     extractor_version: str | None = None
+    recorded_at: str | None = None
+    recorded_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -66,7 +71,7 @@ class Source:
         meta = {
             k: v
             for k, v in asdict(self).items()
-            if k in META_FIELDS and not (k in SNAPSHOT_FIELDS and v is None)
+            if k in META_FIELDS and not (k in (*SNAPSHOT_FIELDS, "recorded_at", "recorded_by") and v is None)
         }
         meta["sha256"] = self.id
         return meta
@@ -196,6 +201,8 @@ def read_source(txt_path: Path) -> Source:
         authors=[str(a) for a in authors],
         path=txt_path.as_posix(),
         **{k: None if meta.get(k) is None else str(meta[k]) for k in SNAPSHOT_FIELDS},
+        recorded_at=None if meta.get("recorded_at") is None else str(meta["recorded_at"]),
+        recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
     )
     if source.snapshot_sha256:
         from .html import check_snapshot  # the saved page, when kept beside the text
