@@ -247,7 +247,7 @@ class Act:
         for ev, _ in self.events:
             actor, reason = actor or ev.get("actor"), reason or ev.get("reason")
         for rv, _ in self.reviews:
-            actor = actor or rv.get("recorded_by") or rv.get("reviewer")
+            actor = actor or rv.get("reviewer") or rv.get("recorded_by")  # a review's who is its reviewer
         for row, _ in self.claims:
             actor = actor or row.get("recorded_by")
         for _, _, by in self.sources:
@@ -261,7 +261,7 @@ class Act:
             else:
                 kind = "reanchor"
         elif self.reviews:
-            kind = "review add"
+            kind = "review"
         elif self.claims and all(w.startswith(f"claims/{IMPORTED_DIR}/") for _, w in self.claims):
             kind = "import"
         elif self.claims and all(r.get("status") == "machine-extracted" for r, _ in self.claims):

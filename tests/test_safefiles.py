@@ -112,11 +112,17 @@ def test_build_refuses_a_text_whose_sidecar_hash_does_not_match(seed_db, workdir
 
 
 def test_the_claims_file_is_replaced_whole_never_rewritten_in_place(seed_db, workdir):
-    path = workdir / "claims" / "hun-sen-meets-xi.yml"
-    inode = path.stat().st_ino
+    # the claims commands append to claims/<slug>/<author>.yml (the repository is the ledger): the first claim
+    # makes the file, the second must replace it whole
+    path = workdir / "claims" / "hun-sen-meets-xi" / "ana.yml"
     run(
         "claim", "add", "hun-sen-meets-xi", "--db", seed_db, "--subject", "Hun Sen", "--predicate", "met_with",
-        "--value", "Xi Jinping", "--confidence", "0.9", "--quote", "Xi Jinping",
+        "--value", "Xi Jinping", "--confidence", "0.9", "--quote", "Xi Jinping", "--recorded-by", "ana",
+    )
+    inode = path.stat().st_ino
+    run(
+        "claim", "add", "hun-sen-meets-xi", "--db", seed_db, "--subject", "Xi Jinping", "--predicate", "met_with",
+        "--value", "Hun Sen", "--confidence", "0.9", "--quote", "Hun Sen", "--occurrence", "1", "--recorded-by", "ana",
     )
     assert path.stat().st_ino != inode  # a new file renamed over the old one
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
