@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import claimreview, html
+from . import claimreview, html, hypothesis  # noqa: F401 (hypothesis registers its exporter)
 from .cli import db_option, emit_json, json_option, user_errors
 from .db import open_db, write_transaction
 
