@@ -54,7 +54,12 @@ def review():
 @click.option("--rating", required=True, help="The verdict in words, e.g. 'False', 'Mostly true'")
 @click.option("--rating-value", type=float, help="The verdict on a numeric scale (with --best-rating, --worst-rating)")
 @click.option("--best-rating", type=float, help="The scale's best (most true) value, e.g. 5")
-@click.option("--worst-rating", type=float, help="The scale's worst (most false) value, e.g. 1")
+@click.option(
+    "--worst-rating",
+    type=float,
+    help="The scale's worst (most false) value, e.g. 1. Whole numbers; an inverted scale or one starting "
+    "below 1 is converted to Google's 1..N form",
+)
 @click.option("--explanation", help="Why: the reasoning behind the verdict")
 @click.option("--reviewer", required=True, envvar="LEDGER_REVIEWER", help="Who reviewed it (env LEDGER_REVIEWER)")
 @click.option(
@@ -63,7 +68,11 @@ def review():
 @click.option("--reviewer-url", help="The reviewer's home page")
 @click.option("--url", required=True, help="Where the fact check is published (http or https)")
 @click.option("--date", help="Date of the review, YYYY-MM-DD (default: today, UTC)")
-@click.option("--claim-reviewed", help="Short summary of the claim (default: 'SUBJECT predicate: VALUE')")
+@click.option(
+    "--claim-reviewed",
+    help="Summary of the claim (default: 'SUBJECT predicate: VALUE'); the export's claimReviewed is cut to "
+    "under 75 characters, the Claim keeps it whole",
+)
 @json_option
 def review_add(db_path, claim_id, as_json, **fields):
     """Record a verdict on the fact a claim states (CLAIM_ID), or on

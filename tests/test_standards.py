@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ledger import annotations
+from tests.test_claimreview import two_sources  # noqa: F401 (a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUITE = FIXTURES / "w3c-annotation-tests"
@@ -190,3 +191,44 @@ def test_the_w3c_export_expands_under_the_official_context_with_nothing_dropped(
 def test_expansion_reports_a_property_the_context_does_not_define():
     _, dropped = expand({"@context": annotations.ANNO_CONTEXT, "type": "Annotation", "notATerm": 1})
     assert dropped == ["notATerm"]
+
+
+# ---------------------------------------------------------------- ClaimReview
+
+
+def _properties(expanded) -> set[str]:
+    out = set()
+    if isinstance(expanded, list):
+        for x in expanded:
+            out |= _properties(x)
+    elif isinstance(expanded, dict):
+        for k, v in expanded.items():
+            if not k.startswith("@"):
+                out.add(k)
+            out |= _properties(v)
+    return out
+
+
+SCHEMA_TERMS = set(json.loads(CONTEXTS["https://schema.org"].read_text("utf-8"))["@context"])
+
+
+def test_the_claimreview_export_expands_to_schema_org_terms_that_exist(two_sources):
+    from tests.test_claimreview import claim_id, export as export_claimreview, review, GOOD
+
+    assert review(claim_id(), *GOOD).exit_code == 0
+    _, items = export_claimreview(two_sources)
+    expanded, dropped = expand(items)
+    assert dropped == []
+    props = _properties(expanded)
+    assert "http://schema.org/claimReviewed" in props and "http://schema.org/reviewRating" in props
+    # schema.org's context has an @vocab, so a misspelt key would expand silently: check each is a real term
+    unknown = {p for p in props if not (p.startswith("http://schema.org/") and p.rsplit("/", 1)[1] in SCHEMA_TERMS)}
+    assert unknown == set()
+    types = {t for node in jsonld.flatten(expanded, None, {"documentLoader": load_context}) for t in node.get("@type", [])}
+    assert {"http://schema.org/ClaimReview", "http://schema.org/Claim", "http://schema.org/Rating"} <= types
+
+
+def test_a_misspelt_schema_org_key_is_caught():
+    expanded, _ = expand({"@context": "https://schema.org", "@type": "ClaimReview", "claimReviewd": "x"})
+    assert "http://schema.org/claimReviewd" in _properties(expanded)
+    assert "claimReviewd" not in SCHEMA_TERMS
