@@ -693,3 +693,31 @@ def m063_view_facet_counts_without_tidying(db):
     ):
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(f"CREATE TRIGGER {name} {sql}")
+
+
+@migrations()
+def m110_create_captures(db):
+    # issue 20: the HTTP exchange behind a source added from a WARC/WACZ capture
+    # or fetched by `ledger source fetch`, as archiving tools record it
+    db.execute(
+        """
+        CREATE TABLE captures (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            warc_sha256 TEXT NOT NULL,        -- the capture file's bytes (.warc.gz or .wacz)
+            warc_path TEXT,                   -- where it is kept, beside the source's text
+            container TEXT NOT NULL,          -- warc | wacz
+            record_id TEXT,                   -- WARC-Record-ID of the response
+            target_uri TEXT NOT NULL,         -- WARC-Target-URI
+            warc_date TEXT NOT NULL,          -- WARC-Date: when the crawler received it, UTC
+            server_date TEXT,                 -- the response's own Date header
+            http_status INTEGER,
+            http_headers TEXT NOT NULL,       -- JSON list of [name, value], in order
+            request_headers TEXT,             -- JSON list of [name, value] (when a request record is there)
+            payload_digest TEXT,              -- WARC-Payload-Digest as recorded
+            block_digest TEXT,                -- WARC-Block-Digest as recorded
+            payload_sha256 TEXT NOT NULL,     -- of the body the text was extracted from
+            digests_checked INTEGER NOT NULL, -- records whose recorded digests were recomputed and matched
+            PRIMARY KEY (source_id, warc_sha256)
+        )
+        """
+    )
