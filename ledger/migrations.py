@@ -721,3 +721,19 @@ def m110_create_captures(db):
         )
         """
     )
+
+
+@migrations()
+def m111_create_source_field_origins(db):
+    # issue 20: where each metadata field of a source came from (a saved page's
+    # structured data, its meta tags, a text heuristic, or the person adding it)
+    db.execute(
+        """
+        CREATE TABLE source_field_origins (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            field TEXT NOT NULL,              -- title | published | authors | publisher
+            origin TEXT NOT NULL,             -- structured data | meta tag | text heuristic | user
+            PRIMARY KEY (source_id, field)
+        )
+        """
+    )

@@ -278,6 +278,10 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             changes = _changes(old, src.text)
         src.path = (sources_dir / f"{src.slug}.txt").as_posix()
         added = add_source(db, src)
+        if cap.content_type != "text/plain":
+            from .html import record_field_origins
+
+            record_field_origins(db, src)
         keep = sources_dir / f"{src.slug}{capture_suffix(path)}"
         if keep.exists() and keep.read_bytes() != data:
             # another capture of the same text: a second, independent copy, kept under its own hash
