@@ -136,7 +136,9 @@ def _http(url) -> str | None:
 def _canonical(tree) -> str | None:
     """``<link rel="canonical">``: the publisher's own name for the page
     (trafilatura prefers og:url, which often carries tracking parameters)."""
-    for href in tree.xpath('//head/link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'):
+    rel = 'link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
+    # in <head> first; a malformed page's parser may have moved it into <body>
+    for href in tree.xpath(f"//head/{rel}") + tree.xpath(f"//body//{rel}"):
         url = _http(href)
         if url:
             return url

@@ -334,6 +334,10 @@ def page_metadata(tree, doc) -> dict:
         if cleaned:
             out["authors"] = (cleaned, origin)
             break
-    if site:
+    if site and not NOT_PUBLISHER.search(site):
         out["site_name"] = (" ".join(site.split()), META if mt.get("site_name") else HEURISTIC)
     return out
+
+
+# what trafilatura has taken for a site name from a footer or a hosting note
+NOT_PUBLISHER = re.compile(r"^\s*(?:©|\(c\)|copyright\b|all rights reserved|hosted\b|powered by\b)|^\s*\d{4}\s*$", re.I)

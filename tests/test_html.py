@@ -368,3 +368,16 @@ def test_the_saved_on_date_is_never_the_publication_date():
         "<p>Saved on 21 March 2015.</p><p>Updated March 21, 2015</p>",
     )
     assert html.extract(data, "p.html").published == "2015-03-13"
+
+
+def test_a_canonical_link_a_malformed_page_puts_in_the_body_is_found():
+    data = _page("<title>Bridge</title>", '<link rel="canonical" href="https://news.example.org/bridge">')
+    # lxml moves a <link> that follows body content into <body>
+    data = data.replace(b"<body>", b"<body><p>x</p>", 1)
+    assert html.extract(data, "p.html").canonical_url == "https://news.example.org/bridge"
+
+
+@pytest.mark.parametrize("name", ["Copyright 2014", "© 2014 Example Media", "Hosted", "2014"])
+def test_a_footer_is_not_taken_for_the_publisher(name):
+    data = _page(f'<meta property="og:site_name" content="{name}">', "<h1>Bridge opens next year</h1>")
+    assert html.extract(data, "p.html").site_name is None
