@@ -177,7 +177,10 @@ def records(data, shown: str) -> Iterator[Utf16Record]:
 def annotation_claim(anno: dict, where: str) -> dict:
     """The claim-file fields a Hypothesis annotation carries."""
     label = f"{where} ({anno.get('id', 'no id')})"
-    found = _CLAIM_RE.search(anno.get("text") or "")
+    if not isinstance(anno.get("uri"), str) or not anno["uri"]:
+        raise InvalidClaimFile(f"{label}: `uri` (the annotated page) must be a URL")
+    text = anno.get("text")
+    found = _CLAIM_RE.search(text if isinstance(text, str) else "")
     if not found:
         raise InvalidClaimFile(
             f"{label}: its text carries no ledger claim; a claim made in Hypothesis needs the "
@@ -194,6 +197,7 @@ def annotation_claim(anno: dict, where: str) -> dict:
     if len(targets) != 1 or not isinstance(targets[0], dict):
         raise InvalidClaimFile(f"{label}: has {len(targets)} targets; a claim rests on one passage of one source")
     selectors = targets[0].get("selector") or []
+    selectors = selectors if isinstance(selectors, list) else [selectors]
     quote = next((s for s in selectors if isinstance(s, dict) and s.get("type") == "TextQuoteSelector"), None)
     position = next((s for s in selectors if isinstance(s, dict) and s.get("type") == "TextPositionSelector"), None)
     if quote is None or not isinstance(quote.get("exact"), str):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from functools import lru_cache
 
 from .normalize import (

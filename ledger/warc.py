@@ -252,7 +252,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     ``changes`` when it is a new revision of a page already held)."""
     from . import history, revisions
     from .db import write_transaction
-    from .html import SNAPSHOT_TYPE, snapshot_path, source_from_html
+    from .html import snapshot_path, source_from_html
     from .sources import make_source, slugify, write_source
     from .store import add_source
 

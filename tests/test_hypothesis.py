@@ -141,3 +141,25 @@ def test_cli_exports_hypothesis_and_imports_it_back(ledger_db, workdir):
     r = runner.invoke(cli, ["import", "--db", "fresh.db", "out/h.json", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["added"] == ledger_db.execute("SELECT count(*) FROM claims").fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda a: a.update(text=42), "its text carries no ledger claim"),
+        (lambda a: a.update(uri=7), "`uri` (the annotated page) must be a URL"),
+        (lambda a: a["target"][0].update(selector={"type": "RangeSelector"}), "no TextQuoteSelector"),
+        (lambda a: a.update(text="<!-- ledger-claim {nope} -->"), "the ledger-claim block is not valid JSON"),
+        (lambda a: a.update(text="<!-- ledger-claim [1] -->"), "no ledger claim"),
+        (lambda a: a["target"].append({"source": "x"}), "has 2 targets"),
+    ],
+)
+def test_a_malformed_hypothesis_annotation_is_an_error_naming_it(workdir, mutate, message):
+    db = open_db(workdir / "ledger.db")
+    build(db, workdir / "sources", workdir / "claims")
+    doc = made_in_hypothesis(workdir, "", 0, 3, "abc")
+    mutate(doc["rows"][0])
+    (workdir / "h.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(LedgerError, match=r"h.json: annotation 1 \(Zx1-hypo\)") as e:
+        import_files(db, [workdir / "h.json"])
+    assert message in str(e.value)
