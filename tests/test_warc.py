@@ -132,6 +132,13 @@ def test_a_fetched_warc_adds_to_another_ledger_with_the_same_text(server, empty)
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["id"] == first["id"]
     assert Path("elsewhere", Path(first["capture"]).name).read_bytes() == Path(first["capture"]).read_bytes()
+    # the kept capture beside the text does not disturb `ledger build` of the sources directory
+    from ledger.ingest import build
+
+    Path("no-claims").mkdir()
+    rebuilt = open_db("rebuilt.db")
+    build(rebuilt, Path("sources"), Path("no-claims"))
+    assert [r[0] for r in rebuilt.execute("SELECT id FROM sources")] == [first["id"]]
 
 
 def test_a_fetch_the_server_refuses_adds_nothing(server, empty):
