@@ -9,6 +9,7 @@
 """
 
 import datetime as dt
+import functools
 import json
 import re
 from pathlib import Path
@@ -68,13 +69,13 @@ def suite_musts(test_file: str) -> list[dict]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def suite_validators(test_file: str) -> list:
+    return [(s, jsonschema.Draft4Validator(s, registry=REGISTRY, format_checker=FORMATS)) for s in suite_musts(test_file)]
+
+
 def suite_failures(doc: dict, test_file: str) -> list[str]:
-    failures = []
-    for schema in suite_musts(test_file):
-        validator = jsonschema.Draft4Validator(schema, registry=REGISTRY, format_checker=FORMATS)
-        if not validator.is_valid(doc):
-            failures.append(f"{schema['id']}: {schema['errorMessage']}")
-    return failures
+    return [f"{s['id']}: {s['errorMessage']}" for s, v in suite_validators(test_file) if not v.is_valid(doc)]
 
 
 def load_context(url, options=None):
