@@ -161,7 +161,10 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
 
     A saved web page (.html/.htm), or a directory of them, is an article:
     its main text and metadata are extracted (trafilatura, offline), the text
-    becomes the source and the page is kept beside it as its snapshot.
+    becomes the source and the page is kept beside it as its snapshot. A web
+    capture (.warc, .warc.gz, .wacz) is checked like `warcio check` and its
+    page's response added the same way, with the HTTP exchange recorded
+    (--url chooses the response when it holds several).
 
     Only a regular file is read (not a FIFO, a device or a directory other
     than one of saved pages), and only up to --max-bytes. A text already held
@@ -177,6 +180,13 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             --publisher "Example News" --published 2024-12-02 --title "A visit"
         ledger source add saved-pages/
     """
+    if not Path(file).is_dir() and str(file).lower().endswith((".warc", ".warc.gz", ".wacz")):
+        from .cli_capture import add_capture_source  # issue 20
+
+        return add_capture_source(
+            db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
+            date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
+        )
     if Path(file).is_dir() or Path(file).suffix.lower() in (".html", ".htm", ".xhtml"):
         from .cli_formats import add_html_sources  # issue 9
 
@@ -656,7 +666,7 @@ def export(db_path, fmt, out, exact_cells, force, as_json):
 # Each feature module defines its commands and a ``register(cli)`` that adds
 # them (to the top level, or to a noun group via ``cli.commands["claim"]``).
 FEATURE_COMMANDS: tuple[str, ...] = (
-    "cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog", "cli_package"
+    "cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog", "cli_package", "cli_capture"
 )
 
 for _name in FEATURE_COMMANDS:

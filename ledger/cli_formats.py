@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import claimreview, history, html, repository
+from . import claimreview, history, html, hypothesis, repository  # noqa: F401 (hypothesis registers its exporter)
 from .atomic import writer_lock
 from .cli import db_option, emit_json, json_option, user_errors
 from .db import open_db
@@ -55,7 +55,12 @@ def review():
 @click.option("--rating", required=True, help="The verdict in words, e.g. 'False', 'Mostly true'")
 @click.option("--rating-value", type=float, help="The verdict on a numeric scale (with --best-rating, --worst-rating)")
 @click.option("--best-rating", type=float, help="The scale's best (most true) value, e.g. 5")
-@click.option("--worst-rating", type=float, help="The scale's worst (most false) value, e.g. 1")
+@click.option(
+    "--worst-rating",
+    type=float,
+    help="The scale's worst (most false) value, e.g. 1. Whole numbers; an inverted scale or one starting "
+    "below 1 is converted to Google's 1..N form",
+)
 @click.option("--explanation", help="Why: the reasoning behind the verdict")
 @click.option("--reviewer", required=True, envvar="LEDGER_REVIEWER", help="Who reviewed it (env LEDGER_REVIEWER)")
 @click.option(
@@ -64,7 +69,11 @@ def review():
 @click.option("--reviewer-url", help="The reviewer's home page")
 @click.option("--url", required=True, help="Where the fact check is published (http or https)")
 @click.option("--date", help="Date of the review, YYYY-MM-DD (default: today, UTC)")
-@click.option("--claim-reviewed", help="Short summary of the claim (default: 'SUBJECT predicate: VALUE')")
+@click.option(
+    "--claim-reviewed",
+    help="Summary of the claim (default: 'SUBJECT predicate: VALUE'); the export's claimReviewed is cut to "
+    "under 75 characters, the Claim keeps it whole",
+)
 @click.option("--reviews", "reviews_dir", default="reviews", show_default=True, type=click.Path(file_okay=False),
               help="Where the review is appended (reviews/AUTHOR.jsonl), for `ledger build`")
 @json_option

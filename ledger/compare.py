@@ -61,11 +61,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .entities import Entities, default_path
+from .localized import normalize_date_in, normalize_quantity_in
 from .normalize import (
     fold_name,
     fold_text,
     normalize_date,
-    normalize_quantity,
     normalize_title,
 )
 from . import originators, predicates
@@ -230,14 +230,14 @@ def claim_value_row(claim: dict, published: str | None, entities: _EntityIndex) 
     }
     flags: tuple[str, ...] = ()
     if prof.kind == "date":
-        d = normalize_date(raw, published)
+        d = normalize_date_in(raw, claim.get("language"), published)  # the source's language (issue 20)
         if d is not None and d.start is not None:
             row.update(value_norm=d.normalized, date_start=d.start, date_end=d.end, date_precision=d.precision)
             flags = d.flags
         elif d is not None:
             flags = d.flags
     elif prof.kind == "quantity":
-        q = normalize_quantity(raw, prof.unit)
+        q = normalize_quantity_in(raw, claim.get("language"), prof.unit)
         if q is not None:
             value, unit, norm = q.value, q.unit, q.normalized
             factor = prof.factor(unit)
@@ -770,7 +770,7 @@ _FACT_COLUMNS = (
 )
 _CLAIM_SELECT = (
     "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
-    "s.published FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
+    "s.published, s.language FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
 )
 
 
@@ -826,7 +826,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
         db.execute("DELETE FROM claim_values")
         db.execute("DELETE FROM facts")
         db.execute("DELETE FROM compare_dirty")
-    names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published"]
+    names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published", "language"]
     src_cache: dict[str, dict] = {}
     # claims changed or deleted (from triggers) and claims with new events:
     # their rows are recomputed; claims added since the last refresh follow

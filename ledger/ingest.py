@@ -88,6 +88,8 @@ def _import_into(
     errors: list[str],
     on_file: Callable[[Path, str, int], None] | None = None,
 ):
+    from .hypothesis import Utf16Record
+
     writer = ClaimWriter(db)
     sources = SourceIndex(db)
     cwd = Path.cwd().resolve()
@@ -97,6 +99,8 @@ def _import_into(
         count = 0
         try:
             for rec in iter_records(path, display=shown):
+                if isinstance(rec, Utf16Record):  # Hypothesis counts UTF-16 units: convert against the text
+                    rec = rec.in_code_points(lambda ref: sources.get(ref).text)
                 count += 1
                 result.claims += 1
                 try:

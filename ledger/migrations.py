@@ -765,3 +765,47 @@ def m120_fact_model_scope_and_containment(db):
     db.execute("ALTER TABLE source_independence ADD COLUMN originator_note TEXT")
     db.execute("DELETE FROM compare_state WHERE key = 'sources_rowid'")  # fingerprint every source again
     db.execute("DELETE FROM compare_state WHERE key IN ('entities_digest', 'profiles_digest')")
+
+
+@migrations()
+def m110_create_captures(db):
+    # issue 20: the HTTP exchange behind a source added from a WARC/WACZ capture
+    # or fetched by `ledger source fetch`, as archiving tools record it
+    db.execute(
+        """
+        CREATE TABLE captures (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            warc_sha256 TEXT NOT NULL,        -- the capture file's bytes (.warc.gz or .wacz)
+            warc_path TEXT,                   -- where it is kept, beside the source's text
+            container TEXT NOT NULL,          -- warc | wacz
+            record_id TEXT,                   -- WARC-Record-ID of the response
+            target_uri TEXT NOT NULL,         -- WARC-Target-URI
+            warc_date TEXT NOT NULL,          -- WARC-Date: when the crawler received it, UTC
+            server_date TEXT,                 -- the response's own Date header
+            http_status INTEGER,
+            http_headers TEXT NOT NULL,       -- JSON list of [name, value], in order
+            request_headers TEXT,             -- JSON list of [name, value] (when a request record is there)
+            payload_digest TEXT,              -- WARC-Payload-Digest as recorded
+            block_digest TEXT,                -- WARC-Block-Digest as recorded
+            payload_sha256 TEXT NOT NULL,     -- of the body the text was extracted from
+            digests_checked INTEGER NOT NULL, -- records whose recorded digests were recomputed and matched
+            PRIMARY KEY (source_id, warc_sha256)
+        )
+        """
+    )
+
+
+@migrations()
+def m111_create_source_field_origins(db):
+    # issue 20: where each metadata field of a source came from (a saved page's
+    # structured data, its meta tags, a text heuristic, or the person adding it)
+    db.execute(
+        """
+        CREATE TABLE source_field_origins (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            field TEXT NOT NULL,              -- title | published | authors | publisher
+            origin TEXT NOT NULL,             -- structured data | meta tag | text heuristic | user
+            PRIMARY KEY (source_id, field)
+        )
+        """
+    )

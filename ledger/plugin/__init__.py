@@ -358,11 +358,26 @@ def source_page(conn: sqlite3.Connection, source_id: str) -> dict | None:
     ]
     text = source["text"] or ""
     mismatched = [c.number for c in claims if text[c.start : c.end] != c.span_text]
+    objects = _objects(conn)
+    # issue 20: where each metadata field came from, and the HTTP capture behind the source
+    origins = (
+        {r["field"]: r["origin"] for r in _rows(conn, "SELECT field, origin FROM source_field_origins WHERE source_id = ?", [source_id])}
+        if objects.get("source_field_origins") == "table"
+        else {}
+    )
+    captures = (
+        _rows(conn, "SELECT target_uri, warc_date, http_status, payload_digest, digests_checked, warc_path, container "
+              "FROM captures WHERE source_id = ? ORDER BY warc_date", [source_id])
+        if objects.get("captures") == "table"
+        else []
+    )
     return {
         "source": source,
         "claims": claims,
         "annotated": annotated_html(text, claims),
         "mismatched": mismatched,
+        "origins": origins,
+        "captures": captures,
     }
 
 
