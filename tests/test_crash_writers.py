@@ -8,7 +8,8 @@ just after it). After every kill, and after a run with a file-size limit (RLIMIT
 - the next command, `ledger build`, succeeds: every file parses (and heals what the kill left: the files win);
 - `ledger verify` passes;
 - the files and the database agree: as many claims in the database as in the claims files, a source for
-  every text, a status event in the database for every line of history/events.jsonl.
+  every text, a status event in the database for every line of history/events/*.jsonl, a review for every line of
+  reviews/*.jsonl, and `ledger verify --files` agrees.
 
 The default run kills each command LEDGER_WRITER_KILLS=2 times (8 minutes with 3 on the loaded 2-core machine);
 the issue's 50 per command is ``LEDGER_WRITER_KILLS=50 pytest tests/test_crash_writers.py`` (a slow run, done
@@ -60,15 +61,15 @@ def ledger(*args, cwd, **kw):
     return subprocess.run([str(LEDGER_BIN), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=900, **kw)
 
 
-def prepare(root: Path, n_claims: int, note_repeats: int = 2) -> Path:
+def prepare(root: Path, n_claims: int, note_repeats: int = 2, claims_file: str = "harbours.yml") -> Path:
     root.mkdir()
     text = root / "harbours-in.txt"
     text.write_text(harbour_text(n_claims, "H"))
     r = ledger("source", "add", text, "--slug", "harbours", "--title", "Harbours", "--publisher", "Port News", cwd=root)
     assert r.returncode == 0, r.stderr
     text.unlink()
-    (root / "claims").mkdir()
-    (root / "claims" / "harbours.yml").write_text(harbour_claims(n_claims, "H", "harbours", note_repeats))
+    (root / "claims" / claims_file).parent.mkdir(parents=True)
+    (root / "claims" / claims_file).write_text(harbour_claims(n_claims, "H", "harbours", note_repeats))
     r = ledger("build", "--db", "ledger.db", "--silent", cwd=root)
     assert r.returncode == 0, r.stderr
     return root
@@ -77,8 +78,9 @@ def prepare(root: Path, n_claims: int, note_repeats: int = 2) -> Path:
 @pytest.fixture(scope="module")
 def repos(tmp_path_factory):
     base = tmp_path_factory.mktemp("writers")
-    big = prepare(base / "big", BIG_CLAIMS, note_repeats=7)
-    assert (big / "claims" / "harbours.yml").stat().st_size > 1_000_000
+    # claim add appends to its author's file, claims/<slug>/<author>.yml (issue 13): desk's is the 1 MB one
+    big = prepare(base / "big", BIG_CLAIMS, note_repeats=7, claims_file="harbours/desk.yml")
+    assert (big / "claims" / "harbours" / "desk.yml").stat().st_size > 1_000_000
     small = prepare(base / "small", SMALL_CLAIMS)
     thirty = base / "thirty.txt"
     line = "A long report, line after line, of figures gathered in the provinces over the years.\n"
@@ -99,7 +101,8 @@ def commands(repos) -> dict:
 
     return {
         "claim add": (repos["big"], ["claim", "add", "harbours", "--subject", "harbour 7", "--predicate", "noted",
-                                     "--value", "yes", "--confidence", "0.8", "--quote", "H item 7: the registry"], None),
+                                     "--value", "yes", "--confidence", "0.8", "--quote", "H item 7: the registry",
+                                     "--recorded-by", "desk"], None),
         "source add": (repos["small"], ["source", "add", repos["thirty"], "--title", "Thirty megabytes",
                                         "--publisher", "Provincial Office"], None),
         "import": (repos["small"], ["import", "--silent", "claims/new.yml"], put_incoming),
@@ -134,16 +137,19 @@ def check_after(root: Path, name: str) -> None:
         return
     r = ledger("build", "--db", "ledger.db", "--silent", cwd=root)
     assert r.returncode == 0, f"{name}: the next build failed: {r.stderr}"
-    r = ledger("verify", "--db", "ledger.db", cwd=root)
+    r = ledger("verify", "--db", "ledger.db", "--files", ".", cwd=root)  # the files and the database agree too
     assert r.returncode == 0, f"{name}: verify failed: {r.stdout}{r.stderr}"
     db = root / "ledger.db"
     in_files = count(db, "SELECT coalesce(sum(claims), 0) FROM claim_files")
     assert in_files == count(db, "SELECT count(*) FROM claims"), f"{name}: claims in the files and the database differ"
     texts = len(list((root / "sources").glob("*.txt")))
     assert texts == count(db, "SELECT count(*) FROM sources"), f"{name}: source texts and rows differ"
-    events = root / "history" / "events.jsonl"
-    lines = len(events.read_text().splitlines()) if events.exists() else 0
-    assert lines == count(db, "SELECT count(*) FROM claim_events"), f"{name}: events file and database differ"
+    # status events: history/events.jsonl (older layout) and history/events/<author>.jsonl (one file per author)
+    events = [root / "history" / "events.jsonl", *sorted((root / "history" / "events").glob("*.jsonl"))]
+    lines = sum(len(e.read_text().splitlines()) for e in events if e.exists())
+    assert lines == count(db, "SELECT count(*) FROM claim_events"), f"{name}: events files and database differ"
+    reviews = sum(len(f.read_text().splitlines()) for f in sorted((root / "reviews").glob("*.jsonl")))
+    assert reviews == count(db, "SELECT count(*) FROM reviews"), f"{name}: reviews files and database differ"
 
 
 def check_export(root: Path) -> None:
