@@ -231,12 +231,18 @@ def claim():
 @click.option("--valid-from", help="Start of the time the fact is about")
 @click.option("--valid-to", help="End of the time the fact is about")
 @click.option("--note", help="A note for readers")
+@click.option(
+    "--paraphrase", metavar="NOTE",
+    help="Declare that the span gives the value in other words, saying how (needed only when its words do not)",
+)
 @click.option("--recorded-by", envvar="LEDGER_RECORDED_BY", help="Who records it (env LEDGER_RECORDED_BY)")
 @click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False))
 @json_option
 def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
     """Anchor a claim in SOURCE (slug or sha256), record it in the ledger and
-    append it to claims/SLUG.yml; print its id and the anchored span.
+    append it to claims/SLUG.yml; print its id, the anchored span and how the
+    span supports the value (exact, normalised, quotation or a declared
+    paraphrase; a value the span does not give is refused).
 
     The stored span is the source's own text: typing straight quotes for
     curly ones, '-' for a dash or extra spaces still finds it.
@@ -264,7 +270,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
                 ensure_shape(db)
                 file_entry = {k: v for k, v in entry.items() if k != "source"}
                 append_claim(path, held.slug, file_entry)
-    out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
+    out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match", "support")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
     if as_json:
@@ -272,6 +278,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
         return
     click.echo(f"{'recorded' if not exists else 'already recorded'}: {row['id']}")
     click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
+    click.echo(f"support: {row['support']}")
 
 
 def append_claim(path: Path, slug: str, entry: dict):

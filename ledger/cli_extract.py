@@ -36,7 +36,7 @@ def _entities(path, disabled):
 @db_option
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the claims file here (.yml, .json or .jsonl)")
-@click.option("--accept", is_flag=True, help="Record the candidates in the ledger now, marked machine-extracted")
+@click.option("--accept", is_flag=True, help="Record the candidates in the ledger now, as current claims whose origin names the rule")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(ex.KINDS), help="Only these kinds (repeatable)")
 @click.option("--min-confidence", type=float, default=0.0, show_default=True, help="Drop candidates below this")
 @click.option("--published", help="Publication date to resolve relative dates against (default: the source's)")
@@ -52,9 +52,9 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     out as a claims file in the import format with `status: candidate`, the
     rule that proposed each (`origin`) and its confidence (the rule's
     precision on the labelled examples). Review the file, delete or fix
-    what is wrong, set `status: recorded` (or leave it), then `ledger import`
-    it. Nothing is recorded unless --accept is given; then every candidate is
-    recorded at once with `status: machine-extracted`.
+    what is wrong, set `status: current` (or leave it candidate), then `ledger
+    import` it. Nothing is recorded unless --accept is given; then every
+    candidate is recorded at once as current, its `origin` naming the rule.
 
     Without -o the claims file (YAML) goes to stdout; --json prints the
     candidates (start, end, text, kind, subject, predicate, value,
@@ -82,10 +82,11 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         cands = ex.extract(src.text, src.published, entities=_entities(entities_path, no_entities), kinds=kinds or ex.KINDS)
         cands = [c for c in cands if c.confidence >= min_confidence]
         cands, already = ex.drop_recorded(db, src.ref, cands) if src.held else (cands, 0)
-        claims = ex.to_claims(cands, status="machine-extracted" if accept else "candidate")
+        claims = ex.to_claims(cands, status="current" if accept else "candidate")
         added = existing = 0
+        left_out: list[str] = []
         if accept:
-            added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}")
+            added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}", left_out=left_out)
         if output:
             _write_claims(Path(output), claims, src.ref)
     if not src.held and not accept:
@@ -98,7 +99,9 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")
          + (f"; {already} left out as already recorded" if already else ""))
     if accept:
-        note(f"recorded {added} claim(s) as machine-extracted, {existing} already held")
+        note(f"recorded {added} claim(s) as current (origin: ledger extract), {existing} already held")
+        for message in left_out:
+            note(f"not recorded (review it in the claims file): {message}")
 
 
 def _write_claims(path: Path, claims: list[dict], source: str):

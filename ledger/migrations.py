@@ -693,3 +693,16 @@ def m063_view_facet_counts_without_tidying(db):
     ):
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
         db.execute(f"CREATE TRIGGER {name} {sql}")
+
+
+@migrations()
+def m070_claims_support(db):
+    # issue 14: how each claim's span supports its value (exact, normalised,
+    # quotation, paraphrase; ledger/support.py), and the note that declares a
+    # paraphrase. Claims recorded before keep NULL (rows are never updated):
+    # `ledger verify` and the claim page assess them from their span.
+    cols = {c.name for c in db["claims"].columns}
+    if "support" not in cols:
+        db.execute("ALTER TABLE claims ADD COLUMN support TEXT")
+    if "paraphrase" not in cols:
+        db.execute("ALTER TABLE claims ADD COLUMN paraphrase TEXT")

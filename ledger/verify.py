@@ -34,12 +34,12 @@ from sqlite_utils import Database
 
 from . import history
 
-EXIT_CODES = {"database": 6, "hashes": 4, "chain": 5, "spans": 3}
+EXIT_CODES = {"database": 6, "hashes": 4, "chain": 5, "spans": 3, "support": 7}
 # A claim row edited behind the ledger's back breaks its history entry too;
 # when the edit moved a span off its text, "spans" (3) is the more telling
 # code, so spans come before chain: an edited value, note or history entry
 # gives 5, an edited span 3, an edited source text 4.
-ORDER = ("database", "hashes", "spans", "chain")
+ORDER = ("database", "hashes", "spans", "chain", "support")
 
 # Recomputes every span, and its prefix and suffix, from the source text in
 # SQL. substr() counts code points, as Python indexing does.
@@ -63,12 +63,25 @@ DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and res
 
 @dataclass
 class Failure:
-    kind: str  # database | hashes | chain | spans
+    kind: str  # database | hashes | chain | spans | support
     item: str  # the claim id, source id or entry that failed
     message: str
 
     def line(self) -> str:
         return f"{self.kind}: {self.item}: {self.message}"
+
+
+# ---------------------------------------------------------------- support
+
+
+def check_support(db: Database):
+    """Every claim's span supports its value (ledger/support.py): a claim
+    whose value its span does not give, written behind the ledger's back,
+    fails with exit code 7 (when nothing more fundamental failed)."""
+    from .support import check_ledger
+
+    for cid, message in check_ledger(db):
+        yield Failure("support", cid, message)
 
 
 # ---------------------------------------------------------------- database
@@ -438,6 +451,8 @@ def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
     clock.lap("sources + claims: hashes, spans, row digests" + (" (both threads)" if twin is not None else ""))
     collect(lambda: check_chain(db, head, digested), "the history")
     clock.lap("chain")
+    collect(lambda: check_support(db), "the claims table")
+    clock.lap("support (issue 14)")
     counts = {
         "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
         "claims": db.execute("SELECT count(*) FROM claims").fetchone()[0],
