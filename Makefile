@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 DB ?= ledger.db
 PORT ?= 8001
 
-.PHONY: setup setup-test demo build test docs bench bench-full clean
+.PHONY: setup setup-test demo build test docs package bench bench-full clean
 
 # the package alone for the demo; the test extra (pytest, hypothesis, playwright, atheris, ...) for the tests
 $(BIN)/ledger: pyproject.toml
@@ -35,7 +35,14 @@ test: setup-test
 	$(BIN)/python -m pytest -q
 
 docs: setup-test
-	$(BIN)/cog -r README.md
+	$(BIN)/cog -r docs/cli.md
+
+# A Docker build directory for a read-only public copy (docs/publishing.md): build, verify, checkpoint, package
+SITE ?= build/site
+package: build
+	$(BIN)/ledger verify --db $(DB)
+	$(BIN)/ledger head --db $(DB) --out checkpoint.json
+	$(BIN)/ledger package $(SITE) --db $(DB)
 
 # Benchmarks (issue 7; see BENCHMARKS.md): each figure beside a baseline measured in the same run.
 BENCH_OUT ?= /tmp/ledger-bench

@@ -7,7 +7,12 @@ Export: one ``AnnotationCollection`` holding every claim as an
 end excluded, as the Web Annotation model specifies and as the ledger stores
 them: tools that count UTF-16 units (Hypothesis, many JavaScript tools) differ
 after any character outside the Basic Multilingual Plane, such as an emoji.
-Each annotation says so in its selector (``offsetUnit``). The body is a
+Each annotation says so in its selector (``offsetUnit``). The positions refer
+to the text the ledger extracted from the page, not to the page's markup: the
+target's ``state`` (a ``TimeState``) names that text by its hash in ``cached``
+(an RFC 6920 ``ni:`` URI) and the time the page was retrieved in
+``sourceDate``. ``created`` is an xsd:dateTime in UTC with "Z", as the model
+requires. The body is a
 ``TextualBody`` whose ``value`` is the claim's value, carrying ``subject``,
 ``predicate`` and ``confidence`` (and the claim's optional fields, and the
 quote as typed when it differs from the source's own text) in terms defined
@@ -17,12 +22,16 @@ Import: a JSON(-LD) file with the anno.jsonld ``@context`` (one annotation, a
 list, an ``AnnotationPage`` or an ``AnnotationCollection`` with embedded
 pages) reads as claims. The quote anchors the claim: the positions are used
 when the quote is found there, and otherwise the quote is re-anchored in the
-source text, its prefix/suffix choosing between repeated occurrences.
+source text, its prefix/suffix choosing between repeated occurrences. A
+selector's ``refinedBy`` chain is followed: the innermost TextQuoteSelector
+gives the quote, and a TextPositionSelector refined by another counts from the
+start of its parent's segment.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -89,6 +98,35 @@ def _generator_info() -> tuple[str, str]:
         return ("provenance-ledger", "unknown")
 
 
+def xsd_datetime(value: str | None) -> str | None:
+    """An ISO 8601 date or timestamp as an xsd:dateTime in UTC ending in "Z"
+    (the form the model requires for ``created``); a date alone is midnight
+    UTC, a time without an offset is taken as UTC. None when it is not a date."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    when = when.astimezone(dt.timezone.utc)
+    spec = "milliseconds" if when.microsecond else "seconds"
+    return when.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def text_state(source: dict) -> dict | str:
+    """The target's State: which representation of the page the selectors
+    count in (the extracted text, by its hash) and, when known, when the page
+    was retrieved. A TimeState needs a ``sourceDate``; without one the State
+    is the text's ni: URI itself."""
+    cached = ni_uri(source["id"])
+    when = xsd_datetime(source.get("retrieved"))
+    if when is None:
+        return cached
+    return {"type": "TimeState", "cached": cached, "sourceDate": when}
+
+
 def _generator() -> dict:
     name, v = _generator_info()  # looked up once: importlib.metadata is slow
     return {"id": "urn:provenance-ledger:software", "type": "Software", "name": f"{name} {v}"}
@@ -115,8 +153,9 @@ def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
     if context:
         anno["@context"] = CONTEXT
     anno.update({"id": annotation_id(c["id"]), "type": "Annotation", "motivation": "describing"})
-    if c.get("recorded_at"):
-        anno["created"] = c["recorded_at"]
+    created = xsd_datetime(c.get("recorded_at"))
+    if created:
+        anno["created"] = created
     if c.get("recorded_by"):
         anno["creator"] = {"name": c["recorded_by"]}
     anno["generator"] = _generator()
@@ -125,6 +164,7 @@ def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
         "type": "SpecificResource",
         "source": source["url"] or ni_uri(source["id"]),
         "source_sha256": source["id"],
+        "state": text_state(source),
         "selector": [
             {"type": "TextQuoteSelector", "exact": c["span_text"], "prefix": c["prefix"], "suffix": c["suffix"]},
             {"type": "TextPositionSelector", "start": c["span_start"], "end": c["span_end"], "offsetUnit": OFFSET_UNIT},
@@ -144,7 +184,7 @@ def standing(db: Database, alias: str = "c") -> str:
 def annotations(db: Database) -> Iterator[dict]:
     """Every claim that stands as an annotation, in a stable order (source
     slug, span, id): a superseded or retracted claim is not published."""
-    sources = {r["id"]: r for r in db.query("SELECT id, slug, url FROM sources")}
+    sources = {r["id"]: r for r in db.query("SELECT id, slug, url, retrieved FROM sources")}
     for c in db.query(
         f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
         "ORDER BY s.slug, c.span_start, c.span_end, c.id"
@@ -170,7 +210,9 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
         "first": {
             "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'page:' + digest)}",
             "type": "AnnotationPage",
-            "partOf": coll_id,
+            # the collection described, not only named: the W3C test suite reads the page's
+            # total and label through partOf
+            "partOf": {"id": coll_id, "label": "Claims of the provenance ledger", "total": len(items)},
             "startIndex": 0,
             "items": [_ITEMS],
         },
@@ -181,7 +223,9 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     # and written by json's C encoder (indenting every item is ten times slower)
     lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
     text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
-    out.write_text(text + "\n", encoding="utf-8")
+    from .atomic import write_atomic
+
+    write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
     return {"format": "w3c", "out": str(out), "claims": len(items)}
 
 
@@ -290,7 +334,9 @@ def annotation_claim(anno, where: str) -> dict:
     elif isinstance(creator, str) and not creator.startswith(("http://", "https://", "urn:")):
         claim["recorded_by"] = creator
     if isinstance(anno.get("created"), str):
-        claim["recorded_at"] = anno["created"]
+        # the model's UTC "Z" read back in the ledger's own form (+00:00), so a round trip changes nothing
+        created = anno["created"]
+        claim["recorded_at"] = created[:-1] + "+00:00" if created.endswith("Z") else created
     return claim
 
 
@@ -306,19 +352,48 @@ def _target(target, label: str) -> dict:
     return target
 
 
+def _refinements(selector) -> Iterator[dict]:
+    """A selector and the chain of selectors refining it, outermost first."""
+    seen = 0
+    while isinstance(selector, dict) and seen < 32:  # a chain longer than that is not a real annotation
+        yield selector
+        selector = _one(selector.get("refinedBy"))
+        seen += 1
+
+
 def _selectors(target: dict, label: str) -> tuple[dict, dict | None]:
+    """The quote selector and (when its place in the whole text is known) the
+    position selector, following each selector's ``refinedBy``. A position
+    refined by a position counts from its parent's start; anything refined
+    from a fragment, CSS, XPath or range selector has no known place in the
+    text, so only its quote is used."""
     selectors = target["selector"]
     selectors = selectors if isinstance(selectors, list) else [selectors]
     quote = position = None
-    for sel in selectors:
-        types = _types(sel)
-        if "TextQuoteSelector" in types and quote is None:
-            quote = sel
-        elif "TextPositionSelector" in types and position is None:
-            position = sel
+    for top in selectors:
+        base, placed = 0, True
+        chain_quote = chain_position = None
+        for sel in _refinements(top):
+            types = _types(sel)
+            if "TextQuoteSelector" in types:
+                chain_quote = sel  # the innermost quote is the narrowest
+            elif "TextPositionSelector" in types:
+                start, end = sel.get("start"), sel.get("end")
+                if placed and isinstance(start, int) and isinstance(end, int):
+                    chain_position = {**sel, "start": base + start, "end": base + end}
+                    base += start
+                else:
+                    placed = False
+            else:
+                placed = False
+        if chain_quote is not None and quote is None:
+            quote = chain_quote
+        if chain_position is not None and position is None:
+            position = chain_position
     if quote is None or not isinstance(quote.get("exact"), str):
         raise InvalidClaimFile(
-            f"{label}: no TextQuoteSelector with an `exact` quote; the ledger anchors every claim by its quote"
+            f"{label}: no TextQuoteSelector with an `exact` quote (directly or through `refinedBy`); "
+            "the ledger anchors every claim by its quote"
         )
     return quote, position
 

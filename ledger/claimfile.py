@@ -323,6 +323,11 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         if is_annotation_document(data):
             yield from annotation_records(data, shown)
             return
+        from .hypothesis import is_hypothesis_document, records
+
+        if is_hypothesis_document(data):
+            yield from records(data, shown)
+            return
     yield from _records_from(data, shown, lines)
 
 

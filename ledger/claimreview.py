@@ -12,6 +12,15 @@ per review (https://schema.org/ClaimReview, with the properties Google's
 ClaimReview structured-data guidelines require or recommend), whose
 ``itemReviewed`` Claim lists every source span that makes the claim as an
 ``appearance``.
+
+Google's rules are followed where the schema is looser: a numeric scale runs
+from ``worstRating`` >= 1 up to a greater ``bestRating`` in whole numbers, so an
+inverted scale (5 worst .. 1 best) is turned round and a scale starting at 0
+(or below) is shifted up when the review is added, and a fractional one is
+refused; the Rating carries the verdict as ``name`` and ``alternateName``;
+``claimReviewed`` is cut to under 75 characters at a word boundary while the
+Claim's ``name`` keeps the whole text; speakers and authors are typed Person
+or Organization from the entity table (``entities.yml``).
 """
 
 from __future__ import annotations
@@ -27,9 +36,14 @@ from sqlite_utils import Database
 from . import annotations  # a module, not a name: the two import each other through export.py
 from .errors import LedgerError
 from .export import exporter
+from .normalize import fold_name
 from .store import canonical_json
 
 REVIEWER_TYPES = ("Organization", "Person")
+# Google: "claimReviewed: a short summary of the claim being evaluated. Try to keep this less than 75 characters"
+CLAIM_REVIEWED_MAX = 74
+# entities.yml types as schema.org types (places, events and things do not speak)
+SCHEMA_TYPES = {"person": "Person", "organisation": "Organization"}
 # the fields whose values make a review what it is (recorded_at is not one)
 IDENTITY = (
     "subject", "predicate", "value", "claim_reviewed", "rating", "rating_value", "best_rating", "worst_rating",
@@ -57,6 +71,64 @@ def _http(url: str | None, what: str) -> str | None:
     if not re.match(r"^https?://\S+$", url):
         raise InvalidReview(f"{what} {url!r} must be an http(s) URL")
     return url
+
+
+def google_scale(value: float, best: float, worst: float) -> tuple[float, float, float]:
+    """A rating scale as Google's ClaimReview rules want it: whole numbers,
+    ``worstRating`` at least 1 and below ``bestRating``. An inverted scale is
+    turned round (value mirrored) and a scale starting below 1 shifted up;
+    fractions cannot be converted without choosing a new scale, so they are
+    refused."""
+    if not all(float(v).is_integer() for v in (value, best, worst)):
+        raise InvalidReview(
+            f"the rating scale {worst:g} (worst) .. {best:g} (best) with value {value:g} has fractions; Google's "
+            "ClaimReview rules want whole numbers: give a whole-number scale such as 1 .. 5 (or leave the numbers "
+            "out and give only --rating in words)"
+        )
+    if best < worst:
+        value, best, worst = best + worst - value, worst, best
+    if worst < 1:
+        shift = 1 - worst
+        value, best, worst = value + shift, best + shift, worst + shift
+    return float(value), float(best), float(worst)
+
+
+def short_claim(text: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, ending
+    in an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def entity_type(db: Database, name: str | None) -> tuple[str, str] | None:
+    """(canonical name, schema.org type) for a person or organisation the
+    entity table knows by ``name``; None otherwise."""
+    if not name or not db["entity_aliases"].exists():
+        return None
+    row = db.execute(
+        "SELECT e.name, e.type FROM entity_aliases a JOIN entities e ON e.id = a.entity_id WHERE a.alias_key = ?",
+        [fold_name(name)],
+    ).fetchone()
+    if row is None or row[1] not in SCHEMA_TYPES:
+        return None
+    return row[0], SCHEMA_TYPES[row[1]]
+
+
+def agent(db: Database, name: str, *, publisher: str | None = None, default: str = "Person") -> dict:
+    """A speaker or author as a schema.org Person or Organization: typed by
+    the entity table, else an Organization when it is the source's publisher,
+    else ``default``."""
+    known = entity_type(db, name)
+    if known:
+        return {"@type": known[1], "name": known[0]}
+    if publisher and fold_name(name) == fold_name(publisher):
+        return {"@type": "Organization", "name": name}
+    return {"@type": default, "name": name}
 
 
 def make_review(
@@ -116,6 +188,7 @@ def make_review(
             raise InvalidReview(
                 f"--rating-value {rating_value:g} is outside the scale {worst_rating:g} (worst) .. {best_rating:g} (best)"
             )
+        rating_value, best_rating, worst_rating = google_scale(rating_value, best_rating, worst_rating)
     if date is None:
         date = dt.datetime.now(dt.timezone.utc).date().isoformat()
     try:
@@ -146,11 +219,18 @@ def make_review(
 
 
 def add_review(db: Database, row: dict) -> bool:
-    """Insert a review row; False when the same review is already recorded.
-    The caller holds the write transaction."""
+    """Insert a review row as (part of) a history entry of kind ``review``;
+    False when the same review is already recorded. The caller holds the
+    write transaction. The one way a review enters the ledger, for the CLI
+    and for a rebuild from files alike: the entry's who and when come from
+    the review's own ``reviewer`` and ``recorded_at``, so replaying the same
+    reviews gives the same entries."""
+    from . import history
+
     if db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone():
         return False
-    db["reviews"].insert(row)
+    with history.entry(db, "review", actor=row["reviewer"], at=row["recorded_at"], always=True) as e:
+        db["reviews"].insert({**row, "entry_id": e.id})
     return True
 
 
@@ -193,7 +273,7 @@ def appearances(db: Database, subject: str, predicate: str, value: str) -> list[
             work["publisher"] = _org(r["publisher"])
         authors = json.loads(r["authors"] or "[]")
         if authors:
-            work["author"] = [{"@type": "Person", "name": a} for a in authors]
+            work["author"] = [agent(db, a, publisher=r["publisher"]) for a in authors]
         # the span itself: the source's own words, and where they sit in its
         # text (code points, end excluded) identified by the text's sha256
         work["text"] = r["span_text"]
@@ -213,10 +293,11 @@ def appearances(db: Database, subject: str, predicate: str, value: str) -> list[
 def claim_review(db: Database, review: dict) -> dict:
     """One review as a schema.org ClaimReview JSON-LD object."""
     found = appearances(db, review["subject"], review["predicate"], review["value"])
-    claim = {"@type": "Claim", "name": review["claim_reviewed"]}
+    claim = {"@type": "Claim", "name": review["claim_reviewed"]}  # the whole text; claimReviewed is short
     speakers = {a["speaker"] for a in found if a["speaker"]}
     if len(speakers) == 1:
-        claim["author"] = {"@type": "Person", "name": speakers.pop()}
+        speaker = speakers.pop()
+        claim["author"] = agent(db, speaker, publisher=next(a["publisher"] for a in found if a["speaker"] == speaker))
     elif found and found[0]["publisher"]:
         claim["author"] = _org(found[0]["publisher"])
     dated = [a["published"] for a in found if a["published"]]
@@ -225,11 +306,14 @@ def claim_review(db: Database, review: dict) -> dict:
     if found:
         claim["firstAppearance"] = found[0]["work"]
         claim["appearance"] = [a["work"] for a in found]
-    rating = {"@type": "Rating", "alternateName": review["rating"]}
+    rating = {"@type": "Rating", "name": review["rating"], "alternateName": review["rating"]}
     if review["rating_value"] is not None:
-        rating["ratingValue"] = _number(review["rating_value"])
-        rating["bestRating"] = _number(review["best_rating"])
-        rating["worstRating"] = _number(review["worst_rating"])
+        try:
+            value, best, worst = google_scale(review["rating_value"], review["best_rating"], review["worst_rating"])
+        except InvalidReview:
+            pass  # recorded before the rule: the verdict in words stands alone
+        else:
+            rating.update(ratingValue=_number(value), bestRating=_number(best), worstRating=_number(worst))
     if review["explanation"]:
         rating["ratingExplanation"] = review["explanation"]
     author = {"@type": review["reviewer_type"], "name": review["reviewer"]}
@@ -242,7 +326,7 @@ def claim_review(db: Database, review: dict) -> dict:
         "url": review["url"],
         "datePublished": review["date"],
         "author": author,
-        "claimReviewed": review["claim_reviewed"],
+        "claimReviewed": short_claim(review["claim_reviewed"]),
         "reviewRating": rating,
         "itemReviewed": claim,
     }
@@ -273,7 +357,9 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
 
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    out.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    from .atomic import write_atomic
+
+    write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}
     if left_out:
         summary["left_out"] = left_out

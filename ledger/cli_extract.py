@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 
 from . import claimfile
+from .atomic import write_atomic
 from . import evaluate as ev
 from . import extract as ex
+from .atomic import writer_lock
 from .cli import db_option, emit_json, json_option, note, user_errors
 from .db import open_db
 from .errors import LedgerError
@@ -42,8 +44,11 @@ def _entities(path, disabled):
 @click.option("--published", help="Publication date to resolve relative dates against (default: the source's)")
 @click.option("--entities", "entities_path", type=click.Path(exists=True, dir_okay=False), help="Entity table (default: entities.yml)")
 @click.option("--no-entities", is_flag=True, help="Do not use an entity table for names")
+@click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False),
+              help="With --accept: where the claims are appended (claims/SLUG/AUTHOR.yml)")
 @json_option
-def extract_cmd(db_path, source, output, accept, kinds, min_confidence, published, entities_path, no_entities, as_json):
+def extract_cmd(db_path, source, output, accept, kinds, min_confidence, published, entities_path, no_entities,
+                claims_dir, as_json):
     """Propose candidate claims from SOURCE, each anchored to its exact span.
 
     SOURCE is the slug or sha256 of a source in the ledger, or a text file.
@@ -54,7 +59,8 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     precision on the labelled examples). Review the file, delete or fix
     what is wrong, set `status: current` (or leave it candidate), then `ledger
     import` it. Nothing is recorded unless --accept is given; then every
-    candidate is recorded at once as current, its `origin` naming the rule.
+    candidate is recorded at once as current, its `origin` naming the rule,
+    appended to claims/SLUG/AUTHOR.yml so that `ledger build` reproduces them.
 
     Without -o the claims file (YAML) goes to stdout; --json prints the
     candidates (start, end, text, kind, subject, predicate, value,
@@ -86,14 +92,16 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         added = existing = 0
         left_out: list[str] = []
         if accept:
-            added, existing = ex.record_candidates(db, claims, src.ref, where=f"ledger extract {source}", left_out=left_out)
+            with writer_lock(Path(claims_dir).parent):
+                added, existing = _accept(db, claims, src.ref, claims_dir, where=f"ledger extract {source}",
+                                          left_out=left_out)
         if output:
             _write_claims(Path(output), claims, src.ref)
     if not src.held and not accept:
         note(f"note: the ledger does not hold this text yet; add it (`ledger source add {source}`) before importing")
     if as_json:
         emit_json([ex.candidate_json(c) for c in cands])
-    elif not output:
+    elif not output and not accept:  # with --accept the claims are recorded, not printed (issue 17)
         click.echo(claimfile.dump_yaml(claims, source=src.ref), nl=False)
     counts = ", ".join(f"{k}: {sum(1 for c in cands if c.kind == k)}" for k in ex.KINDS)
     note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")
@@ -102,6 +110,48 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         note(f"recorded {added} claim(s) as current (origin: ledger extract), {existing} already held")
         for message in left_out:
             note(f"not recorded (review it in the claims file): {message}")
+
+
+def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, left_out: list | None = None) -> tuple[int, int]:
+    """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
+    file, and record them from there. Returns (added, already held). A candidate whose span does not give its
+    value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
+    from . import history, repository
+    from .cli import append_claim
+    from .errors import LedgerError
+    from .ingest import ImportFailed
+    from .store import SourceIndex, prepare
+    from .support import UnsupportedValue
+
+    at, actor = repository.record_time(db), history.default_actor()
+    index = SourceIndex(db)
+    slug = index.get(source_ref).slug
+    entries, errors, seen, existing = [], [], set(), 0
+    for i, claim in enumerate(claims, 1):
+        entry = {**claim, "recorded_by": actor, "recorded_at": at}
+        try:
+            row = prepare(claimfile.validate(claimfile.Record({"source": slug, **entry}, where, None, i)), index, where)
+        except UnsupportedValue as e:
+            (errors if left_out is None else left_out).append(str(e))
+            continue
+        except LedgerError as e:
+            errors.append(str(e))
+            continue
+        if row["id"] in seen or db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone():
+            existing += 1
+            continue
+        seen.add(row["id"])
+        entries.append(entry)
+    if errors:
+        raise ImportFailed(errors)
+    if not entries:
+        return 0, existing
+    path = repository.claims_path(claims_dir, slug, actor)
+    with repository.changing([path]):
+        for entry in entries:
+            append_claim(path, slug, entry)
+        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path])
+    return result.added, existing
 
 
 def _write_claims(path: Path, claims: list[dict], source: str):
@@ -113,11 +163,12 @@ def _write_claims(path: Path, claims: list[dict], source: str):
             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}.\n# Review each one: delete or fix what is wrong, "
             "then `ledger import` this file.\n"
         )
-        path.write_text(header + claimfile.dump_yaml(claims, source=source), encoding="utf-8")
+        text = header + claimfile.dump_yaml(claims, source=source)
     elif fmt == "json":
-        path.write_text(json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n"
     else:
-        path.write_text("".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims), encoding="utf-8")
+        text = "".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims)
+    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.atomic)
 
 
 @click.command("evaluate")
@@ -125,8 +176,15 @@ def _write_claims(path: Path, claims: list[dict], source: str):
 @click.option("--details", is_flag=True, help="List every missed label and every false positive")
 @click.option("--no-entities", is_flag=True, help="Score without the entity table")
 @click.option("--calibrate", is_flag=True, help=f"Store each rule's record as its confidence (ledger/{ex.CALIBRATION_FILE})")
+@click.option(
+    "--relations",
+    "relations_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also score the comparison against a labelled relations file (tests/relations/*.yml); repeatable",
+)
 @json_option
-def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
+def evaluate_cmd(paths, details, no_entities, calibrate, relations_files, as_json):
     """Score the extractor against labelled files: precision and recall per kind.
 
     PATHS are labelled YAML files or folders of them (default:
@@ -139,24 +197,44 @@ def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
     --calibrate stores each rule's record, from which the extractor takes
     its confidences: (correct + 1) / (proposed + 2).
 
-    Example: ledger evaluate tests/labelled --details
+    Where a set has a recorded first run (tests/labelled/first-runs.json:
+    its figures before any code was changed for it), they are printed
+    beside today's. --relations FILE scores the cross-source comparison
+    against labelled cases (tests/relations/README.md): the share of cases
+    classified right, per kind of case, and every case still wrong.
+
+    Example: ledger evaluate tests/labelled/untuned --relations tests/relations/untuned.yml
     """
+    from . import relations as rel
+
     with user_errors():
         report = ev.evaluate(list(paths) or None, use_entities=not no_entities)
         if calibrate:
             if paths:
                 raise ExtractError("--calibrate uses every labelled example (tests/labelled/): give no PATHS")
             note(f"calibration written to {ev.write_calibration(report)}")
+        relations = [rel.evaluate_relations(f) for f in relations_files]
+    first = ev.first_runs()
     if as_json:
-        emit_json(report.as_dict(details=details))
+        out = report.as_dict(details=details)
+        out["first_runs"] = {k: v for k, v in first.items() if k in report.by_set}
+        if relations:
+            out["relations"] = [r.as_dict() for r in relations]
+            out["relations_first_runs"] = {r.set: first.get(r.set, {}).get("relations") for r in relations}
+        emit_json(out)
         return
     for name, scores in list(report.by_set.items()) + [("total", report.total())]:
-        click.echo(f"{name}:")
-        click.echo(f"  {'kind':10} {'labels':>6} {'cands':>6} {'prec':>6} {'recall':>6}")
+        was = first.get(name, {}).get("extraction")
+        click.echo(f"{name}:" + (f"  (first run {first[name]['date']}: before any change for this set)" if was else ""))
+        click.echo(f"  {'kind':10} {'labels':>6} {'cands':>6} {'prec':>6} {'recall':>6}" + ("  first: prec recall" if was else ""))
         for kind, s in scores.items():
             p = "-" if s.precision is None else f"{s.precision:.2f}"
             r = "-" if s.recall is None else f"{s.recall:.2f}"
-            click.echo(f"  {kind:10} {s.labels:6} {s.candidates:6} {p:>6} {r:>6}")
+            then = ""
+            if was and kind in was:
+                fp, fr = was[kind].get("precision"), was[kind].get("recall")
+                then = f"  {'-' if fp is None else f'{fp:.2f}':>11} {'-' if fr is None else f'{fr:.2f}':>6}"
+            click.echo(f"  {kind:10} {s.labels:6} {s.candidates:6} {p:>6} {r:>6}{then}")
             if details:
                 for m in s.misses:
                     click.echo(f"      missed: {m['document']}: {m['text'][:70]!r} {m['label']}")
@@ -165,6 +243,22 @@ def evaluate_cmd(paths, details, no_entities, calibrate, as_json):
     click.echo("rules (correct/proposed -> confidence):")
     for rule, (c, n) in sorted(report.rules.items()):
         click.echo(f"  {rule:32} {c:3}/{n:<3} -> {ev.calibrated(c, n):.2f}")
+    for r in relations:
+        _echo_relations(r, first.get(r.set, {}).get("relations"))
+
+
+def _echo_relations(r, was: dict | None) -> None:
+    d = r.as_dict()
+    click.echo(f"comparison, set {r.set} ({r.path}): {d['right']}/{d['cases']} cases right ({d['accuracy']:.2f})"
+               + (f"; first run {was['right']}/{was['cases']} ({was['accuracy']:.2f})" if was else ""))
+    click.echo(f"  {'kind of case':18} {'right':>5} {'cases':>5}" + ("  first run" if was else ""))
+    for kind, (c, n) in r.by_kind().items():
+        then = ""
+        if was and kind in was.get("by_kind", {}):
+            then = f"  {was['by_kind'][kind]['right']:>5}/{was['by_kind'][kind]['cases']}"
+        click.echo(f"  {kind:18} {c:5} {n:5}{then}")
+    for w in d["wrong"]:
+        click.echo(f"  wrong: {w['id']} ({w['kind']}): expected {w['expected']}; " + "; ".join(w["problems"]))
 
 
 def register(cli):

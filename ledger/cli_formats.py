@@ -12,9 +12,10 @@ from pathlib import Path
 
 import click
 
-from . import claimreview, html
+from . import claimreview, history, html, hypothesis, repository  # noqa: F401 (hypothesis registers its exporter)
+from .atomic import writer_lock
 from .cli import db_option, emit_json, json_option, user_errors
-from .db import open_db, write_transaction
+from .db import open_db
 
 
 def add_html_sources(db_path, file, sources_dir, as_json, **overrides):
@@ -54,7 +55,12 @@ def review():
 @click.option("--rating", required=True, help="The verdict in words, e.g. 'False', 'Mostly true'")
 @click.option("--rating-value", type=float, help="The verdict on a numeric scale (with --best-rating, --worst-rating)")
 @click.option("--best-rating", type=float, help="The scale's best (most true) value, e.g. 5")
-@click.option("--worst-rating", type=float, help="The scale's worst (most false) value, e.g. 1")
+@click.option(
+    "--worst-rating",
+    type=float,
+    help="The scale's worst (most false) value, e.g. 1. Whole numbers; an inverted scale or one starting "
+    "below 1 is converted to Google's 1..N form",
+)
 @click.option("--explanation", help="Why: the reasoning behind the verdict")
 @click.option("--reviewer", required=True, envvar="LEDGER_REVIEWER", help="Who reviewed it (env LEDGER_REVIEWER)")
 @click.option(
@@ -63,11 +69,19 @@ def review():
 @click.option("--reviewer-url", help="The reviewer's home page")
 @click.option("--url", required=True, help="Where the fact check is published (http or https)")
 @click.option("--date", help="Date of the review, YYYY-MM-DD (default: today, UTC)")
-@click.option("--claim-reviewed", help="Short summary of the claim (default: 'SUBJECT predicate: VALUE')")
+@click.option(
+    "--claim-reviewed",
+    help="Summary of the claim (default: 'SUBJECT predicate: VALUE'); the export's claimReviewed is cut to "
+    "under 75 characters, the Claim keeps it whole",
+)
+@click.option("--reviews", "reviews_dir", default="reviews", show_default=True, type=click.Path(file_okay=False),
+              help="Where the review is appended (reviews/AUTHOR.jsonl), for `ledger build`")
 @json_option
-def review_add(db_path, claim_id, as_json, **fields):
+def review_add(db_path, claim_id, reviews_dir, as_json, **fields):
     """Record a verdict on the fact a claim states (CLAIM_ID), or on
-    --subject/--predicate/--value. Reviews are added, never edited.
+    --subject/--predicate/--value. Reviews are added, never edited: each is
+    appended to reviews/AUTHOR.jsonl and recorded from there, so `ledger
+    build` reproduces it.
 
     Example:
 
@@ -78,11 +92,17 @@ def review_add(db_path, claim_id, as_json, **fields):
             --reviewer "Example Fact Check" --url https://factcheck.example.org/stadium \\
             --date 2024-12-05
     """
-    with user_errors():
+    with user_errors(), writer_lock(Path(reviews_dir).parent):
         db = open_db(db_path)
-        row = claimreview.make_review(db, claim=claim_id, **fields)
-        with write_transaction(db):
-            added = claimreview.add_review(db, row)
+        row = claimreview.make_review(db, claim=claim_id, recorded_at=repository.record_time(db), **fields)
+        added = not db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone()
+        if added:
+            # the reviews file first, then the ledger replayed from it (the files are the ledger)
+            actor = history.default_actor()
+            path = repository.reviews_path(reviews_dir, actor)
+            with repository.changing([path]):
+                repository.append_jsonl(path, [{**row, "recorded_by": actor}])
+                repository.replay_files(db, reviews_dir=reviews_dir, reviews=[path])
     if as_json:
         emit_json({**row, "added": added})
         return

@@ -5,15 +5,16 @@ ledger/revisions.py; these parse options and print."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from . import history, revisions
+from . import history, repository, revisions
+from .atomic import writer_lock
 from .cli import append_claim, db_option, emit_json, json_option, note, user_errors
 from .fields import InvalidField, escaped, one_line
 from .db import open_db, write_transaction
-from .shape import ensure_shape
 
 
 def history_option(fn):
@@ -23,14 +24,14 @@ def history_option(fn):
         default="history",
         show_default=True,
         type=click.Path(file_okay=False),
-        help="Where status events are appended (events.jsonl), for `ledger build`",
+        help="Where status events are appended (events/AUTHOR.jsonl), for `ledger build`",
     )(fn)
 
 
 def claims_option(fn):
     return click.option(
         "--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False),
-        help="Where the new claim is appended (claims/SLUG.yml)",
+        help="Where the new claim is appended (claims/SLUG/AUTHOR.yml)",
     )(fn)
 
 
@@ -75,8 +76,9 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
     """Correct claim ID: record a new claim with the fields given changed
     (the rest carried over) and mark ID superseded by it, with who, when and
     why. Nothing is edited or deleted: both claims stay, and `ledger claim
-    history` shows the change. The new claim is appended to claims/SLUG.yml
-    and the event to history/events.jsonl, so `ledger build` reproduces it.
+    history` shows the change. The new claim is appended to
+    claims/SLUG/AUTHOR.yml and the event to history/events/AUTHOR.jsonl, and
+    the ledger records them from there, so `ledger build` reproduces it.
     A new value needs a span that gives it: without --quote the old span is
     kept and checked again (a value it does not give is refused).
 
@@ -87,15 +89,22 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
     """
     changes["source"] = source_ref
     actor = actor or history.default_actor()
-    at = history.now()
-    with user_errors():
+    with user_errors(), writer_lock(Path(claims_dir).parent):
         db = open_db(db_path, create=False)
-        with write_transaction(db), history.entry(db, "supersede", actor=actor, at=at, reason=reason):
-            out = history.supersede(db, claim_id, changes, reason=reason, actor=actor, at=at, claims_dir=claims_dir)
-            ensure_shape(db)
-        if out["added"]:
-            append_claim(Path(out["claims_file"]), out["source"], out["file_entry"])
-        history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
+        at = repository.record_time(db)
+        # what the correction is (checked and anchored, nothing written), then the files, then the
+        # database built from them
+        out = _trial(db, lambda: history.supersede(db, claim_id, changes, reason=reason, actor=actor, at=at,
+                                                   claims_dir=claims_dir))
+        cpath = repository.claims_path(claims_dir, out["source"], actor)
+        epath = repository.events_path(history_dir, actor)
+        with repository.changing([cpath, epath]):
+            if out["added"]:
+                append_claim(cpath, out["source"], out["file_entry"])
+            repository.append_jsonl(epath, [_event(out["event"])])
+            repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
+                                    claims=[cpath] if out["added"] else [], events=[epath])
+        out["claims_file"] = cpath.as_posix()
     result = {k: out[k] for k in ("old", "new", "added", "claims_file")}
     row = out["row"]
     result.update({k: row[k] for k in ("source_id", "span_start", "span_end", "span_text")})
@@ -116,18 +125,19 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
 def retract(db_path, claim_id, reason, actor, history_dir, as_json):
     """Retract claim ID (e.g. recorded against the wrong article): it stays
     in the ledger, marked retracted with who, when and why, and leaves the
-    current claims. The event is appended to history/events.jsonl.
+    current claims. The event is appended to history/events/AUTHOR.jsonl.
 
     Example: ledger claim retract c3f1a2b4c5d6e7f8 --reason "wrong article"
     """
     actor = actor or history.default_actor()
-    at = history.now()
-    with user_errors():
+    with user_errors(), writer_lock(Path(history_dir).parent):
         db = open_db(db_path, create=False)
-        with write_transaction(db), history.entry(db, "retract", actor=actor, at=at, reason=reason, always=True):
-            out = history.retract(db, claim_id, reason=reason, actor=actor, at=at)
-            ensure_shape(db)  # the comparison leaves the retracted claim out at once
-        history.append_events(Path(history_dir) / history.EVENTS_FILE, [out["event"]])
+        at = repository.record_time(db)
+        out = _trial(db, lambda: history.retract(db, claim_id, reason=reason, actor=actor, at=at))
+        epath = repository.events_path(history_dir, actor)
+        with repository.changing([epath]):
+            repository.append_jsonl(epath, [_event(out["event"])])
+            repository.replay_files(db, history_dir=history_dir, events=[epath])
     if as_json:
         emit_json(out)
     else:
@@ -187,8 +197,9 @@ def head(db_path, out_path, as_json):
         db = open_db(db_path, create=False)
         cp = history.checkpoint(db)
     if out_path:
-        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(out_path).write_text(history.canonical_json(cp) + "\n", encoding="utf-8")
+        from .atomic import write_atomic
+
+        write_atomic(out_path, (history.canonical_json(cp) + "\n").encode("utf-8"))  # whole or not at all
     if as_json:
         emit_json(cp)
         return
@@ -250,22 +261,25 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
     Example: ledger reanchor hun-sen-meets-xi --dry-run
     """
     actor = actor or history.default_actor()
-    at = history.now()
-    with user_errors():
+    with user_errors(), writer_lock(Path(claims_dir).parent):
         db = open_db(db_path, create=False)
-        with write_transaction(db), history.entry(db, "reanchor", actor=actor, at=at):
-            result = revisions.reanchor(db, source_ref, to=to, min_score=min_score, window=window, actor=actor,
-                                        at=at, claims_dir=claims_dir, dry_run=dry_run)
-            if not dry_run:
-                ensure_shape(db)
+        at = repository.record_time(db)
+        result = _trial(db, lambda: revisions.reanchor(db, source_ref, to=to, min_score=min_score, window=window,
+                                                       actor=actor, at=at, claims_dir=claims_dir, dry_run=dry_run))
         if not dry_run:
-            path = Path(claims_dir) / f"{result.target}.yml"
-            existing = _file_ids(path)
-            for row, entry in result.new_claims:
-                if row["id"] not in existing:
-                    append_claim(path, result.target, entry)
-                    existing.add(row["id"])
-            history.append_events(Path(history_dir) / history.EVENTS_FILE, result.events)
+            cpath = repository.claims_path(claims_dir, result.target, actor)
+            epath = repository.events_path(history_dir, actor)
+            with repository.changing([cpath, epath]):
+                held = {r[0] for r in db.execute("SELECT id FROM claims")} if result.new_claims else set()
+                written = set()
+                for row, entry in result.new_claims:
+                    if row["id"] not in held and row["id"] not in written:
+                        # the new claim is recorded by this act (the claim it replaces keeps its own time)
+                        append_claim(cpath, result.target, {**entry, "recorded_by": actor, "recorded_at": at})
+                        written.add(row["id"])
+                repository.append_jsonl(epath, [_event({**ev, "actor": actor, "at": at}) for ev in result.events])
+                repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
+                                        claims=[cpath] if written else [], events=[epath])
     out = result.as_dict()
     if as_json:
         emit_json(out)
@@ -288,12 +302,25 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
              f"{result.target} --quote ...` or retract them")
 
 
-def _file_ids(path: Path) -> set[str]:
-    from .claimfile import iter_records
+class _Rollback(Exception):
+    pass
 
-    if not path.exists():
-        return set()
-    return {r.data.get("id") for r in iter_records(path) if isinstance(r.data, dict) and r.data.get("id")}
+
+def _trial(db, fn):
+    """Run ``fn`` in a write transaction that is rolled back: what a change would be, with every check made
+    and nothing written (the change itself is written to the files, then replayed from them)."""
+    out = None
+    try:
+        with write_transaction(db):
+            out = fn()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
+def _event(ev: dict) -> dict:
+    return json.loads(history.event_line(ev))
 
 
 def register(cli):

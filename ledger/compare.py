@@ -61,13 +61,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .entities import Entities, default_path
+from .localized import normalize_date_in, normalize_quantity_in
 from .normalize import (
     fold_name,
     fold_text,
     normalize_date,
-    normalize_quantity,
     normalize_title,
 )
+from . import originators, predicates
+from .predicates import Profile
 from .shape import derived, view
 
 STATE_WINDOW_DAYS = 180
@@ -82,76 +84,46 @@ EXCLUDED_STATUSES = ("candidate", "rejected", "superseded", "retracted", "withdr
 STATUSES = ("corroborated", "conflicting", "single-source", "change-over-time")
 
 
-@dataclass(frozen=True)
-class Profile:
-    kind: str  # date | quantity | title | entity | text
-    cardinality: str  # one | many
-    temporal: str  # state | event
-    unit: str | None = None
-    tolerance: float = 0.0
+# Profiles live in ledger/predicates.yml (and a ledger's own predicates.yml):
+# see ledger/predicates.py. ``refresh`` fixes the profiles in force for its run.
+_PROFILES: predicates.Profiles | None = None
 
 
-_Q = lambda unit=None: Profile("quantity", "one", "state", unit, DEFAULT_TOLERANCE)  # noqa: E731
-PROFILES: dict[str, Profile] = {
-    "seating_capacity": _Q("seats"),
-    "capacity": _Q(),
-    "population": _Q("people"),
-    "attendance": _Q("people"),
-    "cost": _Q(),
-    "budget": _Q(),
-    "visit_duration": _Q("days"),
-    "duration": _Q(),
-    "title": Profile("title", "many", "state"),
-    "role": Profile("title", "many", "state"),
-    "position": Profile("title", "many", "state"),
-    "inaugurated": Profile("date", "one", "state"),
-    "founded": Profile("date", "one", "state"),
-    "born": Profile("date", "one", "state"),
-    "died": Profile("date", "one", "state"),
-    "visit_start": Profile("date", "one", "state"),
-    "visit_end": Profile("date", "one", "state"),
-    "statement_date": Profile("date", "many", "event"),
-    "visit": Profile("entity", "many", "event"),
-    "meeting": Profile("entity", "many", "event"),
-    "invited_by": Profile("entity", "many", "event"),
-    "venue": Profile("entity", "one", "state"),
-    "built_by": Profile("text", "one", "state"),
-    "funded_by": Profile("text", "many", "state"),
-    "said": Profile("text", "many", "event"),
-    "pledged": Profile("text", "many", "event"),
-}
-_SUFFIX_PROFILES = [
-    (re.compile(r"(_date|_on|_day|_start|_end)$"), Profile("date", "one", "state")),
-    (re.compile(r"(capacity|_count|number_of_\w+|_total|_amount|_size|_cost|_duration|_length|_height|_area)$"), _Q()),
-    (re.compile(r"(^|_)(title|role|position)$"), Profile("title", "many", "state")),
-]
-DEFAULT_PROFILE = Profile("text", "many", "event")
+def profiles() -> predicates.Profiles:
+    global _PROFILES
+    if _PROFILES is None:
+        _PROFILES = predicates.current()
+    return _PROFILES
 
 
-@lru_cache(maxsize=4096)
 def profile(predicate: str) -> Profile:
-    """The comparison profile of a predicate (see ``PROFILES``)."""
-    p = PROFILES.get(predicate)
-    if p is not None:
-        return p
-    for pattern, prof in _SUFFIX_PROFILES:
-        if pattern.search(predicate):
-            return prof
-    return DEFAULT_PROFILE
+    """The comparison profile of a predicate (ledger/predicates.yml)."""
+    return profiles().profile(predicate)
 
 
 @lru_cache(maxsize=256)
 def rule_text(p: Profile) -> str:
-    parts = [f"{p.kind} values, {'one value at a time' if p.cardinality == 'one' else 'several values may hold at once'}"]
-    if p.kind == "quantity":
-        parts.append(f"numbers agree within {p.tolerance:.0%} (|a-b| <= {p.tolerance} x max) and units match where both are given")
-    if p.kind == "date":
-        parts.append("a month or year agrees with a day inside it")
-    if p.temporal == "state":
-        parts.append(f"a state dated by a day or month holds {STATE_WINDOW_DAYS} days either side")
+    """The rule printed with a fact group: the profile's own sentence (predicates.yml), else one made from it,
+    with the numbers the comparison uses."""
+    if p.rule:
+        parts = [p.rule]
     else:
-        parts.append("an event holds at its own time only")
-    parts.append("same publisher or near-duplicate text counts once")
+        parts = [f"{p.kind} values, {'one value at a time' if p.cardinality == 'one' else 'several values may hold at once'}"]
+        if p.stability == "stable":
+            parts.append("stable: the same at every date unless a claim dates a change")
+        elif p.temporal == "state":
+            parts.append(f"a state dated by a day or month holds {p.window_days} days either side")
+        else:
+            parts.append("an event holds at its own time only")
+    if p.kind == "quantity":
+        parts.append(
+            f"numbers agree within {p.tolerance:.0%} (|a-b| <= {p.tolerance} x max), rounded figures within "
+            f"{p.approximate_tolerance:.0%}, and units match where both are given"
+            + (f" ({', '.join(u for u, _ in p.units)} converted to {p.unit})" if len(p.units) > 1 else "")
+        )
+    if p.kind == "date" and not p.rule:
+        parts.append("a month or year agrees with a day inside it")
+    parts.append("the same publisher, one originator or a near-duplicate text counts once")
     return "; ".join(parts)
 
 
@@ -168,7 +140,8 @@ def load_entities_into(db: Database, entities: Entities) -> None:
 
 
 class _EntityIndex:
-    """alias key -> (entity id, canonical name), read from the database."""
+    """alias key -> (entity id, canonical name), and each entity's containing
+    entity (``part_of``), read from the database."""
 
     def __init__(self, db: Database):
         self.by_key = {
@@ -177,9 +150,27 @@ class _EntityIndex:
                 "SELECT a.alias_key, e.id, e.name FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
             )
         }
+        self.parent = {r[0]: r[1] for r in db.execute("SELECT id, part_of FROM entities WHERE part_of IS NOT NULL")}
+        self.agencies = {r[0] for r in db.execute("SELECT id FROM entities WHERE type = 'agency'")}
+
+    def agency(self, name: str):
+        e = self.get(name)
+        return e if e and e[0] in self.agencies else None
 
     def get(self, name: str):
         return self.by_key.get(fold_name(name)) if name else None
+
+    def key(self, name: str) -> str | None:
+        e = self.get(name)
+        return e[0] if e else None
+
+    def chain(self, entity_id: str) -> str:
+        """The entity and the entities it lies in, outermost first: "cambodia>kandal>kien-svay"."""
+        out, seen = [entity_id], {entity_id}
+        while self.parent.get(out[-1]) and self.parent[out[-1]] not in seen:
+            out.append(self.parent[out[-1]])
+            seen.add(out[-1])
+        return ">".join(reversed(out))
 
 
 # ------------------------------------------------------------------ per-claim values
@@ -235,25 +226,38 @@ def claim_value_row(claim: dict, published: str | None, entities: _EntityIndex) 
         "date_precision": None,
         "flags": None,
         "active": 0 if claim.get("status") in EXCLUDED_STATUSES else 1,
+        "scope": None,
     }
     flags: tuple[str, ...] = ()
     if prof.kind == "date":
-        d = normalize_date(raw, published)
+        d = normalize_date_in(raw, claim.get("language"), published)  # the source's language (issue 20)
         if d is not None and d.start is not None:
             row.update(value_norm=d.normalized, date_start=d.start, date_end=d.end, date_precision=d.precision)
             flags = d.flags
         elif d is not None:
             flags = d.flags
     elif prof.kind == "quantity":
-        q = normalize_quantity(raw, prof.unit)
+        q = normalize_quantity_in(raw, claim.get("language"), prof.unit)
         if q is not None:
-            row.update(value_norm=q.normalized, value_num=q.value, unit=q.unit, counts=q.counts)
+            value, unit, norm = q.value, q.unit, q.normalized
+            factor = prof.factor(unit)
+            if factor is not None and prof.unit and unit != prof.unit:
+                # an equivalent unit for this predicate: compared in the profile's unit
+                value, unit = value * factor, prof.unit
+                norm = f"{value:g} {unit}"
+            elif factor is not None:
+                unit = prof.unit or unit
+            row.update(value_norm=norm, value_num=value, unit=unit, counts=q.counts)
             flags = q.flags
     elif prof.kind == "title":
         row["value_norm"] = normalize_title(raw)
+        post, org = predicates.split_title(raw, profiles(), entities.key)
+        row["scope"] = f"{org or ''}|{post}"
     elif prof.kind == "entity":
         e = entities.get(raw)
         row["value_norm"] = e[1] if e else fold_name(raw)
+        if e:
+            row["scope"] = entities.chain(e[0])
     if row["value_norm"] is None:
         if prof.kind in ("date", "quantity"):
             flags = flags + ("unparsed",)
@@ -291,7 +295,16 @@ def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
     return e[0] if e else fold_name(publisher)
 
 
-def _fingerprint_new_sources(db: Database, since_rowid: int) -> tuple[int, bool]:
+def _originator(text: str, entities: _EntityIndex) -> tuple[str | None, str | None]:
+    """(key, note) of where a text came from (ledger/originators.py)."""
+    got = originators.detect(text, entities.agency, fold_name)
+    if got is None:
+        return None, None
+    key, name, how = got
+    return key, f"{name}, from its {how}"
+
+
+def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIndex | None = None) -> tuple[int, bool]:
     """Shingle the sources added since ``since_rowid`` and record the
     near-duplicate pairs they form; returns (new high-water rowid, any added).
 
@@ -314,11 +327,14 @@ def _fingerprint_new_sources(db: Database, since_rowid: int) -> tuple[int, bool]
         for rowid, sid, text in batch:
             hs = shingles(text)
             pairs.extend((h, sid) for h in hs)
-            sizes.append((sid, len(hs)))
+            sizes.append((sid, len(hs), *(_originator(text, entities) if entities is not None else (None, None))))
             last = rowid
         db.conn.executemany("INSERT OR IGNORE INTO source_shingles (hash, source_id) VALUES (?, ?)", pairs)
         db.conn.executemany("INSERT OR IGNORE INTO temp.compare_new_shingles (hash, source_id) VALUES (?, ?)", pairs)
-        db.conn.executemany("INSERT OR REPLACE INTO source_fingerprints (source_id, shingles) VALUES (?, ?)", sizes)
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO source_fingerprints (source_id, shingles, originator, originator_note) VALUES (?, ?, ?, ?)",
+            sizes,
+        )
     if last == since_rowid:
         return since_rowid, False
     # each new source against every other source sharing at least two of its
@@ -354,7 +370,10 @@ def _fingerprint_new_sources(db: Database, since_rowid: int) -> tuple[int, bool]
 def _recompute_independence(db: Database, entities: _EntityIndex) -> set[str]:
     """Union sources by publisher and by near-duplicate text; store each
     source's group; return the ids of sources whose group changed."""
-    rows = db.execute("SELECT id, slug, publisher, published FROM sources ORDER BY published, slug").fetchall()
+    rows = db.execute(
+        "SELECT s.id, s.slug, s.publisher, s.published, f.originator, f.originator_note "
+        "FROM sources s LEFT JOIN source_fingerprints f ON f.source_id = s.id ORDER BY s.published, s.slug"
+    ).fetchall()
     parent = {r[0]: r[0] for r in rows}
 
     def find(x):
@@ -370,9 +389,13 @@ def _recompute_independence(db: Database, entities: _EntityIndex) -> set[str]:
 
     by_pub: dict[str, str] = {}
     pub_of = {}
-    for sid, slug, publisher, _ in rows:
-        key = _publisher_key(publisher, entities)
-        pub_of[sid] = key
+    orig_of = {}
+    for sid, slug, publisher, _, originator, originator_note in rows:
+        pub_of[sid] = _publisher_key(publisher, entities)
+        orig_of[sid] = (originator, originator_note)
+        # a story counts once per originator (a wire service, an official readout) whoever carries it;
+        # a source with none counts once per publisher
+        key = ("originator:" + originator) if originator else pub_of[sid]
         if key is not None:
             if key in by_pub:
                 union(by_pub[key], sid)
@@ -392,17 +415,17 @@ def _recompute_independence(db: Database, entities: _EntityIndex) -> set[str]:
         members[find(sid)].append(sid)
     new_rows = []
     for root, sids in members.items():
-        pubs = sorted({pub_of[s] for s in sids if pub_of[s]})
+        pubs = sorted({("originator:" + orig_of[s][0]) if orig_of[s][0] else pub_of[s] for s in sids} - {None})
         key = "+".join(pubs) if pubs else "source:" + min(slug_of[s] for s in sids)
         for s in sids:
             d = dup_of.get(s)
-            new_rows.append((s, slug_of[s], pub_of[s], key, d[0] if d else None, d[1] if d else None))
+            new_rows.append((s, slug_of[s], pub_of[s], key, d[0] if d else None, d[1] if d else None, *orig_of[s]))
     held = {r[0]: r[3] for r in db.execute("SELECT source_id, slug, publisher_key, independence_key FROM source_independence")}
     changed = {r[0] for r in new_rows if held.get(r[0]) != r[3]}
     db.execute("DELETE FROM source_independence")
     db.conn.executemany(
-        "INSERT INTO source_independence (source_id, slug, publisher_key, independence_key, duplicate_of, containment) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO source_independence (source_id, slug, publisher_key, independence_key, duplicate_of, containment, "
+        "originator, originator_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         new_rows,
     )
     return changed
@@ -421,8 +444,12 @@ def _window(m: dict, prof: Profile) -> tuple[dt.date, dt.date]:
     if s is None and e is None:
         return lo, hi
     s, e = s or lo, e or hi
+    if prof.stability == "stable" and m["time_basis"] in ("as_of", "published"):
+        return lo, hi  # the same at every date, unless a claim dates it (valid_from / valid_to)
+    if prof.stability == "event" and m["time_basis"] == "published":
+        return lo, hi  # a report's date is not its event's: the event's time is unknown
     if prof.temporal == "state" and m["time_basis"] in ("as_of", "published") and m["time_precision"] in ("day", "month"):
-        w = dt.timedelta(days=STATE_WINDOW_DAYS)
+        w = dt.timedelta(days=prof.window_days)
         s = s - w if s > lo + w else lo
         e = e + w if e < hi - w else hi
     return s, e
@@ -454,7 +481,7 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
             if g is not None:
                 first = g[0]
                 same_unit = not first["unit"] or not m["unit"] or first["unit"] == m["unit"]
-                close = abs(m["value_num"] - first["value_num"]) <= prof.tolerance * max(abs(m["value_num"]), abs(first["value_num"]))
+                close = abs(m["value_num"] - first["value_num"]) <= _tolerance(prof, g + [m]) * max(abs(m["value_num"]), abs(first["value_num"]))
                 if same_unit and close:
                     g.append(m)
                     continue
@@ -463,7 +490,7 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
         merged: list[list[dict]] = []
         for g in groups:
             target = next(
-                (h for h in merged if abs(h[0]["value_num"] - g[0]["value_num"]) <= prof.tolerance * max(abs(h[0]["value_num"]), abs(g[0]["value_num"]))
+                (h for h in merged if abs(h[0]["value_num"] - g[0]["value_num"]) <= _tolerance(prof, h + g) * max(abs(h[0]["value_num"]), abs(g[0]["value_num"]))
                  and (not h[0]["unit"] or not g[0]["unit"])),
                 None,
             )
@@ -480,6 +507,8 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
     for m in members:
         by_norm[m["value_norm"]].append(m)
     groups = list(by_norm.values())
+    if prof.kind == "entity" and len(groups) > 1:
+        groups = _containment_groups(groups)
     if prof.kind == "date" and len(groups) > 1:
         rank = {"day": 0, "month": 1, "year": 2, None: 3}
         groups.sort(key=lambda g: rank[g[0]["date_precision"]])
@@ -497,6 +526,32 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
                 kept.append(g)
         groups = kept
     return groups
+
+
+def _tolerance(prof: Profile, ms: list[dict]) -> float:
+    """The profile's tolerance, or its wider one when a figure is rounded ("about", "some")."""
+    if any("approximate" in (m.get("flags") or "") for m in ms):
+        return prof.approximate_tolerance
+    return prof.tolerance
+
+
+def _containment_groups(groups: list[list[dict]]) -> list[list[dict]]:
+    """Places that lie inside one another agree: a commune joins its
+    district's group when the district's is the only group it lies in."""
+    def chain(g):
+        return next((m.get("scope") for m in g if m.get("scope")), None)
+
+    groups = sorted(groups, key=lambda g: (len((chain(g) or "").split(">")), _display_value(g)))
+    kept: list[list[dict]] = []
+    for g in groups:
+        c = chain(g)
+        if c:
+            around = [h for h in kept if chain(h) and (c + ">").startswith(chain(h) + ">")]
+            if len(around) == 1:
+                around[0].extend(g)
+                continue
+        kept.append(g)
+    return kept
 
 
 def _display_value(g: list[dict]) -> str:
@@ -530,6 +585,8 @@ def _count_independent(group: list[dict], src: dict) -> int:
         f = src[first["source_id"]]
         if first["source_id"] == m["source_id"]:
             m["independence_note"] = f"same source as claim {first['claim_id']}"
+        elif s.get("originator") and s["originator"] == f.get("originator"):
+            m["independence_note"] = f"same originator as {f['slug']} ({s['originator_note']}): counted once"
         elif s["duplicate_of"] == first["source_id"] or f["duplicate_of"] == m["source_id"] or (
             s["duplicate_of"] and s["publisher_key"] != f["publisher_key"]
         ):
@@ -545,6 +602,46 @@ def _count_independent(group: list[dict], src: dict) -> int:
     return len(seen)
 
 
+def _title_units(members: list[dict], prof: Profile) -> list[tuple[str, list[dict], list[list[dict]]]]:
+    """A person's titles, per organisation: the posts of one rank ladder
+    (predicates.yml `titles`) form one unit, split by time, whose different
+    posts conflict; any other post is its own unit. A title naming no
+    organisation joins the one organisation where the person holds that post."""
+    profs = profiles()
+    parsed = []
+    for m in members:
+        org, _, post = (m.get("scope") or "|").partition("|")
+        parsed.append((org or None, post or m["value_norm"], m))
+    orgs_of_post: dict[str, set] = defaultdict(set)
+    for org, post, _ in parsed:
+        if org:
+            orgs_of_post[post].add(org)
+    buckets: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for org, post, m in parsed:
+        if org is None and len(orgs_of_post.get(post, ())) == 1:
+            org = next(iter(orgs_of_post[post]))
+        ladder = profs.ladders.get(post)
+        key = (org or "", f"ladder:{ladder}" if ladder is not None and org else f"post:{post}")
+        m["_post"] = post
+        buckets[key].append(m)
+    units = []
+    for (org, what), ms in sorted(buckets.items()):
+        clusters: list[list[dict]] = []
+        for cluster in _clusters(ms, prof):
+            # the same post reported again later, with no other post between: still held
+            if clusters and {m["_post"] for m in clusters[-1]} == {m["_post"] for m in cluster}:
+                clusters[-1].extend(cluster)
+            else:
+                clusters.append(cluster)
+        for cluster in clusters:
+            by_post: dict[str, list[dict]] = defaultdict(list)
+            for m in cluster:
+                by_post[m["_post"]].append(m)
+            s0, e0 = min(m["_w"][0] for m in cluster), max(m["_w"][1] for m in cluster)
+            units.append((f"{org}|{what}@{s0}..{e0}", cluster, list(by_post.values())))
+    return units
+
+
 def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dict], list[dict]]:
     """Classify one topic's active claims; returns (fact rows, member
     updates). ``src`` maps source id -> its slug, publisher, published and
@@ -554,17 +651,29 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
         m["_w"] = _window(m, prof)
     facts: list[dict] = []
     units: list[tuple[str, list[dict], list[list[dict]]]] = []  # (discriminator, members, value groups)
-    if prof.cardinality == "one":
+    scoped = prof.kind == "title" and any(m.get("scope") for m in members)
+    if scoped:
+        units = _title_units(members, prof)
+    elif prof.cardinality == "one":
         for cluster in _clusters(members, prof):
             disc = f"{min(m['_w'][0] for m in cluster)}..{max(m['_w'][1] for m in cluster)}"
             units.append((disc, cluster, _value_groups(cluster, prof)))
     else:
         for g in _value_groups(members, prof):
-            units.append(("value:" + _display_value(g), g, [g]))
+            if prof.stability == "event" and prof.kind != "date":
+                # the same place or person at times that do not overlap is another event
+                for cluster in _clusters(g, prof):
+                    s0, e0 = min(m["_w"][0] for m in cluster), max(m["_w"][1] for m in cluster)
+                    disc = "value:" + _display_value(g) + ("" if (s0, e0) == (dt.date.min, dt.date.max) else f"@{s0}..{e0}")
+                    units.append((disc, cluster, [cluster]))
+            else:
+                units.append(("value:" + _display_value(g), g, [g]))
     # change over time: values that differ between units whose times do not overlap
     spans = []
     for _, ms, groups in units:
-        spans.append((min(m["_w"][0] for m in ms), max(m["_w"][1] for m in ms), {_display_value(g) for g in groups}))
+        vals = {m["_post"] for m in ms} if scoped else {_display_value(g) for g in groups}
+        spans.append((min(m["_w"][0] for m in ms), max(m["_w"][1] for m in ms), vals))
+    # a title changes within its organisation and rank ladder only
     min_end = min(sp[1] for sp in spans)
     max_start = max(sp[0] for sp in spans)
     subject = members[0]["subject_entity"] or members[0]["subject_raw"]
@@ -574,7 +683,9 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
         changed = False
         if prof.temporal == "state" and (min_end < s0 or max_start > e0):
             # some unit lies wholly before or after this one: a change if its values differ
-            changed = any((e < s0 or s > e0) and other != vals for (s, e, other) in spans)
+            changed = any(
+                (e < s0 or s > e0) and other != vals for j, (s, e, other) in enumerate(spans)
+            )
         values = []
         for gi, g in enumerate(sorted(groups, key=lambda g: (-len(g), _display_value(g)))):
             n_ind = _count_independent(g, src)
@@ -649,8 +760,9 @@ def _set_state(db: Database, key: str, value) -> None:
 _CV_COLUMNS = (
     "claim_id", "topic", "subject_key", "subject_entity", "predicate", "kind", "value_raw", "value_norm", "value_num",
     "unit", "counts", "date_start", "date_end", "date_precision", "time_start", "time_end", "time_basis",
-    "time_precision", "flags", "active", "fact_key", "value_group", "counted", "independence_note",
+    "time_precision", "flags", "active", "scope", "fact_key", "value_group", "counted", "independence_note",
 )
+_CV_HELD = 21  # the columns up to "scope": what a claim's row holds before it is classified
 _FACT_COLUMNS = (
     "fact_key", "topic", "subject_key", "subject", "predicate", "kind", "cardinality", "time_start", "time_end", "status",
     "support", "value", "value_norm", "value_count", "claim_count", "source_count", "independent_count", "values_json",
@@ -658,7 +770,7 @@ _FACT_COLUMNS = (
 )
 _CLAIM_SELECT = (
     "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
-    "s.published FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
+    "s.published, s.language FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
 )
 
 
@@ -681,9 +793,17 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
             load_entities_into(db, Entities.load(path))
             stats["entities_reloaded"] = True
             full = True
+    global _PROFILES
+    _PROFILES = predicates.current()
+    if _PROFILES.digest != _get_state(db, "profiles_digest"):
+        _set_state(db, "profiles_digest", _PROFILES.digest)
+        full = True
     index = _EntityIndex(db)
+    if stats["entities_reloaded"]:
+        _set_state(db, "sources_rowid", 0)  # originators are names in the entity table: detect them again
+        db.execute("DELETE FROM source_duplicates")
     src_rowid = int(_get_state(db, "sources_rowid", 0))
-    new_src_rowid, sources_added = _fingerprint_new_sources(db, src_rowid)
+    new_src_rowid, sources_added = _fingerprint_new_sources(db, src_rowid, index)
     changed_sources: set[str] = set()
     if sources_added or full:
         changed_sources = _recompute_independence(db, index)
@@ -706,7 +826,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
         db.execute("DELETE FROM claim_values")
         db.execute("DELETE FROM facts")
         db.execute("DELETE FROM compare_dirty")
-    names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published"]
+    names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published", "language"]
     src_cache: dict[str, dict] = {}
     # claims changed or deleted (from triggers) and claims with new events:
     # their rows are recomputed; claims added since the last refresh follow
@@ -747,7 +867,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     # 1. each new claim's row goes into a temporary table, REFRESH_BATCH at a time;
     # 2. the topics they touch are classified once each, in runs of about
     #    REFRESH_BATCH new rows, with the rows the ledger already holds for them.
-    cols = _CV_COLUMNS[:20] + ("source_id", "subject_raw")
+    cols = _CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw")
     db.execute(f"CREATE TEMP TABLE IF NOT EXISTS compare_new_values ({', '.join(cols)})")
     db.execute("CREATE INDEX IF NOT EXISTS temp.compare_new_values_topic ON compare_new_values (topic)")
     db.execute("DELETE FROM temp.compare_new_values")
@@ -795,7 +915,8 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
 
 
 _SOURCE_INFO = (
-    "SELECT s.id, s.slug, s.publisher, s.published, i.publisher_key, i.independence_key, i.duplicate_of, i.containment "
+    "SELECT s.id, s.slug, s.publisher, s.published, i.publisher_key, i.independence_key, i.duplicate_of, i.containment, "
+    "i.originator, i.originator_note "
     "FROM sources s LEFT JOIN source_independence i ON i.source_id = s.id"
 )
 
@@ -814,7 +935,8 @@ def _source_info(db: Database, ids: set[str], cache: dict | None = None) -> dict
             return
         for r in db.execute(_SOURCE_INFO + " WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(wanted)]):
             out[r[0]] = {"slug": r[1], "publisher": r[2], "published": r[3], "publisher_key": r[4],
-                         "independence_key": r[5], "duplicate_of": r[6], "containment": r[7]}
+                         "independence_key": r[5], "duplicate_of": r[6], "containment": r[7], "originator": r[8],
+                         "originator_note": r[9]}
 
     load(ids)
     more = {v["duplicate_of"] for v in out.values() if v["duplicate_of"] and v["duplicate_of"] not in out}
@@ -831,13 +953,13 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
     held_any = db.execute("SELECT 1 FROM claim_values LIMIT 1").fetchone() is not None
     if held_any:
         tl = sorted(topics)
-        cols = ", ".join(f"v.{c}" for c in _CV_COLUMNS[:20])
+        cols = ", ".join(f"v.{c}" for c in _CV_COLUMNS[:_CV_HELD])
         for i in range(0, len(tl), 500):
             chunk = tl[i : i + 500]
             marks = ",".join("?" * len(chunk))
             q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
             for r in db.execute(q, chunk):
-                row = dict(zip(_CV_COLUMNS[:20] + ("source_id", "subject_raw"), r))
+                row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
@@ -879,6 +1001,8 @@ def is_stale(db: Database) -> bool:
         max_event = db.execute("SELECT coalesce(max(rowid), 0) FROM claim_events").fetchone()[0]
         if max_event > int(_get_state(db, "events_rowid", 0)):
             return True
+    if predicates.current().digest != _get_state(db, "profiles_digest"):
+        return True
     return (
         max_claim > int(_get_state(db, "claims_rowid", 0))
         or max_source > int(_get_state(db, "sources_rowid", 0))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import LedgerMissing
+from .errors import LedgerMissing, NotALedger
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -25,17 +25,79 @@ def open_db(path: str | Path, *, create: bool = True, migrate: bool = True) -> D
     path = Path(path)
     if not create and not path.exists():
         raise LedgerMissing(f"no ledger at {path}; run `ledger build` first, or pass --db PATH")
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    db = Database(conn)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if create or migrate:
-        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-    conn.execute("PRAGMA synchronous = FULL")
-    if migrate and migrations.pending(db):
-        # under the write lock, so two processes opening a new file do not race
-        with _immediate(db):
-            migrations.apply(db)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        db = Database(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # before anything writes: a file that is not SQLite, or someone else's database, is left untouched
+        _check_is_ledger(conn, path, allow_blank=True)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if create or migrate:
+            _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        conn.execute("PRAGMA synchronous = FULL")
+        if migrate and migrations.pending(db):
+            # under the write lock, so two processes opening a new file do not race
+            with _immediate(db):
+                migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and "unable to open" not in str(e):
+            raise
+        raise _not_a_ledger(path, e) from None
+    return db
+
+
+LEDGER_TABLES = ("_sqlite_migrations", "sources", "claims")
+
+
+def _not_a_ledger(path: Path, cause: Exception) -> NotALedger:
+    return NotALedger(
+        f"{path}: not a ledger database ({cause}); pass --db the ledger's file (e.g. ledger.db), "
+        "or a new file name to start one"
+    )
+
+
+def _check_is_ledger(conn: sqlite3.Connection, path: Path, *, allow_blank: bool) -> None:
+    """Raise :class:`NotALedger` unless ``path`` holds the ledger's tables (or, with ``allow_blank``, no
+    tables at all: a new ledger). Reads only the schema."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables and allow_blank:
+        return
+    missing = [t for t in LEDGER_TABLES if t not in tables]
+    if missing:
+        what = "an empty file" if not tables and path.exists() and path.stat().st_size == 0 else (
+            "an empty SQLite database" if not tables else f"a SQLite database without the ledger's {', '.join(missing)} table(s)"
+        )
+        raise NotALedger(
+            f"{path}: not a ledger: {what}; pass --db the ledger's file (made by `ledger build` or "
+            "`ledger source add`)"
+        )
+
+
+def open_readonly(path: str | Path) -> Database:
+    """Open an existing ledger read-only (a ``mode=ro`` URI): no migration, no journal-mode switch, no
+    write of any kind, so the file keeps its bytes and its SHA-256 (`ledger verify`, on a downloaded copy).
+
+    Raises :class:`LedgerMissing` when there is no file and :class:`NotALedger` (exit code 9) for a file
+    that is not SQLite, or is SQLite without the ledger's tables, or lacks migrations this version has."""
+    path = Path(path)
+    if not path.exists():
+        raise LedgerMissing(f"no ledger at {path}; run `ledger build` first, or pass --db PATH")
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_is_ledger(conn, path, allow_blank=False)
+        db = Database(conn)
+        pending = migrations.pending(db)
+    except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and "unable to open" not in str(e):
+            raise
+        raise _not_a_ledger(path, e) from None
+    if pending:
+        raise NotALedger(
+            f"{path}: the ledger was made by an older version ({len(pending)} schema migration(s) behind, "
+            f"first {pending[0].name}); verify never changes the file it checks: migrate a copy with "
+            "`ledger build --db COPY` and verify that"
+        )
     return db
 
 
@@ -69,12 +131,24 @@ def write_transaction(db: Database):
 
     The rows it adds are one entry of the history (``ledger.history``); the
     code inside may describe it with ``history.entry(db, kind, …)``."""
+    from .atomic import writer_lock
     from .history import entry
 
-    if db.conn.in_transaction:
-        with db.atomic(), entry(db, "write", auto=True):
-            yield db
-        return
-    with _immediate(db):
-        with db.atomic(), entry(db, "write", auto=True):
-            yield db
+    path = _file_of(db)
+    with writer_lock(Path(path).parent) if path else contextlib.nullcontext():
+        if db.conn.in_transaction:
+            with db.atomic(), entry(db, "write", auto=True):
+                yield db
+            return
+        with _immediate(db):
+            with db.atomic(), entry(db, "write", auto=True):
+                yield db
+
+
+def _file_of(db: Database) -> str | None:
+    """The file of ``db``'s main database, or None in memory."""
+    for _, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+

@@ -25,7 +25,7 @@ import yaml
 from .errors import LedgerError
 from .normalize import fold_name
 
-ENTITY_TYPES = ("person", "organisation", "place", "event", "thing")
+ENTITY_TYPES = ("person", "organisation", "place", "event", "thing", "agency")  # agency: a wire service or news service others carry (issue 16)
 ENV_VAR = "LEDGER_ENTITIES"
 FILE_NAME = "entities.yml"
 MAX_BYTES = 5 * 1024 * 1024
@@ -43,9 +43,11 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
     country: str | None = None
     note: str | None = None
+    part_of: str | None = None  # the entity this one lies inside (a town in a province), by name
 
     def row(self) -> dict:
-        return {"id": self.id, "name": self.name, "type": self.type, "country": self.country, "note": self.note}
+        return {"id": self.id, "name": self.name, "type": self.type, "country": self.country, "note": self.note,
+                "part_of": self.part_of}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -126,7 +128,7 @@ class Entities:
             aliases = item.get("aliases") or []
             if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
                 raise InvalidEntities(f"{where}`aliases` must be a list of names")
-            unknown = set(item) - {"name", "type", "aliases", "country", "note", "id"}
+            unknown = set(item) - {"name", "type", "aliases", "country", "note", "id", "part_of"}
             if unknown:
                 raise InvalidEntities(f"{where}unknown field(s) {', '.join(sorted(unknown))}")
             name = item["name"].strip()
@@ -138,9 +140,23 @@ class Entities:
                     aliases=[a.strip() for a in aliases],
                     country=item.get("country"),
                     note=item.get("note"),
+                    part_of=item.get("part_of"),
                 ),
                 where,
             )
+        for e in out.entities.values():
+            if e.part_of is None:
+                continue
+            parent = out.get(str(e.part_of))
+            if parent is None:
+                raise InvalidEntities(f"{path}: entity {e.name!r}: `part_of` {e.part_of!r} names no entity in this file")
+            e.part_of = parent.id
+            seen = {e.id}
+            while parent is not None and parent.part_of:
+                if parent.id in seen:
+                    raise InvalidEntities(f"{path}: entity {e.name!r}: `part_of` goes round in a circle")
+                seen.add(parent.id)
+                parent = out.entities.get(parent.part_of) or out.get(str(parent.part_of))
         return out
 
     def get(self, name: str) -> Entity | None:

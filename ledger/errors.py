@@ -69,6 +69,24 @@ class LedgerMissing(LedgerError):
     """A read-only command was pointed at a database file that does not exist."""
 
 
+class NotALedger(LedgerError):
+    """A --db file is not a SQLite database, or a SQLite database without the ledger's tables."""
+
+    exit_code = 9
+
+
+class NotPlainFile(LedgerError):
+    """A source or claims file is a symlink leaving the repository, a FIFO, a device or a directory."""
+
+
+class SourceTooLarge(LedgerError):
+    """A source file is larger than the configured limit (checked before it is read)."""
+
+
+class ProvenanceConflict(LedgerError):
+    """A held text was added again with different provenance than its sidecar records."""
+
+
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -339,6 +339,21 @@ def write_calibration(report: Report, path: Path | None = None) -> Path:
     return path
 
 
+FIRST_RUNS = ROOT / "tests" / "labelled" / "first-runs.json"
+
+
+def first_runs(path: Path | None = None) -> dict:
+    """The figures each labelled set gave on its first run, before any code was
+    changed for it (per set: ``date``, ``extraction`` per kind and, for sets with
+    labelled relations, ``relations``): the honest estimate for unseen text."""
+    import json
+
+    path = path or FIRST_RUNS
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def default_entities():
     """The repository's entity table, if there is one (names and aliases)."""
     try:

@@ -12,6 +12,7 @@ from typing import Callable
 import yaml
 from sqlite_utils import Database
 
+from .atomic import write_atomic
 from .claimfile import dump_yaml
 from .sources import META_FIELDS, SNAPSHOT_FIELDS
 
@@ -42,7 +43,6 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
     (out / "claims").mkdir(parents=True, exist_ok=True)
     n_sources = n_claims = 0
     for src in db.query("SELECT * FROM sources ORDER BY slug"):
-        (out / "sources" / f"{src['slug']}.txt").write_bytes(src["text"].encode("utf-8"))
         meta = {
             k: src.get(k)
             for k in META_FIELDS
@@ -50,9 +50,9 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
         }
         meta["authors"] = json.loads(src["authors"] or "[]")
         meta["sha256"] = src["id"]
-        (out / "sources" / f"{src['slug']}.yml").write_text(
-            yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-        )
+        # each file whole (ledger.atomic), the sidecar before its text as `source add` writes them
+        write_atomic(out / "sources" / f"{src['slug']}.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"))
+        write_atomic(out / "sources" / f"{src['slug']}.txt", src["text"].encode("utf-8"))
         n_sources += 1
         claims = []
         for c in db.query(
@@ -66,7 +66,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             entry["id"] = c["id"]
             claims.append(entry)
         if claims:
-            (out / "claims" / f"{src['slug']}.yml").write_text(dump_yaml(claims, source=src["slug"]), encoding="utf-8")
+            write_atomic(out / "claims" / f"{src['slug']}.yml", dump_yaml(claims, source=src["slug"]).encode("utf-8"))
             n_claims += len(claims)
     n_events = _export_events(db, out)
     return {"format": "files", "out": str(out), "sources": n_sources, "claims": n_claims, "events": n_events}
@@ -89,7 +89,7 @@ def _export_events(db: Database, out: Path) -> int:
     ]
     if lines:
         (out / "history").mkdir(parents=True, exist_ok=True)
-        (out / "history" / EVENTS_FILE).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        write_atomic(out / "history" / EVENTS_FILE, "".join(line + "\n" for line in lines).encode("utf-8"))
     return len(lines)
 
 

@@ -150,6 +150,10 @@ STOP_CAPS = {
 HONORIFICS = {"mr", "mrs", "ms", "dr", "h.e.", "he", "sir", "madam", "prof", "lok", "oknha", "samdech",
               "mr.", "mrs.", "ms.", "dr.", "prof."}
 CONNECTORS = {"of", "and", "the", "for", "de", "du", "van", "von", "bin", "al", "la", "le", "da"}
+# Honorifics written before a name, in English and in Cambodian usage ("Samdech Akka Moha Sena Padei Techo Hun
+# Sen", "H.E. Wang Yi", "Lok Chumteav"): never part of the name (issue 16)
+NAME_HONORIFICS = {"samdech", "akka", "moha", "sena", "padei", "techo", "pichey", "thipadei", "krolahom",
+                   "lok", "chumteav", "oknha", "excellency", "h.e.", "h.e", "his", "her"}
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -549,6 +553,25 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
         and re.match(r"(?:,\s+(?:the|a|an)\s|\s+(?:" + SPEECH_RE + r")\b)", text[run[-1][1] : run[-1][1] + 40])
     ):
         return [_person(persons, run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], False)]
+    # "H.E. XI Jinping" is tokenised "H." + "E. XI Jinping": the "E." is the honorific's
+    if run and run[0][2] == "E." and text[max(0, run[0][0] - 2) : run[0][0]] == "H.":
+        run = run[1:]
+    # a name after local honorifics, after a title or not: "Senate President Samdech Techo Hun Sen"
+    hon = [i for i, (_, _, w) in enumerate(run) if _low(w) in NAME_HONORIFICS and _low(w) not in ("his", "her")]
+    if hon and hon[0] < len(run) - 1:
+        j = hon[0]
+        while j < len(run) and _low(run[j][2]) in NAME_HONORIFICS:
+            j += 1
+        rest = run[j:]
+        if 1 <= len(rest) <= 3 and all(_is_name_word(_low(w)) for _, _, w in rest):
+            end = rest[-1][1] - (2 if rest[-1][2][-2:] in ("’s", "'s") else 0)
+            pos = rest[-1][2][-2:] in ("’s", "'s")
+            before = run[: hon[0]]
+            pre = (before[0][0], before[-1][1]) if before and any(_low(w) in TITLE_WORDS for _, _, w in before) else None
+            out = []
+            if before and pre is None:
+                out += _classify_run(doc, before, sent_starts, persons, entities)
+            return out + [_person(persons, rest[0][0], end, text[rest[0][0] : end], pos, pre_title=pre)]
     # drop leading words that only start a sentence ("The", "During", "Last")
     honorific = False
     while run and (_low(run[0][2]) in STOP_CAPS or _low(run[0][2]) in CONNECTORS):
@@ -911,6 +934,12 @@ def _title_phrase(text: str, start: int, limit: int, *, relaxed: bool = False) -
         end = m.start() if m else limit
         # a comma inside a capitalised list in a name ("the Textile, Apparel,
         # Footwear and Travel Goods Association") does not end the title
+        # an abbreviation in brackets inside a title: "general secretary of the Communist Party of China (CPC)
+        # Central Committee"
+        ab = re.match(r"\s*\([A-Z][A-Za-z]{1,9}\)(?=\s+(?:and\s+)?[A-Za-z])", text[end:limit]) if m else None
+        if ab:
+            pos = end + ab.end()
+            continue
         if m and text[end : end + 1] == "," and end > start and text[end - 1].isalpha() and _NAME_LIST_RE.match(text, end):
             cap = re.match(r".*?\b[A-Z]", text[end:limit])
             prev = re.search(r"(\w+)$", text[start:end])
@@ -951,6 +980,30 @@ def _split_both(value: str) -> list[str]:
     return [value]
 
 
+_STACK_AND = re.compile(r"\s+and\s+(?:the\s+)?")
+
+
+def _split_stacked(value: str) -> list[str]:
+    """Two posts in two organisations run together: "President of the Senate and General Secretary of the
+    CPP", "Cambodian People's Party (CPP) President and Senate President", "general secretary of the CPC
+    Central Committee and Chinese president". A post names its organisation ("of the Senate", "(CPP)", a party
+    or committee word) before the "and" is read as a second title; "State Councilor and Foreign Minister",
+    with no organisation before the "and", stays one title."""
+    for m in _STACK_AND.finditer(value):
+        first, second = value[: m.start()], value[m.end() :]
+        sw = [w.lower().strip("’'") for w in re.findall(r"[\w\-’']+", second)]
+        fw = [w.lower() for w in re.findall(r"[\w\-’']+", first)]
+        if not sw or not any(w in TITLE_HEADS or w in ("leader", "head", "member", "chief") for w in sw[:6]):
+            continue
+        if not (sw[0] in TITLE_WORDS or sw[0] in TITLE_MODIFIERS or sw[0] in NATIONALITIES or second[:1].isupper()):
+            continue
+        names_org = (re.search(r"\bof\s+(?:the\s+)?[A-Z]", first) or re.search(r"\([A-Z]{2,10}\)", first)
+                     or any(w in ORG_HEADS and w not in TITLE_MODIFIERS for w in fw))
+        if names_org and any(w in TITLE_HEADS or w in ("leader", "head", "member", "chief") for w in fw):
+            return [first] + _split_stacked(second)
+    return [value]
+
+
 def _clean_title(value: str) -> str:
     value = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", value.strip(), flags=re.I)
     value = re.sub(r"\s*\([^)]*\)\s*$", "", value)
@@ -964,7 +1017,7 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
 
     def add(subject, span, title_span, rule):
         value_raw = text[title_span[0] : title_span[1]]
-        for v in _split_both(_clean_title(value_raw)):
+        for v in [x for part in _split_stacked(value_raw) for x in _split_both(_clean_title(part))]:
             key = (subject, v.lower(), span)
             if key in seen:
                 continue
@@ -988,6 +1041,20 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
                 continue_rel = False
+                # a list of posts: "PRAK Sokhonn, Deputy Prime Minister, Minister of Foreign Affairs ..., and
+                # Chairman of the Commission for External Relations"
+                while True:
+                    nxt = re.match(r",\s+(?:and\s+)?(?:the\s+)?(?=[A-Z])", text[t[1] : lim])
+                    if not nxt:
+                        break
+                    first = re.match(r"[\w\-’']+", text[t[1] + nxt.end() : lim])
+                    if not first or first.group().lower() not in TITLE_WORDS | TITLE_MODIFIERS:
+                        break
+                    t2 = _title_phrase(text, t[1] + nxt.end(), lim)
+                    if not t2:
+                        break
+                    add(m.name, (m.start, t2[1]), t2, "title.appositive.list")
+                    t = t2
             else:
                 continue_rel = True
         else:
@@ -1038,15 +1105,22 @@ _COPULA_RE = re.compile(
 )
 
 
+_ABBR_GAP = re.compile(r"^[\s()]*\(?[\s()]*$")  # the brackets of "Cambodian People's Party (CPP) President"
+
+
 def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     """A title written just before a name, scanned backwards over role nouns,
     modifiers, nationalities, capitalised organisation words and of/and."""
     words = _words(text, s0, name_start)
+    # honorifics between a title and the name are not part of the title ("Senate President Samdech Techo Hun Sen")
+    while words and _low(words[-1][2]) in NAME_HONORIFICS | {"h.", "e."} and _low(words[-1][2]) not in ("his", "her"):
+        name_start = words[-1][0]
+        words = words[:-1]
     taken = []
     pos = name_start
     for s, e, w in reversed(words):
         gap = text[e:pos]
-        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s") ):
+        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
         if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:
@@ -1297,7 +1371,7 @@ _QTY_PATTERNS += [
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     # "2.6 million": a number with a scale word is a quantity on its own
-    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b"),
+    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
     # "remained stable at 89", "rose to 1,200": a level a count reached
     ("level", rf"\b(?:stable|steady|stood|stands|remained|reached|rose|fell|climbed|dropped|increased|decreased|totalled|totaled|grew)\s+(?:at|to)\s+{_QUALIFIER}{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
     # "two of them", "three of the victims"
@@ -1399,7 +1473,15 @@ _VISIT_RE = re.compile(
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
-_MEET_RE = re.compile(r"\b(?:meet(?:s|ing)?|met|meetings?|talks|held talks|hold talks|sat down)\s+with\s+|\b(?:met|meet|meets)\s+(?=[A-Z])")
+_MEET_RE = re.compile(
+    r"\b(?:meet(?:s|ing)?|met|meetings?|talks|discussions?|held talks|hold talks|sat down)"
+    r"(?:\s+(?:personally|separately|briefly|privately|jointly))?\s+with\s+"
+    r"|\b(?:courtesy call|call)\s+on\s+(?=(?:[A-Z]|the\s))"
+    r"|\b(?:met|meet|meets|received|receives|receive)\s+(?=[A-Z])"
+)
+# "Li Qiang held talks with Hun Manet, who is on an official visit to China": the visit is the relative
+# clause's subject's
+_WHO_IS_ON = re.compile(r",\s+who\s+(?:is|was|will be|has been)\s+(?:on\s+|paying\s+|making\s+)?(?:an?\s+|his\s+|her\s+)?(?:[\w\-]+\s+){0,3}$")
 _STATEMENT_RE = re.compile(
     r"\b(?:(?P<verb>" + SPEECH_RE + r"|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
@@ -1425,6 +1507,11 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if vf is None:
                 continue
             subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            rel = _WHO_IS_ON.search(text, s0, m.start())
+            if rel and rel.end() == m.start():
+                who = next((x for x in reversed(doc.mentions) if x.end == rel.start() and x.type == "person"), None)
+                if who is not None:
+                    subject = who.name
             span = _event_span(text, s0, m.start(), m.end() + len(dest), sent_dates)
             c = Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]], subject=subject,
                           predicate="visit", value=dest, normalized={"from": vf, "to": vt, "place": dest},
@@ -1435,15 +1522,20 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
         for m in _MEET_RE.finditer(text, s0, s1):
             if doc.in_quote(m.start()):
                 continue
-            stop = re.search(r"\s+to\s+[a-z]+\b|[.;]", text[m.end() : s1])
+            stop = re.search(r"\s+to\s+[a-z]+\b|(?<!\b[A-Z])[.;]", text[m.end() : s1])  # not the dot of "H.E."
             lim = m.end() + stop.start() if stop else s1
             people = [x for x in doc.mentions if m.end() <= x.start < lim and x.type == "person" and not x.in_quote]
             if not people:
                 continue
             during = re.search(r"\b(?:during|on|throughout)\s+(?:the|his|her|their)\s+(?:[\w\-]+\s+){0,2}?(?:visit|trip|tour|stay)\b", text[s0:s1], re.I)
-            vf, vt, rule = (None, None, "") if during else _event_dates(doc, sent_dates, s0, s1)
+            vf, vt, rule = (None, None, "") if during else _event_dates(doc, sent_dates, s0, s1, durations=False)
             if vf is None and last_visit is not None:
                 vf, vt, rule = last_visit.valid_from, last_visit.valid_to, ".during-visit"
+            if vf is None and during:
+                # "during the visit scheduled from December 2 to 4, he will meet ...": the visit's dates are here
+                ranged = [d for d in sent_dates if d.valid_from]
+                if ranged:
+                    vf, vt, rule = ranged[0].valid_from, ranged[0].valid_to, ".during-visit"
             if vf is None:
                 continue
             subject = sentence_actor(doc, m.start(), entities) or "unknown"
@@ -1492,9 +1584,10 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
     return out
 
 
-def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, str]:
+def _event_dates(doc: Doc, sent_dates, s0, s1, durations: bool = True) -> tuple[str | None, str | None, str]:
     """The dates of an event told in one sentence: a range, or a day plus an
-    N-day duration, or a single date."""
+    N-day duration (a visit's: not a meeting's, "met him on December 3, as part of
+    a three-day visit"), or a single date."""
     rank = {"day": 0, "month": 1, "year": 2}
     sent_dates = sorted(sent_dates, key=lambda d: rank.get(d.normalized.get("precision"), 3))
     for d in sent_dates:
@@ -1504,7 +1597,7 @@ def _event_dates(doc: Doc, sent_dates, s0, s1) -> tuple[str | None, str | None, 
         d = sent_dates[0]
         if d.valid_from:
             return d.valid_from, d.valid_to, ""
-        dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1])
+        dur = re.search(r"\b(\w+)-day\b", doc.text[s0:s1]) if durations else None
         if dur and d.normalized.get("precision") == "day":
             n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
             if n:

@@ -20,12 +20,26 @@ Canonical forms:
   body are integers only (anything else is written as a string), so their
   formatting is fixed.
 - a row: SQLite's ``json_array()`` over the columns the entry lists (in that
-  order; REAL columns as ``printf('%.15g')``), rows in ``rowid`` order, each
-  followed by a newline. Computing it in SQL (fetched as UTF-8 bytes) lets
+  order), rows in ``rowid`` order, each followed by a newline. A REAL column
+  listed as ``name:exact`` is written as Python's ``repr()`` of the float
+  (the shortest decimal that reads back as the same double, through the
+  ``ledger_real`` SQL function), so a change of one floating-point step
+  changes the digest; entries written before that list REAL columns by bare
+  name, which means ``printf('%.15g')``, and still verify as they were.
+  Since the same change, each table's part of an entry also records
+  ``merkle_root``: the RFC 6962 root over its rows (leaf: the row's
+  canonical form without the newline), so one row can be proved in its
+  entry without the others (``ledger prove``). Computing it in SQL (fetched as UTF-8 bytes) lets
   ``ledger verify`` digest every row in the scan that checks its span or its
   source's hash, or on a second connection beside it (``digest_table``,
   SQLite joining 4,096 rows at a time), and recording the column list in the entry keeps old
   entries verifiable after a later migration adds a column.
+
+The entries themselves are the leaves of an RFC 6962 Merkle tree, in id
+order: an entry's leaf data is the canonical form its entry hash covers
+(``entry_leaf``), so a signed tree head (``ledger checkpoint``) commits to
+every entry, and short proofs show that one entry is in the log and that a
+later log extends an earlier one (ledger/merkle.py, ledger/tlog.py).
 
 Nothing here updates or deletes: triggers refuse UPDATE and DELETE on the
 ledger tables (see the ``m010`` migration).
@@ -49,8 +63,8 @@ from .shape import view
 from .states import entry_state
 
 TYPE_TAG = "ledger.history/1"
-# tables whose rows belong to the entry that added them
-TRACKED = ("sources", "claims", "claim_events")
+# tables whose rows belong to the entry that added them (reviews since m080)
+TRACKED = ("sources", "claims", "claim_events", "reviews")
 # columns left out of a row's canonical form: the entry id (implied by which
 # aggregate the row is in); a source's text (covered by its id, the SHA-256
 # of the text, which `ledger verify` re-derives); and a claim's span text,
@@ -61,7 +75,9 @@ EXCLUDED = {
     "sources": {"entry_id", "text"},
     "claims": {"entry_id", "span_text", "prefix", "suffix"},
     "claim_events": {"entry_id"},
+    "reviews": {"entry_id"},
 }
+EXACT = ":exact"  # suffix of a REAL column digested exactly (see the module docstring)
 STATUSES = ("current", "superseded", "retracted", "orphaned")
 
 
@@ -90,10 +106,15 @@ def sha256_tagged(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def entry_leaf(id: int, kind: str, at, actor, reason, body: dict, prev) -> bytes:
+    """An entry's canonical form (UTF-8): what its hash covers, and its Merkle leaf data."""
+    doc = {"type": TYPE_TAG, "id": id, "kind": kind, "at": at, "actor": actor, "reason": reason, "body": body, "prev": prev}
+    return canonical_json(doc).encode("utf-8")
+
+
 def entry_hash(id: int, kind: str, at, actor, reason, body: dict, prev) -> str:
     """The hash of one entry: its canonical form with the type tag and the previous hash."""
-    doc = {"type": TYPE_TAG, "id": id, "kind": kind, "at": at, "actor": actor, "reason": reason, "body": body, "prev": prev}
-    return sha256_tagged(canonical_json(doc).encode("utf-8"))
+    return sha256_tagged(entry_leaf(id, kind, at, actor, reason, body, prev))
 
 
 def now() -> str:
@@ -119,6 +140,37 @@ def default_actor() -> str | None:
 # ---------------------------------------------------------------- canonical rows
 
 
+def exact_real(v):
+    """The ``ledger_real`` SQL function: a REAL's exact decimal (``repr``);
+    any other stored type is tagged, so it cannot pass for a number."""
+    if v is None or isinstance(v, float):
+        return None if v is None else repr(v)
+    if isinstance(v, int):
+        return repr(float(v)) if abs(v) < 2**53 else f"integer:{v}"
+    if isinstance(v, bytes):
+        return "blob:" + v.hex()
+    return f"text:{v}"
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions canonical rows use; every connection that digests rows needs them."""
+    conn.create_function("ledger_real", 1, exact_real, deterministic=True)
+
+
+def tracked(db: Database) -> tuple[str, ...]:
+    """The tracked tables this ledger's schema links to history (reviews only since m080)."""
+    return tuple(t for t in TRACKED if any(r[1] == "entry_id" for r in db.execute(f"PRAGMA table_info([{t}])")))
+
+
+def record_columns(db: Database, table: str) -> list[str]:
+    """The column list a new entry records: REAL columns digested exactly."""
+    return [c + EXACT if _is_real(t) else c for c, t in table_columns(db, table)]
+
+
+def _is_real(ctype: str) -> bool:
+    return "REAL" in ctype or "FLOA" in ctype or "DOUB" in ctype
+
+
 def table_columns(db: Database, table: str) -> list[tuple[str, str]]:
     """(name, declared type) of the columns a row's canonical form covers, in table order."""
     return [
@@ -133,8 +185,11 @@ def row_sql(columns: list[tuple[str, str]] | list[str], types: dict | None = Non
     parts = []
     for col in columns:
         name, ctype = col if isinstance(col, (tuple, list)) else (col, (types or {}).get(col, ""))
+        if name.endswith(EXACT):
+            parts.append(f'ledger_real("{name[: -len(EXACT)]}")')
+            continue
         q = f'"{name}"'
-        if "REAL" in ctype or "FLOA" in ctype or "DOUB" in ctype:
+        if _is_real(ctype):
             parts.append(f"CASE WHEN {q} IS NULL THEN NULL ELSE printf('%.15g', {q}) END")
         else:
             parts.append(q)
@@ -147,14 +202,24 @@ def _types(db: Database, table: str) -> dict:
 
 def aggregate(db: Database, table: str, columns: list[str], where: str, params=()) -> tuple[int, str]:
     """(count, sha256) of the canonical forms of the rows ``where`` selects, in rowid order."""
+    n, digest, _ = aggregate_tree(db, table, columns, where, params, tree=False)
+    return n, digest
+
+
+def aggregate_tree(db: Database, table: str, columns: list[str], where: str, params=(), tree: bool = True):
+    """(count, sha256, merkle root hex or None) of the rows ``where`` selects, in rowid order."""
+    from . import merkle
+
+    register_functions(db.conn)
     h = hashlib.sha256()
-    n = 0
-    sql = f"SELECT {row_sql(columns, _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
-    for (j,) in db.execute(sql, list(params)):
-        h.update(j.encode("utf-8", "surrogatepass"))
+    leaves = []
+    sql = f"SELECT {digest_sql(columns, _types(db, table))} FROM [{table}] WHERE {where} ORDER BY rowid"
+    for (row,) in db.execute(sql, list(params)):
+        h.update(row)
         h.update(b"\n")
-        n += 1
-    return n, "sha256:" + h.hexdigest()
+        leaves.append(merkle.leaf_hash(row) if tree else None)
+    root = "sha256:" + merkle.root(leaves).hex() if tree and leaves else None
+    return len(leaves), "sha256:" + h.hexdigest(), root
 
 
 # ---------------------------------------------------------------- writing entries
@@ -214,7 +279,7 @@ def entry(db: Database, kind: str, *, actor=None, at=None, reason=None, extra=No
     # name any dangling link cleanly when sealing
     db.execute("PRAGMA defer_foreign_keys = ON")
     head = db.execute("SELECT max(id) FROM history").fetchone()[0] or 0
-    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in TRACKED}
+    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in tracked(db)}
     e = OpenEntry(head + 1, kind, actor, at, reason, dict(extra or {}), marks, auto=auto, always=always)
     db._ledger_entry = e
     try:
@@ -227,7 +292,7 @@ def entry(db: Database, kind: str, *, actor=None, at=None, reason=None, extra=No
 def seal(db: Database, e: OpenEntry) -> dict | None:
     """Append ``e`` to the chain, covering every tracked row added since it opened."""
     body: dict = {}
-    for table in TRACKED:
+    for table in tracked(db):
         mark = e.marks.get(table, 0)
         stray = db.execute(
             f"SELECT rowid FROM [{table}] WHERE rowid > ? AND entry_id IS NOT ? LIMIT 1", [mark, e.id]
@@ -247,10 +312,10 @@ def seal(db: Database, e: OpenEntry) -> dict | None:
                     f"{dangling[2] or 'claim'}: claim {dangling[0]} supersedes {dangling[1]}, which is not in the "
                     "ledger; fix or remove its `supersedes` (nothing was written)"
                 )
-        cols = [c for c, _ in table_columns(db, table)]
-        n, digest = aggregate(db, table, cols, "rowid > ?", [mark])
+        cols = record_columns(db, table)
+        n, digest, root = aggregate_tree(db, table, cols, "rowid > ?", [mark])
         if n:
-            body[table] = {"count": n, "sha256": digest, "columns": cols}
+            body[table] = {"count": n, "sha256": digest, "columns": cols, "merkle_root": root}
     if not body and not e.always:
         return None
     body.update({k: v for k, v in e.extra.items() if k not in TRACKED})
@@ -347,8 +412,9 @@ def require_changeable(db: Database, claim_id: str, action: str) -> None:
         )
 
 
-def resolve_claim_id(db: Database, ref: str) -> str:
-    """A full claim id from an id or an unambiguous prefix (6+ characters)."""
+def resolve_claim_id(db: Database, ref: str, command: str = "claim history") -> str:
+    """A full claim id from an id or an unambiguous prefix (6+ characters);
+    ``command`` names the command in the error (issue 17)."""
     if db.execute("SELECT 1 FROM claims WHERE id = ?", [ref]).fetchone():
         return ref
     if len(ref) >= 6:
@@ -357,7 +423,7 @@ def resolve_claim_id(db: Database, ref: str) -> str:
             return rows[0][0]
         if len(rows) > 1:
             raise HistoryError(f"claim id prefix {ref!r} matches more than one claim; give more characters")
-    raise HistoryError(f"no claim {ref!r} in the ledger; `ledger claim history` needs an id from the claims table")
+    raise HistoryError(f"no claim {ref!r} in the ledger; `ledger {command}` needs an id from the claims table")
 
 
 def claim_history(db: Database, claim_id: str) -> dict:
@@ -630,9 +696,10 @@ def check_chain(db: Database, head: str | None = None, digested: dict | None = N
     ``digested``: per table, the rows' digests already computed by a pass
     over the table that did other checks too (``RowDigests.result()`` over
     ``digest_columns``); tables not in it are scanned here."""
+    register_functions(db.conn)
     breaks, bodies, entries = read_chain(db)
     yield from breaks
-    for table in TRACKED:
+    for table in tracked(db):
         yield from check_rows(db, table, bodies, (digested or {}).get(table))
     yield from check_statuses(db)
     if head:
@@ -669,7 +736,7 @@ def check_rows(db: Database, table: str, bodies: dict[int, dict], digested: dict
     """Every row of ``table`` against the entry that added it. ``digested``:
     {entry id: (count, digest)} of every row, from ``RowDigests`` over
     ``digest_columns`` (None: scan the table here)."""
-    label = {"sources": "source", "claims": "claim", "claim_events": "event"}[table]
+    label = {"sources": "source", "claims": "claim", "claim_events": "event", "reviews": "review"}[table]
     key = "id"
     expected = {eid: b[table] for eid, b in bodies.items() if isinstance(b.get(table), dict)}
     groups = _column_groups(db, table, bodies)
@@ -751,11 +818,9 @@ def append_events(path, events: list[dict]) -> None:
     if not events:
         return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    before = path.read_bytes() if path.exists() else b""
-    sep = b"" if not before or before.endswith(b"\n") else b"\n"
-    with open(path, "ab") as f:
-        f.write(sep + "".join(event_line(e) + "\n" for e in events).encode("utf-8"))
+    from .atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
+
+    append_atomic(path, "".join(event_line(e) + "\n" for e in events).encode("utf-8"), separator=b"\n")
 
 
 def read_events(path):
@@ -799,26 +864,32 @@ def apply_events(db: Database, path) -> int:
         if held:
             continue
         try:
-            if ev["status"] == "orphaned":
-                if not db.execute("SELECT 1 FROM claims WHERE id = ?", [cid]).fetchone():
-                    raise HistoryError(f"no claim {cid} in the ledger")
-                if status_of(db, cid)["status"] != "current":
-                    raise HistoryError(f"claim {cid} is {status_of(db, cid)['status']}, not current")
-            else:
-                require_changeable(db, cid, ev["status"])
-            rb = ev.get("replaced_by")
-            if rb and not db.execute("SELECT 1 FROM claims WHERE id = ?", [rb]).fetchone():
-                raise HistoryError(f"the replacing claim {rb} is not in the ledger (is it in claims/?)")
-            if (ev["status"] == "superseded") != bool(rb):
-                raise HistoryError("a `superseded` event needs `replaced_by`, and only it has one")
+            apply_event(db, ev)
         except HistoryError as e:
             raise HistoryError(f"{path}:{n}: {e}") from None
-        score = ev.get("score")
-        add_event(db, cid, ev["status"], replaced_by=ev.get("replaced_by"), method=ev.get("method"),
-                  score=float(score) if score is not None else None, reason=ev.get("reason"),
-                  actor=ev.get("actor"), at=ev.get("at"))
         added += 1
     return added
+
+
+def apply_event(db: Database, ev: dict) -> dict:
+    """Check and record one status event read from the files (in the open entry)."""
+    cid = ev["claim"]
+    if ev["status"] == "orphaned":
+        if not db.execute("SELECT 1 FROM claims WHERE id = ?", [cid]).fetchone():
+            raise HistoryError(f"no claim {cid} in the ledger")
+        if status_of(db, cid)["status"] != "current":
+            raise HistoryError(f"claim {cid} is {status_of(db, cid)['status']}, not current")
+    else:
+        require_changeable(db, cid, ev["status"])
+    rb = ev.get("replaced_by")
+    if rb and not db.execute("SELECT 1 FROM claims WHERE id = ?", [rb]).fetchone():
+        raise HistoryError(f"the replacing claim {rb} is not in the ledger (is it in claims/?)")
+    if (ev["status"] == "superseded") != bool(rb):
+        raise HistoryError("a `superseded` event needs `replaced_by`, and only it has one")
+    score = ev.get("score")
+    return add_event(db, cid, ev["status"], replaced_by=ev.get("replaced_by"), method=ev.get("method"),
+                     score=float(score) if score is not None else None, reason=ev.get("reason"),
+                     actor=ev.get("actor"), at=ev.get("at"))
 
 
 def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None, at=None, claims_dir="claims") -> dict:
@@ -831,7 +902,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
 
     if not reason or not reason.strip():
         raise HistoryError("a correction needs a reason (--reason): readers see why the claim changed")
-    old_id = resolve_claim_id(db, ref)
+    old_id = resolve_claim_id(db, ref, "claim supersede")
     require_changeable(db, old_id, "supersede")
     old = next(db.query("SELECT * FROM claims WHERE id = ?", [old_id]))
     slug = db.execute("SELECT slug FROM sources WHERE id = ?", [old["source_id"]]).fetchone()[0]
@@ -883,7 +954,7 @@ def retract(db: Database, ref: str, *, reason: str, actor=None, at=None) -> dict
     """Mark a claim retracted (call inside a write transaction); the claim row stays."""
     if not reason or not reason.strip():
         raise HistoryError("a retraction needs a reason (--reason): readers see why the claim was withdrawn")
-    cid = resolve_claim_id(db, ref)
+    cid = resolve_claim_id(db, ref, "claim retract")
     require_changeable(db, cid, "retract")
     event = add_event(db, cid, "retracted", reason=reason, actor=actor, at=at)
     return {"claim": cid, "event": _event_of(event)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,6 +41,16 @@ OPTIONS = {
     "favor_recall": False,
 }
 DATE_BASIS = f"extracted from the page by {EXTRACTOR} (htmldate: the page's metadata, else its visible dates)"
+# how the publication date is known, by where it came from (ledger/pagemeta.py)
+DATE_BASES = {
+    "structured data": "stated in the page's structured data (JSON-LD or microdata datePublished)",
+    "meta tag": "stated in the page's meta tags (article:published_time or the like)",
+    "text heuristic": f"found in the page's text (its byline, else {EXTRACTOR}/htmldate's earliest date; never the day it was saved)",
+}
+
+
+def basis_of_date(origin: str | None) -> str:
+    return DATE_BASES.get(origin or "", DATE_BASIS)
 
 
 @dataclass
@@ -57,6 +67,8 @@ class Extracted:
     snapshot_sha256: str
     extractor: str
     extractor_version: str
+    # where each metadata field came from (ledger/pagemeta.py): structured data, meta tag, text heuristic
+    origins: dict = field(default_factory=dict)
 
 
 def extractor_version() -> str:
@@ -76,7 +88,8 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
     tree = load_html(data)
     if tree is None:
         raise InvalidSource(f"{where}: not an HTML document trafilatura can parse")
-    doc = trafilatura.bare_extraction(data, url=url, **OPTIONS)
+    # htmldate asked for the original date: its default, the newest date on the page, is often the day it was saved
+    doc = trafilatura.bare_extraction(data, url=url, date_extraction_params={"original_date": True, "extensive_search": True}, **OPTIONS)
     text = (doc.text if doc is not None else "") or ""
     text = text.strip()
     if len(text) < MIN_TEXT_CHARS:
@@ -85,24 +98,22 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
             f"{where}: no article text found ({EXTRACTOR} extracted {found}); is it a saved article page? "
             "Save the article itself (File > Save Page As, HTML only), or add its text as a .txt source"
         )
-    authors = [a.strip() for a in re.split(r";", doc.author or "") if a.strip()]
+    from .pagemeta import page_metadata
+
+    meta = page_metadata(tree, doc)
     return Extracted(
         text=text,
-        title=_clean(doc.title),
-        authors=authors,
-        published=_clean(doc.date),
-        site_name=_clean(doc.sitename),
+        title=meta["title"][0] if "title" in meta else None,
+        authors=meta["authors"][0] if "authors" in meta else [],
+        published=meta["published"][0] if "published" in meta else None,
+        site_name=meta["site_name"][0] if "site_name" in meta else None,
         canonical_url=_canonical(tree) or _http(doc.url) or _saved_from(data),
         language=_language(tree) or _clean(getattr(doc, "language", None)),
         snapshot_sha256=hashlib.sha256(data).hexdigest(),
         extractor=EXTRACTOR,
         extractor_version=extractor_version(),
+        origins={k: origin for k, (_, origin) in meta.items()},
     )
-
-
-def _ascii(text: str) -> str:
-    """``Le marché`` -> ``Le marche``: accents kept out of slugs, letters kept."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _clean(value) -> str | None:
@@ -120,7 +131,9 @@ def _http(url) -> str | None:
 def _canonical(tree) -> str | None:
     """``<link rel="canonical">``: the publisher's own name for the page
     (trafilatura prefers og:url, which often carries tracking parameters)."""
-    for href in tree.xpath('//head/link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'):
+    rel = 'link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
+    # in <head> first; a malformed page's parser may have moved it into <body>
+    for href in tree.xpath(f"//head/{rel}") + tree.xpath(f"//body//{rel}"):
         url = _http(href)
         if url:
             return url
@@ -162,12 +175,13 @@ def source_from_html(
     """A Source whose text is the page's extracted article; what the caller
     gives explicitly wins over what the page says about itself."""
     ex = extract(data, where, url=url)
+    given = {"title": title, "published": published, "authors": list(authors) or None, "publisher": publisher}
     if published is None and ex.published:
-        published, date_basis = ex.published, date_basis or DATE_BASIS
+        published, date_basis = ex.published, date_basis or basis_of_date(ex.origins.get("published"))
     src = make_source(
         ex.text.encode("utf-8"),
         where=where,
-        slug=slug or slugify(_ascii(title or ex.title or Path(where).stem)),
+        slug=slug or slugify(title or ex.title or Path(where).stem),  # transliterated, every script (ledger.slugs)
         url=url or ex.canonical_url,
         publisher=publisher or ex.site_name,
         published=published,
@@ -181,7 +195,25 @@ def source_from_html(
     src.snapshot_type = SNAPSHOT_TYPE
     src.extractor = ex.extractor
     src.extractor_version = ex.extractor_version
+    page_origins = {**ex.origins, "publisher": ex.origins.get("site_name")}
+    src.field_origins = {
+        k: "user" if given[k] is not None else page_origins[k]
+        for k in given
+        if given[k] is not None or (page_origins.get(k) and getattr(src, k))
+    }
     return src
+
+
+def record_field_origins(db, src: Source) -> None:
+    """Keep where each metadata field of ``src`` came from (``source_field_origins``);
+    the caller holds the write transaction."""
+    origins = getattr(src, "field_origins", None) or {}
+    if not origins or not db["source_field_origins"].exists():
+        return
+    for k, origin in sorted(origins.items()):
+        db.execute(
+            "INSERT OR IGNORE INTO source_field_origins (source_id, field, origin) VALUES (?, ?, ?)", [src.id, k, origin]
+        )
 
 
 def html_files(path: str | Path) -> list[Path]:
@@ -231,6 +263,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     """
     from . import history, revisions
     from .db import write_transaction
+    from .atomic import write_atomic
     from .sources import write_source
     from .store import add_source
 
@@ -244,13 +277,19 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
             )
     sources_dir = Path(sources_dir)
     prepared, errors, slugs = [], [], {}
+    from .plainfile import max_source_bytes, read_plain
+
     for page in pages:
-        data = page.read_bytes()
         try:
+            data = read_plain(page, max_bytes=max_source_bytes())
             src = source_from_html(data, where=str(page), **overrides)
         except InvalidSource as e:
             errors.append(str(e))
             continue
+        if src.slug in slugs and slugs[src.slug] != src.id and overrides.get("slug") is None:
+            from .slugs import distinct_slug  # two titles that slug alike: both kept, each its own source
+
+            src.slug = distinct_slug(src.slug, src.id, lambda s: s in slugs and slugs[s] != src.id)
         if src.slug in slugs and slugs[src.slug] != src.id:
             errors.append(
                 f"{page}: its slug {src.slug!r} (from its title) is also that of another page in this batch; "
@@ -266,17 +305,18 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
         added, follows = [], []
         for page, src, data in prepared:
             # a page saved again with changed text (same slug or URL) is the next revision
-            follows.append(revisions.resolve_revision(db, src))
+            follows.append(revisions.resolve_revision(db, src, named=overrides.get("slug") is not None))
             src.path = (sources_dir / f"{src.slug}.txt").as_posix()
             added.append(add_source(db, src))
+            record_field_origins(db, src)
         for (page, src, data), was_added, follow in zip(prepared, added, follows):
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != data:
                 raise InvalidSource(
                     f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
                 )
+            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.atomic)
             write_source(src, sources_dir, src.text.encode("utf-8"))
-            snap.write_bytes(data)
             out.append(
                 {
                     "file": str(page),

@@ -19,9 +19,10 @@ from sqlite_utils import Database
 from .claimfile import SUFFIXES, describe, iter_records, validate
 from .db import write_transaction
 from .errors import LedgerError
+from .plainfile import check_plain, max_source_bytes, repository_root
 from .shape import ensure_shape
-from .sources import iter_source_files, read_source
-from .store import ClaimWriter, SourceIndex, add_source, prepare
+from .sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
+from .store import ClaimWriter, SourceIndex, prepare
 
 MAX_ERRORS_SHOWN = 20
 
@@ -51,7 +52,9 @@ class ImportResult:
     sources_added: int = 0
     skipped_files: list[str] = field(default_factory=list)
     dry_run: bool = False
-    events: int = 0  # status events applied from history/events.jsonl
+    events: int = 0  # status events applied from history/
+    reviews: int = 0  # reviews replayed from reviews/
+    late: int = 0  # acts recorded before the ledger's head (merged in), appended after it
 
     def as_dict(self) -> dict:
         return {
@@ -63,6 +66,8 @@ class ImportResult:
             "unchanged_files": self.skipped_files,
             "dry_run": self.dry_run,
             "events": self.events,
+            "reviews": self.reviews,
+            "late": self.late,
         }
 
 
@@ -83,6 +88,8 @@ def _import_into(
     errors: list[str],
     on_file: Callable[[Path, str, int], None] | None = None,
 ):
+    from .hypothesis import Utf16Record
+
     writer = ClaimWriter(db)
     sources = SourceIndex(db)
     cwd = Path.cwd().resolve()
@@ -92,6 +99,8 @@ def _import_into(
         count = 0
         try:
             for rec in iter_records(path, display=shown):
+                if isinstance(rec, Utf16Record):  # Hypothesis counts UTF-16 units: convert against the text
+                    rec = rec.in_code_points(lambda ref: sources.get(ref).text)
                 count += 1
                 result.claims += 1
                 try:
@@ -147,7 +156,19 @@ def claim_files(directory: Path) -> list[Path]:
     directory = Path(directory)
     if not directory.exists():
         return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    # not only is_file(): a FIFO or device named *.yml is refused by name in build, never skipped or read
+    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
+
+
+def note_claim_file(db: Database, path: Path, before: bytes | None, after: bytes, claims: int) -> None:
+    """After a command appended to a claims file (inside its write transaction): if the file was as the
+    last build read it (``before``'s digest is the one recorded; None for a new file), record ``after`` as
+    read, so the next build skips it. A file with changes no build has read yet is left for build."""
+    shown = display_path(Path(path))
+    row = db.execute("SELECT sha256 FROM claim_files WHERE path = ?", [shown]).fetchone()
+    if (row[0] if row else None) != (None if before is None else hashlib.sha256(before).hexdigest()):
+        return
+    db["claim_files"].upsert({"path": shown, "sha256": hashlib.sha256(after).hexdigest(), "claims": claims}, pk="path")
 
 
 def file_sha256(path: Path) -> str:
@@ -191,6 +212,7 @@ def build(
     *,
     progress: Callable[[int], None] | None = None,
     history_dir: str | Path | None = None,
+    reviews_dir: str | Path | None = None,
 ) -> ImportResult:
     """Bring the ledger up to date with ``sources/`` and ``claims/``.
 
@@ -199,54 +221,22 @@ def build(
     deletes or edits what the ledger already holds. Idempotent, and
     deterministic: the same files give the same rows.
 
-    Source revisions (``<slug>@<n>.txt``) are added in order, and the status
-    events in ``history/events.jsonl`` (beside ``claims/`` unless
-    ``history_dir`` says otherwise) are applied after the claims. The whole
-    build is one history entry with no wall-clock time in it, so the same
-    files give the same rows and the same hashes.
+    Source revisions (``<slug>@<n>.txt``) are added in order; the status
+    events in ``history/`` and the reviews in ``reviews/`` (beside
+    ``claims/`` unless ``history_dir``/``reviews_dir`` say otherwise) are
+    replayed with them. Each act recorded in the files is one history entry
+    with the act's own recorded time, replayed in order of that time
+    (``ledger.repository``), so the same files give the same rows and the
+    same hashes.
     """
-    from . import history
-    from .revisions import revision_sort_key
+    from .repository import REVIEWS_DIR, replay
 
-    result = ImportResult()
-    errors: list[str] = []
-    with write_transaction(db), history.entry(db, "build"):
-        # a source file whose text and sidecar are byte-identical to the last
-        # build's is already held: skip parsing it (the sidecar's YAML is most
-        # of a no-change build over 100k sources)
-        read_before = source_files_read(db)
-        read_now = []
-        for txt in sorted(iter_source_files(Path(sources_dir)), key=revision_sort_key):
-            digests = source_file_digests(txt)
-            if read_before.get(txt.name) == digests:
-                continue
-            try:
-                if add_source(db, read_source(txt)):
-                    result.sources_added += 1
-                read_now.append((txt.name, *digests))
-            except LedgerError as e:
-                errors.append(f"{display_path(txt)}: {e}" if not str(e).startswith(str(txt)) else str(e))
-        if errors:
-            raise ImportFailed(errors)
-        record_source_files(db, read_now)
-        held = {r["path"]: r["sha256"] for r in db["claim_files"].rows}
-        todo, digests = [], {}
-        for path in claim_files(Path(claims_dir)):
-            digest = file_sha256(path)
-            shown = display_path(path)
-            if held.get(shown) == digest:
-                result.skipped_files.append(shown)
-                continue
-            digests[shown] = digest
-            todo.append(path)
-
-        def record_file(path, shown, count):
-            db["claim_files"].upsert({"path": shown, "sha256": digests[shown], "claims": count}, pk="path")
-
-        _import_into(db, todo, result, progress, errors, on_file=record_file)
-        if errors:
-            raise ImportFailed(errors)
-        events_dir = Path(claims_dir).parent / "history" if history_dir is None else Path(history_dir)
-        result.events = history.apply_events(db, events_dir / history.EVENTS_FILE)
-        ensure_shape(db)
-    return result
+    root = Path(claims_dir).parent
+    return replay(
+        db,
+        sources_dir=sources_dir,
+        claims_dir=claims_dir,
+        history_dir=root / "history" if history_dir is None else history_dir,
+        reviews_dir=root / REVIEWS_DIR if reviews_dir is None else reviews_dir,
+        progress=progress,
+    )

@@ -706,3 +706,119 @@ def m070_claims_support(db):
         db.execute("ALTER TABLE claims ADD COLUMN support TEXT")
     if "paraphrase" not in cols:
         db.execute("ALTER TABLE claims ADD COLUMN paraphrase TEXT")
+
+
+@migrations()
+def m080_reviews_in_history(db):
+    # issue 15: a reviewer's verdict is part of what the ledger asserts, so
+    # each review belongs to a history entry like every other recorded row.
+    # Reviews recorded before this migration are covered by one entry
+    # appended now (kind "migrate", no time: deterministic), so heads
+    # published earlier stay in the chain.
+    from . import history
+
+    db.execute("ALTER TABLE reviews ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
+    if not db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        return
+    eid = (db.execute("SELECT max(id) FROM history").fetchone()[0] or 0) + 1
+    # the trigger comes back exactly as it was (verify compares the schema's SQL text)
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'reviews_no_update'").fetchone()
+    if trigger:
+        db.execute("DROP TRIGGER reviews_no_update")
+    db.execute("UPDATE reviews SET entry_id = ?", [eid])
+    if trigger:
+        db.execute(trigger[0])
+    marks = {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{t}]").fetchone()[0] for t in history.tracked(db)}
+    marks["reviews"] = 0
+    e = history.OpenEntry(eid, "migrate", reason="reviews recorded before they were history entries", marks=marks, always=True)
+    history.seal(db, e)
+
+
+@migrations()
+def m081_checkpoints(db):
+    # issue 15: the signed checkpoints `ledger checkpoint` made, kept so the
+    # claim page can show a claim's inclusion proof and the checkpoint it was
+    # checked against. Not history entries: a checkpoint signs the history
+    # and adds nothing to it. Append-only like the ledger's tables.
+    db.execute(
+        """
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL,
+            size INTEGER NOT NULL,            -- entries the tree covers
+            root TEXT NOT NULL,               -- base64 root hash, as on the checkpoint
+            note TEXT NOT NULL                -- the signed note, exactly as published
+        )
+        """
+    )
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER checkpoints_no_{op.lower()} BEFORE {op} ON checkpoints
+            BEGIN
+                SELECT RAISE(ABORT, 'checkpoints are append-only: make a new one with `ledger checkpoint`');
+            END
+            """
+        )
+
+
+@migrations()
+def m120_fact_model_scope_and_containment(db):
+    # issue 16: a claim's comparison scope (a title's organisation and post, a
+    # place's containing places) and each entity's containing entity
+    # (entities.yml `part_of`); the next refresh reloads the entity table and
+    # recomputes every fact group with the predicate profiles
+    db.execute("ALTER TABLE claim_values ADD COLUMN scope TEXT")
+    db.execute("ALTER TABLE entities ADD COLUMN part_of TEXT")
+    # where a source's text came from (a wire service, an official readout), detected from the text
+    # (ledger/originators.py): sources sharing one count once
+    db.execute("ALTER TABLE source_fingerprints ADD COLUMN originator TEXT")
+    db.execute("ALTER TABLE source_fingerprints ADD COLUMN originator_note TEXT")
+    db.execute("ALTER TABLE source_independence ADD COLUMN originator TEXT")
+    db.execute("ALTER TABLE source_independence ADD COLUMN originator_note TEXT")
+    db.execute("DELETE FROM compare_state WHERE key = 'sources_rowid'")  # fingerprint every source again
+    db.execute("DELETE FROM compare_state WHERE key IN ('entities_digest', 'profiles_digest')")
+
+
+@migrations()
+def m110_create_captures(db):
+    # issue 20: the HTTP exchange behind a source added from a WARC/WACZ capture
+    # or fetched by `ledger source fetch`, as archiving tools record it
+    db.execute(
+        """
+        CREATE TABLE captures (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            warc_sha256 TEXT NOT NULL,        -- the capture file's bytes (.warc.gz or .wacz)
+            warc_path TEXT,                   -- where it is kept, beside the source's text
+            container TEXT NOT NULL,          -- warc | wacz
+            record_id TEXT,                   -- WARC-Record-ID of the response
+            target_uri TEXT NOT NULL,         -- WARC-Target-URI
+            warc_date TEXT NOT NULL,          -- WARC-Date: when the crawler received it, UTC
+            server_date TEXT,                 -- the response's own Date header
+            http_status INTEGER,
+            http_headers TEXT NOT NULL,       -- JSON list of [name, value], in order
+            request_headers TEXT,             -- JSON list of [name, value] (when a request record is there)
+            payload_digest TEXT,              -- WARC-Payload-Digest as recorded
+            block_digest TEXT,                -- WARC-Block-Digest as recorded
+            payload_sha256 TEXT NOT NULL,     -- of the body the text was extracted from
+            digests_checked INTEGER NOT NULL, -- records whose recorded digests were recomputed and matched
+            PRIMARY KEY (source_id, warc_sha256)
+        )
+        """
+    )
+
+
+@migrations()
+def m111_create_source_field_origins(db):
+    # issue 20: where each metadata field of a source came from (a saved page's
+    # structured data, its meta tags, a text heuristic, or the person adding it)
+    db.execute(
+        """
+        CREATE TABLE source_field_origins (
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            field TEXT NOT NULL,              -- title | published | authors | publisher
+            origin TEXT NOT NULL,             -- structured data | meta tag | text heuristic | user
+            PRIMARY KEY (source_id, field)
+        )
+        """
+    )

@@ -265,7 +265,14 @@ def _day_range(published, raw, rule, m1, d1, y1, m2, d2, y2):
     a, b = _make(y1, m1, d1), _make(y2, m2, d2)
     if b < a:
         raise _Impossible("impossible-range")
+    if y2 != y1 and (b - a).days > _YEAR_END_RANGE_DAYS:
+        # a range written without its years reads across a year end only when it is short ("December 28 to
+        # January 3"); "June 3 to May 9" is a mistake to flag, not eleven months to invent (issue 16)
+        raise _Impossible("impossible-range")
     return _value(a, b, "day", raw, flags, rule)
+
+
+_YEAR_END_RANGE_DAYS = 92
 
 
 def _resolve(rule: str, g: dict, raw: str, published: dt.date | None) -> DateValue | None:
@@ -482,6 +489,10 @@ _UNITS = {
     "kilometers": ("km", None), "metre": ("m", None), "metres": ("m", None), "meter": ("m", None),
     "meters": ("m", None), "hectares": ("ha", None), "hectare": ("ha", None), "ha": ("ha", None),
     "m": ("m", None), "percent": ("%", None), "per cent": ("%", None), "%": ("%", None), "tonnes": ("t", None), "tons": ("t", None),
+    # issue 16: imperial units are units too ("a 1.6-mile bridge", "1,200 miles"); converting is the predicate's
+    # business (ledger/predicates.yml `units`)
+    "mile": ("mi", None), "miles": ("mi", None), "mi": ("mi", None), "foot": ("ft", None), "feet": ("ft", None),
+    "ft": ("ft", None), "acre": ("acres", None), "acres": ("acres", None),
 }
 _COUNT_HINTS = [
     (re.compile(r"seating capacity|seats?\b|seater", re.I), "seats", "capacity"),
@@ -499,7 +510,7 @@ _WORDNUM = r"(?P<word>" + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS i
 _CUR_PREFIX = r"(?P<cur>US\$|\$|€|£|¥|USD|EUR|GBP|CNY|RMB|KHR)?\s*"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
 _QUANTITY_RE = re.compile(
-    rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent)?))?",
+    rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent|(?<=US)\s+dollars)?))?",
     re.I,
 )
 

@@ -68,21 +68,38 @@ def revision_sort_key(path) -> tuple[str, int]:
     return split_slug(path.stem)
 
 
-def resolve_revision(db: Database, source: Source) -> str | None:
+def resolve_revision(db: Database, source: Source, *, named: bool = True) -> str | None:
     """Before `ledger source add` stores ``source``: if it is a changed text of
-    a source the ledger holds (the same slug, or the same URL), give it the
-    slug of the next revision. Returns the slug of the revision it follows,
-    or None when it is a new source (or a text already held)."""
+    a source the ledger holds, give it the slug of the next revision. Returns
+    the slug of the revision it follows, or None when it is a new source (or
+    a text already held).
+
+    A revision is recorded only when the user named the slug (``named``) or
+    the URL matches a held source's. A slug derived from a title (``named``
+    False) that another document already has is made distinct instead
+    (``ledger.slugs.distinct_slug``): a new document is never filed as a
+    revision of another because their titles slug alike."""
+    from .slugs import distinct_slug
+
     document, _ = split_slug(source.slug)
     held = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
-    if held is None and source.url:
-        row = db.execute(
+    by_url = None
+    if source.url:
+        by_url = db.execute(
             "SELECT document FROM sources WHERE url = ? ORDER BY revision DESC LIMIT 1", [source.url]
         ).fetchone()
-        if row:
-            document = row[0]
-            held = True
-    if held is None:
+    if by_url:
+        document = by_url[0]
+    elif held is None:
+        return None
+    elif not named:
+        if held[0] == source.id:
+            return None
+        source.slug = distinct_slug(
+            source.slug,
+            source.id,
+            lambda s: db.execute("SELECT 1 FROM sources WHERE slug = ? AND id != ?", [s, source.id]).fetchone() is not None,
+        )
         return None
     same = db.execute("SELECT slug FROM sources WHERE id = ? AND document = ?", [source.id, document]).fetchone()
     if same:

@@ -37,6 +37,9 @@ META_FIELDS = (
     "extractor",
     "extractor_version",
     "sha256",
+    # when and by whom `ledger source add` recorded it: the act's time in the history (ledger/repository.py)
+    "recorded_at",
+    "recorded_by",
 )
 SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
 
@@ -58,6 +61,8 @@ class Source:
     snapshot_type: str | None = None
     extractor: str | None = None
     extractor_version: str | None = None
+    recorded_at: str | None = None
+    recorded_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -67,7 +72,7 @@ class Source:
         meta = {
             k: v
             for k, v in asdict(self).items()
-            if k in META_FIELDS and not (k in SNAPSHOT_FIELDS and v is None)
+            if k in META_FIELDS and not (k in (*SNAPSHOT_FIELDS, "recorded_at", "recorded_by") and v is None)
         }
         meta["sha256"] = self.id
         return meta
@@ -112,8 +117,10 @@ def decode_text(data: bytes, where: str) -> str:
 
 
 def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "source"
+    """A readable ASCII slug for a title in any script (``ledger.slugs``)."""
+    from .slugs import slugify as _slugify
+
+    return _slugify(text)
 
 
 def check_slug(slug: str) -> str:
@@ -170,6 +177,11 @@ def read_source(txt_path: Path) -> Source:
     txt_path = Path(txt_path)
     meta_path = txt_path.with_suffix(".yml")
     text = decode_text(txt_path.read_bytes(), str(txt_path))
+    if not text.strip():
+        raise InvalidSource(
+            f"{txt_path}: the text is empty (`ledger source add` refuses an empty text too); "
+            "put the source's text in it, or remove it and its sidecar"
+        )
     meta = {}
     if meta_path.exists():
         # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
@@ -204,6 +216,8 @@ def read_source(txt_path: Path) -> Source:
         authors=[str(a) for a in authors],
         path=txt_path.as_posix(),
         **{k: None if meta.get(k) is None else str(meta[k]) for k in SNAPSHOT_FIELDS},
+        recorded_at=None if meta.get("recorded_at") is None else str(meta["recorded_at"]),
+        recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
     )
     if source.snapshot_sha256:
         from .html import check_snapshot  # the saved page, when kept beside the text
@@ -220,29 +234,42 @@ def read_source(txt_path: Path) -> Source:
 
 
 def iter_source_files(directory: Path):
-    """The ``*.txt`` files of a sources directory, sorted for a deterministic build."""
+    """The ``*.txt`` entries of a sources directory, sorted for a deterministic build: every entry, so that
+    a FIFO, a device or a directory named so is refused by name (``ledger.plainfile``), not skipped."""
     directory = Path(directory)
     if not directory.exists():
         return []
-    return sorted(p for p in directory.glob("*.txt") if p.is_file())
+    return sorted(directory.glob("*.txt"))
 
 
 def write_source(source: Source, directory: Path, data: bytes) -> Path:
-    """Store the exact bytes and the sidecar; refuse to overwrite a different text."""
+    """Store the exact bytes and the sidecar; refuse to overwrite a different text.
+
+    Each file is written whole (``ledger.atomic``): the sidecar first, then the text, so the text's
+    appearance is the last step and a text written here always has its complete sidecar beside it. A
+    kill -9 can at most leave a sidecar without its text, which `ledger build` ignores (it reads texts)
+    and the next `ledger source add` replaces."""
+    from .atomic import write_atomic
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     txt = directory / f"{source.slug}.txt"
     meta = directory / f"{source.slug}.yml"
-    if txt.exists() and txt.read_bytes() != data:
+    held = txt.exists()
+    if held and txt.read_bytes() != data:
         raise InvalidSource(
             f"{txt} already holds a different text; choose another --slug (a source file is never overwritten)"
         )
-    txt.write_bytes(data)
-    meta.write_text(
-        yaml.safe_dump(source.metadata(), sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-    )
+    write_atomic(meta, sidecar_bytes(source))
+    if not held:
+        write_atomic(txt, data)
     source.path = txt.as_posix()
     return txt
+
+
+def sidecar_bytes(source: Source) -> bytes:
+    """The sidecar YAML of ``source``."""
+    return yaml.safe_dump(source.metadata(), sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
 
 
 def make_source(

@@ -313,6 +313,10 @@ def check_ledger(db) -> list[tuple[str, str]]:
     for cid, sid, value, span, predicate, paraphrase, level in db.execute(
         "SELECT id, source_id, value, span_text, predicate, paraphrase, support FROM claims ORDER BY rowid"
     ):
+        if not isinstance(value, (str, type(None))) or not isinstance(span, (str, type(None))):
+            # a value of the wrong type is the schema check's finding (verify --deep), never a traceback here
+            out.append((cid, f"the value or span is stored as {type(value if not isinstance(value, str) else span).__name__}, not text: its support cannot be read"))
+            continue
         value, span = value or "", span or ""
         if level in ("exact", "quotation") and predicate not in QUOTING_PREDICATES and _fast_exact(value, span):
             continue

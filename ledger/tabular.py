@@ -8,9 +8,12 @@ ledger holding the same sources gives the same claim ids, spans and fields:
 
 CSV follows RFC 4180: UTF-8 without a byte-order mark, CRLF between records,
 fields with commas, quotes or line breaks quoted (line breaks inside a field
-kept exactly, ``\\r\\n`` included). An empty cell means "no value". Cells are
-written as they are: a spreadsheet may read a cell starting with ``=`` as a
-formula, so open untrusted exports as text.
+kept exactly, ``\\r\\n`` included). An empty cell means "no value". A cell a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return, and not a number) is written with a leading
+apostrophe (``ledger/csvsafe.py``, issue 18); ``exact=True`` (``ledger export
+--format csv --exact-cells``) writes every cell exactly as stored, for round
+trips.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Iterator
 from sqlite_utils import Database
 
 from .claimfile import OPTIONAL, REQUIRED, Record, decode
+from .csvsafe import neutralise
 from .errors import InvalidClaimFile, LedgerError
 from .export import FILE_FIELDS, exporter
 
@@ -61,22 +65,25 @@ def claim_rows(db: Database) -> Iterator[dict]:
 
 
 @exporter("csv")
-def export_csv(db: Database, out: str | Path, **options) -> dict:
-    """Every claim as one CSV row (RFC 4180, UTF-8, header row)."""
+def export_csv(db: Database, out: str | Path, exact: bool = False, **options) -> dict:
+    """Every claim as one CSV row (RFC 4180, UTF-8, header row); formula
+    cells neutralised unless ``exact``."""
     out = output_file(out, "csv")
     with open(out, "w", encoding="utf-8", newline="") as f:
-        n = write_csv(f, claim_rows(db))
+        n = write_csv(f, claim_rows(db), exact=exact)
     return {"format": "csv", "out": str(out), "claims": n}
 
 
-def write_csv(f, rows, columns=COLUMNS) -> int:
+def write_csv(f, rows, columns=COLUMNS, exact: bool = False) -> int:
     """Write a header and one record per row to an open text file (opened
-    with ``newline=""``); return the number of rows."""
+    with ``newline=""``); return the number of rows. A cell a spreadsheet
+    would run as a formula gets a leading apostrophe unless ``exact``."""
     w = csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(columns)
+    cell = _cell if exact else (lambda v: neutralise(_cell(v)))
     n = 0
     for row in rows:
-        w.writerow([_cell(row.get(k)) for k in columns])
+        w.writerow([cell(row.get(k)) for k in columns])
         n += 1
     return n
 

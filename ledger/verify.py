@@ -34,12 +34,16 @@ from sqlite_utils import Database
 
 from . import history
 
-EXIT_CODES = {"database": 6, "hashes": 4, "chain": 5, "spans": 3, "support": 7}
+EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
 # A claim row edited behind the ledger's back breaks its history entry too;
 # when the edit moved a span off its text, "spans" (3) is the more telling
 # code, so spans come before chain: an edited value, note or history entry
 # gives 5, an edited span 3, an edited source text 4.
-ORDER = ("database", "hashes", "spans", "chain", "support")
+# A changed schema (a dropped trigger, a redefined view, a value of the wrong
+# type) comes right after a damaged file: it changes what every other check
+# and every reader sees. Derived tables (--deep) come last: they are
+# recomputed from the rows the other checks cover.
+ORDER = ("database", "schema", "hashes", "spans", "chain", "support", "derived")
 
 # Recomputes every span, and its prefix and suffix, from the source text in
 # SQL. substr() counts code points, as Python indexing does.
@@ -63,7 +67,7 @@ DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and res
 
 @dataclass
 class Failure:
-    kind: str  # database | hashes | chain | spans | support
+    kind: str  # database | schema | hashes | chain | spans | support | derived
     item: str  # the claim id, source id or entry that failed
     message: str
 
@@ -77,7 +81,7 @@ class Failure:
 def check_support(db: Database):
     """Every claim's span supports its value (ledger/support.py): a claim
     whose value its span does not give, written behind the ledger's back,
-    fails with exit code 7 (when nothing more fundamental failed)."""
+    fails with exit code 11 (when nothing more fundamental failed)."""
     from .support import check_ledger
 
     for cid, message in check_ledger(db):
@@ -199,15 +203,18 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
                 if text is None:  # behind the scan: fetch it
                     row = fetch("SELECT CAST(text AS BLOB) FROM sources WHERE id = ?", [sid]).fetchone()
                     text = row[0].decode("utf-8", "replace") if row else None
-        if (
-            text is not None
-            and end - start == len(span)
-            and text.startswith(span, start)
-            and text.startswith(suffix, end)
-            and len(prefix) <= start
-            and text.startswith(prefix, start - len(prefix))
-        ):
-            continue
+        try:
+            if (
+                text is not None
+                and end - start == len(span)
+                and text.startswith(span, start)
+                and text.startswith(suffix, end)
+                and len(prefix) <= start
+                and text.startswith(prefix, start - len(prefix))
+            ):
+                continue
+        except TypeError:  # a value of the wrong type (a BLOB span): a finding, below
+            pass
         failures.extend(_span_failure(db, rowid, text))
     if claim_rows is not None:
         claim_rows.extend(cur_eid, parts)
@@ -225,6 +232,18 @@ def _span_failure(db: Database, rowid: int, text: str | None):
     cid, sid, start, end, span_text, prefix, suffix = db.conn.execute(
         "SELECT id, source_id, span_start, span_end, span_text, prefix, suffix FROM claims WHERE rowid = ?", [rowid]
     ).fetchone()
+    wrong = [
+        (name, v, want) for name, v, want in (
+            ("span_start", start, int), ("span_end", end, int), ("span_text", span_text, str),
+            ("prefix", prefix, str), ("suffix", suffix, str),
+        ) if not isinstance(v, want)
+    ]
+    if wrong:
+        name, v, want = wrong[0]
+        stored = "NULL" if v is None else {bytes: "BLOB", str: "TEXT", int: "INTEGER", float: "REAL"}.get(type(v), "?")
+        yield Failure("spans", cid, f"{name} is stored as {stored}, not {'TEXT' if want is str else 'INTEGER'}: "
+                      "the row was altered behind the ledger's back")
+        return
     if text is None:
         yield _missing_parent("claims", rowid, "sources")
         msg = f"source {sid} is not in the ledger"
@@ -258,6 +277,57 @@ def _types(db: Database, table: str) -> dict:
     return {r[1]: (r[2] or "").upper() for r in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
 
 
+# ---------------------------------------------------------------- the schema
+
+
+def check_schema(db: Database):
+    """Every table, index, trigger and view against what the migrations the
+    file records make (ledger/schema_check.py): a dropped trigger, a
+    redefined view or an added object is named. Reads only."""
+    from . import schema_check
+
+    for item, message in schema_check.check_schema(db.conn):
+        yield Failure("schema", item, message)
+
+
+# the storage classes a column of each declared type may hold (NULL aside)
+_STORAGE = {"TEXT": ("text",), "INTEGER": ("integer",), "REAL": ("real", "integer")}
+
+
+def check_types(db: Database):
+    """Every value of the ledger's own tables has the type its column
+    declares: a span stored as a BLOB, or a number as text, is a finding
+    (SQLite stores what it is given; the checks that read the value could
+    otherwise be misled or fail). One scan per table, reading only the
+    record headers (``typeof`` does not load the values)."""
+    for table in history.tracked(db) + ("history",):
+        checks = []
+        for _, name, ctype, *_ in db.execute(f"PRAGMA table_info([{table}])").fetchall():
+            allowed = _STORAGE.get((ctype or "").upper())
+            if allowed:
+                kinds = ", ".join(f"'{k}'" for k in (*allowed, "null"))
+                checks.append((name, (ctype or "").upper(), f'typeof("{name}") NOT IN ({kinds})'))
+        if not checks:
+            continue
+        key = "id"
+        cols = ", ".join(f'typeof("{n}")' for n, _, _ in checks)
+        sql = f"SELECT {key}, {cols} FROM [{table}] WHERE " + " OR ".join(c for _, _, c in checks)
+        for row in db.execute(sql):
+            for (name, ctype, _), got in zip(checks, row[1:]):
+                if got not in _STORAGE[ctype] and got != "null":
+                    label = {"sources": "source", "claims": "claim", "claim_events": "event", "reviews": "review", "history": "entry"}[table]
+                    yield Failure("schema", f"{label} {row[0]}", f"{table}.{name} holds a {got.upper()} value where the schema declares {ctype}: the row was altered behind the ledger's back")
+
+
+def check_derived(db: Database):
+    """``--deep``: every derived table recomputed from the recorded rows
+    (ledger/derived_check.py), in a private copy."""
+    from . import derived_check
+
+    for item, message in derived_check.check_derived(db):
+        yield Failure("derived", item, message)
+
+
 # ---------------------------------------------------------------- the chain
 
 
@@ -269,17 +339,27 @@ def check_chain(db: Database, head: str | None = None, digested: dict | None = N
         yield Failure("chain", item, message)
 
 
+def check_checkpoint(db: Database, checkpoint):
+    """The history extends the tree a signed checkpoint covers (ledger/tlog.py)."""
+    from . import tlog
+
+    for item, message in tlog.check_consistency(db, checkpoint):
+        yield Failure("chain", item, message)
+
+
 CHECKS = {"database": check_database, "hashes": check_hashes, "chain": check_chain, "spans": check_spans}
 
 
 # ---------------------------------------------------------------- everything
 
 
-def verify(db: Database, head: str | None = None, deep: bool = False, timings: dict | None = None) -> dict:
+def verify(db: Database, head: str | None = None, deep: bool = False, timings: dict | None = None, checkpoint=None) -> dict:
     """Run every check; return counts, failures and the exit code they mean.
     ``head``: a head hash published earlier, which must still be in the chain.
     ``deep``: also SQLite's full integrity and foreign-key checks.
     ``timings``: filled with the CPU seconds of each part (for the benchmark).
+    ``checkpoint``: a signed checkpoint (``tlog.Checkpoint``) published
+    earlier: the history must extend its tree (consistency proof).
 
     The row digests of the history check are computed on a second connection
     in a thread, beside the pass over hashes and spans (two cores), when the
@@ -288,6 +368,7 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
     pass on ``db``. The results are the same either way."""
     # one snapshot: every check (on both connections) reads the same state,
     # so a write committed meanwhile (an import beside) cannot look like tampering
+    history.register_functions(db.conn)
     own = not db.conn.in_transaction
     twin = None
     if own:
@@ -295,7 +376,7 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
         if twin is None:
             _begin(db.conn)
     try:
-        return _verify(db, head, deep, timings, twin)
+        return _verify(db, head, deep, timings, twin, checkpoint)
     finally:
         if twin is not None:
             twin.close()
@@ -338,6 +419,7 @@ def _twin_reader(db: Database, attempts: int = 3) -> sqlite3.Connection | None:
         uri = Path(path).as_uri() + "?mode=ro"
         twin = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         twin.execute("PRAGMA busy_timeout = 10000")
+        history.register_functions(twin)
     except sqlite3.Error:
         return None
     try:
@@ -391,7 +473,7 @@ class _Digester(threading.Thread):
         self.cpu = time.thread_time() - t
 
 
-def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
+def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None) -> dict:
     found: dict[str, list[Failure]] = {k: [] for k in ORDER}
     clock = _Clock(timings)
 
@@ -408,6 +490,11 @@ def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
 
     collect(lambda: check_database(db, deep), "the schema")
     clock.lap("database (integrity_check, foreign keys)" if deep else "database (references)")
+    collect(lambda: check_schema(db), "the schema")
+    if deep:  # a scan of every table (more than the span scan costs at 10k claims); the default
+        # pass reports a value of the wrong type where it reads one (a span, a digest), never crashing on it
+        collect(lambda: check_types(db), "the ledger's tables")
+    clock.lap("schema" + (" and value types" if deep else ""))
     try:
         bodies = history.read_chain(db)[1]
     except sqlite3.OperationalError:
@@ -450,9 +537,14 @@ def _verify(db: Database, head, deep: bool, timings, twin=None) -> dict:
         ), "the claims table")
     clock.lap("sources + claims: hashes, spans, row digests" + (" (both threads)" if twin is not None else ""))
     collect(lambda: check_chain(db, head, digested), "the history")
+    if checkpoint is not None:
+        collect(lambda: check_checkpoint(db, checkpoint), "the history")
     clock.lap("chain")
     collect(lambda: check_support(db), "the claims table")
     clock.lap("support (issue 14)")
+    if deep:
+        collect(lambda: check_derived(db), "the derived tables")
+        clock.lap("derived tables (recomputed)")
     counts = {
         "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
         "claims": db.execute("SELECT count(*) FROM claims").fetchone()[0],

@@ -330,3 +330,58 @@ def test_a_type_list_holding_non_strings_is_an_error_not_a_crash(workdir):
     db = open_db(workdir / "ledger.db")
     with pytest.raises(LedgerError, match="odd.json: a W3C annotation file holds an Annotation"):
         import_files(db, [workdir / "odd.json"])
+
+
+def _twice_source(workdir):
+    text = "The fee is 10 dollars. Later: the fee is 10 dollars, again."
+    (workdir / "sources" / "twice.txt").write_text(text, encoding="utf-8")
+    db = open_db(workdir / "ledger.db")
+    build(db, workdir / "sources", workdir / "claims")
+    return db, text, annotations.ni_uri(db.execute("SELECT id FROM sources WHERE slug = 'twice'").fetchone()[0])
+
+
+def _fee_annotation(source, selector):
+    return {
+        "@context": annotations.ANNO_CONTEXT,
+        "id": "https://annotations.example.org/a/refined",
+        "type": "Annotation",
+        "body": {"type": "TextualBody", "value": "10 dollars", "subject": "fee", "predicate": "amount", "confidence": 0.7},
+        "target": {"source": source, "selector": selector},
+    }
+
+
+def test_a_quote_given_only_through_refinedby_is_followed(workdir):
+    db, text, source = _twice_source(workdir)
+    anno = _fee_annotation(source, {
+        "type": "FragmentSelector", "value": "para2",
+        "refinedBy": {"type": "TextQuoteSelector", "exact": "fee is 10 dollars", "prefix": "Later: the "},
+    })
+    (workdir / "one.jsonld").write_text(json.dumps(anno), encoding="utf-8")
+    assert import_files(db, [workdir / "one.jsonld"]).added == 1
+    assert db.execute("SELECT span_start FROM claims WHERE subject = 'fee'").fetchone()[0] == text.rindex("fee is 10")
+
+
+def test_a_position_refined_by_a_position_counts_from_its_parent(workdir):
+    db, text, source = _twice_source(workdir)
+    second = text.rindex("fee is 10 dollars")
+    outer = text.index("Later")
+    # no prefix: only the refined position tells the two occurrences apart
+    anno = _fee_annotation(source, {
+        "type": "TextPositionSelector", "start": outer, "end": len(text),
+        "refinedBy": {
+            "type": "TextPositionSelector", "start": second - outer, "end": second - outer + 17,
+            "refinedBy": {"type": "TextQuoteSelector", "exact": "fee is 10 dollars"},
+        },
+    })
+    claim = annotations.annotation_claim(anno, "one.jsonld: annotation 1")
+    assert (claim["start"], claim["end"]) == (second, second + 17)
+    (workdir / "one.jsonld").write_text(json.dumps(anno), encoding="utf-8")
+    assert import_files(db, [workdir / "one.jsonld"]).added == 1
+    assert db.execute("SELECT span_start FROM claims WHERE subject = 'fee'").fetchone()[0] == second
+
+
+def test_a_refinement_with_no_quote_anywhere_is_named():
+    anno = _fee_annotation("https://example.org/p", {"type": "FragmentSelector", "value": "p2",
+                                                     "refinedBy": {"type": "CssSelector", "value": "p"}})
+    with pytest.raises(LedgerError, match=r"one.jsonld: annotation 1 .*no TextQuoteSelector.*refinedBy"):
+        annotations.annotation_claim(anno, "one.jsonld: annotation 1")

@@ -90,6 +90,7 @@ def test_review_add_records_a_verdict_and_the_export_is_valid_claimreview(two_so
     assert cr["claimReviewed"] == "National stadium seating capacity: 60,000"
     assert cr["reviewRating"] == {
         "@type": "Rating",
+        "name": "Mostly true",
         "alternateName": "Mostly true",
         "ratingValue": 4,
         "bestRating": 5,
@@ -136,7 +137,7 @@ def test_the_claim_author_is_the_speaker_when_there_is_one_else_the_first_publis
     assert by_value["60,000"]["itemReviewed"]["author"] == {"@type": "Person", "name": "minister"}
     assert by_value["55,000"]["itemReviewed"]["author"] == {"@type": "Organization", "name": "B Weekly"}
     assert by_value["55,000"]["author"] == {"@type": "Person", "name": "Jane Roe"}
-    assert by_value["55,000"]["reviewRating"] == {"@type": "Rating", "alternateName": "False"}
+    assert by_value["55,000"]["reviewRating"] == {"@type": "Rating", "name": "False", "alternateName": "False"}
 
 
 def test_the_same_review_twice_is_recorded_once(two_sources):
@@ -249,3 +250,95 @@ def test_a_review_whose_every_claim_was_retracted_is_left_out_and_counted(two_so
     retract(claim_id(value="55,000", source="b"))
     summary, items = export(two_sources)
     assert items == [] and summary["left_out"] == [rid]
+
+
+# ---------------------------------------------------------------- Google's rules (issue 20)
+
+
+def one_review(two_sources, *scale, claim_reviewed=None):
+    args = [claim_id(), "--rating", "Mostly true", *scale, "--reviewer", "Example Fact Check",
+            "--url", "https://factcheck.example.net/2024/stadium", "--date", "2024-05-20"]
+    if claim_reviewed:
+        args += ["--claim-reviewed", claim_reviewed]
+    return review(*args)
+
+
+@pytest.mark.parametrize(
+    "scale, expected",
+    [
+        # inverted: 1 is best on a 5..1 scale, so 2 there is 4 on 1..5
+        (("--rating-value", "2", "--best-rating", "1", "--worst-rating", "5"), (4, 5, 1)),
+        # worstRating 0 is not allowed: 0..4 shifts to 1..5
+        (("--rating-value", "3", "--best-rating", "4", "--worst-rating", "0"), (4, 5, 1)),
+        # both at once: -2 (best) .. 2 (worst), 1 there is 2 on 1..5
+        (("--rating-value", "1", "--best-rating", "-2", "--worst-rating", "2"), (2, 5, 1)),
+        (("--rating-value", "4", "--best-rating", "5", "--worst-rating", "1"), (4, 5, 1)),
+    ],
+)
+def test_a_scale_google_rejects_is_converted_to_one_it_accepts(two_sources, scale, expected):
+    r = one_review(two_sources, *scale)
+    assert r.exit_code == 0, r.output
+    _, (cr,) = export(two_sources)
+    got = cr["reviewRating"]
+    assert (got["ratingValue"], got["bestRating"], got["worstRating"]) == expected
+    assert 1 <= got["worstRating"] < got["bestRating"]
+
+
+def test_a_fractional_scale_is_refused_with_how_to_fix_it(two_sources):
+    r = one_review(two_sources, "--rating-value", "0.5", "--best-rating", "1", "--worst-rating", "0")
+    assert r.exit_code == 1
+    assert "Error: the rating scale 0 (worst) .. 1 (best) with value 0.5 has fractions" in r.output
+    assert "whole-number scale such as 1 .. 5" in r.output
+    assert open_db("ledger.db").execute("SELECT count(*) FROM reviews").fetchone()[0] == 0
+
+
+def test_a_fractional_scale_recorded_earlier_is_left_out_of_the_rating(two_sources):
+    db = open_db("ledger.db")
+    row = claimreview.make_review(db, claim=claim_id(), rating="Mostly true", reviewer="Example Fact Check",
+                                  url="https://factcheck.example.net/2024/stadium", date="2024-05-20")
+    row.update(rating_value=0.5, best_rating=1.0, worst_rating=0.0)  # as an older ledger may hold it
+    row["id"] = claimreview.review_id(row)
+    with db.conn:
+        claimreview.add_review(db, row)
+    _, (cr,) = export(two_sources)
+    assert cr["reviewRating"] == {"@type": "Rating", "name": "Mostly true", "alternateName": "Mostly true"}
+
+
+def test_claim_reviewed_is_under_75_characters_and_the_claim_keeps_the_whole_quote(two_sources):
+    quote = ("The stadium, which the minister said was built in record time by a consortium of firms, has 60,000 "
+             "seats, more than any other venue in the region, and will host the games next year.")
+    assert len(quote) > 75
+    assert one_review(two_sources, claim_reviewed=quote).exit_code == 0
+    _, (cr,) = export(two_sources)
+    assert len(cr["claimReviewed"]) < 75
+    assert cr["claimReviewed"] == "The stadium, which the minister said was built in record time by a…"
+    assert cr["itemReviewed"]["name"] == quote
+    VALIDATOR.validate([cr])
+
+
+def test_short_claim():
+    assert claimreview.short_claim("short one") == "short one"
+    assert claimreview.short_claim("x" * 100) == "x" * 73 + "…"
+    assert len(claimreview.short_claim("word " * 40)) < 75
+
+
+def test_speakers_and_authors_are_typed_from_the_entity_table(two_sources, monkeypatch):
+    (two_sources / "entities.yml").write_text(
+        "entities:\n"
+        "- {name: Ministry of Tourism, type: organisation, aliases: [minister, the ministry]}\n"
+        "- {name: Dara Chan, type: person}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LEDGER_ENTITIES", str(two_sources / "entities.yml"))
+    (two_sources / "sources" / "a.yml").write_text(
+        "title: Stadium opens\nurl: https://a.example.com/stadium\npublisher: A Daily\npublished: 2024-05-14\n"
+        "authors: [Dara Chan, A Daily]\n",
+        encoding="utf-8",
+    )
+    (two_sources / "ledger.db").unlink()
+    build(open_db(two_sources / "ledger.db"), two_sources / "sources", two_sources / "claims")
+    assert one_review(two_sources).exit_code == 0
+    _, (cr,) = export(two_sources)
+    assert cr["itemReviewed"]["author"] == {"@type": "Organization", "name": "Ministry of Tourism"}
+    in_a = next(w for w in cr["itemReviewed"]["appearance"] if w["url"] == "https://a.example.com/stadium")
+    assert in_a["author"] == [{"@type": "Person", "name": "Dara Chan"}, {"@type": "Organization", "name": "A Daily"}]

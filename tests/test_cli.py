@@ -24,8 +24,17 @@ def file_state(db_path: Path) -> str:
 
 
 def drop_triggers(conn):
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    """Drop every trigger (as an attacker editing the file would); return them, to put back."""
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
         conn.execute(f'DROP TRIGGER "{name}"')
+    return triggers
+
+
+def restore_triggers(conn, triggers):
+    """Put the triggers back exactly as they were: only the rows differ (verify names a missing trigger)."""
+    for _, sql in triggers:
+        conn.execute(sql)
 
 
 # ------------------------------------------------------------------ build
@@ -111,7 +120,7 @@ def test_claim_add_with_straight_quotes_stores_the_curly_source_text(seed_db, wo
     text = rows(seed_db, "SELECT text FROM sources WHERE slug = ?", [SEED])[0][0]
     assert text[out["span_start"] : out["span_end"]] == out["span_text"]
     # appended to the claims file, so a fresh build from the files has it
-    assert "Cambodia is suffering economically due to Covid-19 - but so is China" in (workdir / "claims" / f"{SEED}.yml").read_text()
+    assert "Cambodia is suffering economically due to Covid-19 - but so is China" in Path(out["claims_file"]).read_text()
     run("build", "--db", "fresh.db")
     assert rows("fresh.db", "SELECT span_text FROM claims WHERE id = ?", [out["id"]]) == [(out["span_text"],)]
     # adding it again adds nothing
@@ -303,9 +312,10 @@ def test_verify_passes_on_the_seed_ledger(seed_db):
 
 def test_verify_catches_an_edited_span(seed_db):
     conn = sqlite3.connect(seed_db)
-    drop_triggers(conn)
+    triggers = drop_triggers(conn)
     cid = conn.execute("SELECT id FROM claims WHERE predicate = 'seating_capacity'").fetchone()[0]
     conn.execute("UPDATE claims SET span_text = 'a seating capacity of 75,000' WHERE id = ?", [cid])
+    restore_triggers(conn, triggers)
     conn.commit()
     conn.close()
     result = run("verify", "--db", seed_db, ok=False)
@@ -315,8 +325,9 @@ def test_verify_catches_an_edited_span(seed_db):
 
 def test_verify_catches_an_edited_source_text(seed_db):
     conn = sqlite3.connect(seed_db)
-    drop_triggers(conn)
+    triggers = drop_triggers(conn)
     conn.execute("UPDATE sources SET text = replace(text, '60,000', '75,000') WHERE slug = ?", [SEED])
+    restore_triggers(conn, triggers)
     conn.commit()
     conn.close()
     result = run("verify", "--db", seed_db, ok=False)

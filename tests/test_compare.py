@@ -165,7 +165,7 @@ def test_cli_text_output_shows_values_spans_and_rule(compare_db):
     assert r.exit_code == 0, r.output
     assert "[conflicting] Morodok Techo National Stadium · seating_capacity" in r.output
     assert '"a seating capacity of 60,000"' in r.output
-    assert "rule: quantity values" in r.output
+    assert "rule: a capacity is stable; figures for it conflict whatever their dates" in r.output
 
 
 def test_the_sql_views_give_the_same_answers(db):

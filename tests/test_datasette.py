@@ -133,8 +133,11 @@ def span_mark(page: str) -> str:
 def test_plugin_is_registered_through_the_entry_point_with_its_templates():
     ours = [p for p in get_plugins() if p["name"] == "provenance-ledger"]
     assert ours, "the datasette entry point in pyproject.toml is not installed (pip install -e .)"
-    assert ours[0]["templates_path"] and Path(ours[0]["templates_path"], "row-ledger-claims.html").exists()
-    assert {"extra_template_vars", "render_cell"} <= set(ours[0]["hooks"])
+    # two modules: ledger.plugin (claim and source pages, with the templates) and ledger.plugin.audit (issue 17)
+    main = [p for p in ours if p["templates_path"]]
+    assert len(main) == 1 and Path(main[0]["templates_path"], "row-ledger-claims.html").exists()
+    assert {"extra_template_vars", "render_cell"} <= set(main[0]["hooks"])
+    assert any("register_routes" in p["hooks"] for p in ours)
 
 
 def test_stadium_claim_page_highlights_the_span_in_its_sentence_with_provenance(ds, snapshot):
@@ -218,11 +221,22 @@ def test_tables_views_and_database_pages_answer(ds):
     assert re.search(r'<a href="/ledger/claims/c[0-9a-f]{16}">c[0-9a-f]{16}</a>', r.text)
 
 
-def test_span_audit_returns_no_rows_on_the_seed_ledger(ds):
-    for source in ("*", "sokhonn-plans-china-trip", "hun-sen-meets-xi"):
+def clean_audit(n_spans: int, n_sources: int, source: str) -> list[dict]:
+    """The one row of a clean span audit: what it checked, no claim named (issue 17)."""
+    return [{"claim_id": None, "source": "all sources" if source == "*" else source, "span_start": None, "span_end": None,
+             "span_text": None, "recomputed_span": None,
+             "problem": f"{n_spans} span(s) in {n_sources} source(s) checked: all match their source text"}]
+
+
+def test_span_audit_says_what_it_checked_on_the_seed_ledger(ds, snapshot):
+    conn = sqlite3.connect(snapshot)
+    counts = dict(conn.execute("SELECT s.slug, count(*) FROM claims c JOIN sources s ON s.id = c.source_id GROUP BY s.slug"))
+    conn.close()
+    for source, n, m in (("*", sum(counts.values()), 2), ("sokhonn-plans-china-trip", counts["sokhonn-plans-china-trip"], 1),
+                         ("hun-sen-meets-xi", counts["hun-sen-meets-xi"], 1)):
         r = get(ds, f"/ledger/span_audit_report.json?_shape=array&source={source}")
         assert r.status_code == 200
-        assert r.json() == []
+        assert r.json() == clean_audit(n, m, source)
 
 
 def test_span_audit_without_a_source_or_with_an_unknown_one_says_nothing_was_audited(ds):
@@ -270,7 +284,11 @@ CANNED = {
     ),
     "low_confidence": ({"below": "0.75"}, lambda rows: [(r["subject"], r["predicate"], r["confidence"]) for r in rows] == [("Hun Sen", "role", 0.7)]),
     "quotations_by_speaker": ({"speaker": "kin phea"}, lambda rows: len(rows) == 4 and {r["speaker"] for r in rows} == {"Kin Phea"}),
-    "span_audit_report": ({"source": "*"}, lambda rows: rows == []),
+    "span_audit_report": ({"source": "*"}, lambda rows: [r["claim_id"] for r in rows] == [None] and "all match" in rows[0]["problem"]),
+    "find_claim": (
+        {"subject": "Sokhonn", "q": "", "states": ""},
+        lambda rows: rows and {r["subject"] for r in rows} == {"Prak Sokhonn"} and {r["state"] for r in rows} == {"current"},
+    ),
     "search": (
         {"q": "seating capacity"},
         lambda rows: {r["kind"] for r in rows} == {"claim", "source"}
@@ -583,7 +601,8 @@ def test_span_audit_lists_a_claim_whose_span_no_longer_holds(seed_db, what):
         spans = get(ds, "/ledger/claim_spans.json?_shape=array&span_matches__lt=1").json()
         assert [r["id"] for r in spans] == [claim["id"]]
     # auditing the other source finds nothing; auditing this one finds it
-    assert get(ds, "/ledger/span_audit_report.json?_shape=array&source=hun-sen-meets-xi").json() == []
+    other = get(ds, "/ledger/span_audit_report.json?_shape=array&source=hun-sen-meets-xi").json()
+    assert [r["claim_id"] for r in other] == [None] and "all match" in other[0]["problem"]
     assert len(get(ds, "/ledger/span_audit_report.json?_shape=array&source=sokhonn-plans-china-trip").json()) == 1
     if what in ("span", "offsets", "source text"):
         page = get(ds, f"/ledger/claims/{claim['id']}").text

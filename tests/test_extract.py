@@ -58,12 +58,23 @@ def test_recall_and_precision_meet_the_target(report, set_name, kind):
 
 
 def test_labelled_sets_are_separate_and_substantial(report):
-    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3"}
+    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3", "untuned"}
     composed = sum(s.labels for name in ("composed", "heldout", "heldout-2", "heldout-3") for s in report.by_set[name].values())
     assert composed >= 150
     for f in [*LABELLED.glob("composed/*.yml"), *LABELLED.glob("heldout*/*.yml")]:
         assert "Composed passage (not a real article)" in f.read_text(encoding="utf-8")
         assert "source:" not in yaml.safe_load(f.read_text(encoding="utf-8"))
+    # the untuned set is real reports, each with where and when it was published
+    untuned = list(LABELLED.glob("untuned/*.yml"))
+    assert len(untuned) >= 30 and sum(report.by_set["untuned"][k].labels for k in ev.EVALUATED) >= 200
+    publishers = set()
+    for f in untuned:
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        assert "Composed passage" not in f.read_text(encoding="utf-8")
+        assert data["url"].startswith("http") and data["publisher"] and data["published"], f
+        assert data["publisher"] != "The Phnom Penh Post", f
+        publishers.add(data["publisher"])
+    assert len(publishers) >= 20
 
 
 def test_calibration_file_is_current(report):
@@ -411,3 +422,80 @@ def test_robust_on_odd_text():
     for text in ["", "  \n\n ", '"unterminated quote and more words', "“a” “b” ” “", "x" * 5000, "$$$ 5 5 %"]:
         for c in ex.extract(text, "2024-01-01"):
             assert text[c.start : c.end] == c.text
+
+
+# ---------------------------------------------------------------- issue 16: titles on unseen news text
+
+
+def _titles(text, published="2024-12-03"):
+    from ledger.evaluate import default_entities
+
+    return [(c.subject, c.value) for c in ex.extract(text, published, entities=default_entities(), kinds=("title",))]
+
+
+def test_local_honorifics_and_his_excellency_are_not_part_of_the_name():
+    got = _titles("Phnom Penh: Samdech Akka Moha Sena Padei Techo Lim Dara, President of the Farmers' Party, "
+                  "will meet H.E. Tan Wei, General Secretary of the CPC.")
+    assert ("Lim Dara", "President of the Farmers' Party") in got
+    assert ("Tan Wei", "General Secretary of the CPC") in got
+
+
+def test_stacked_titles_of_two_organisations_before_a_name_are_two_titles():
+    got = _titles("Farmers' Party (FP) President and Senate President Samdech Techo Lim Dara arrived on Monday.")
+    assert ("Lim Dara", "Farmers' Party (FP) President") in got and ("Lim Dara", "Senate President") in got
+    # one office written with "and" stays one title
+    assert _titles("Chinese State Councilor and foreign minister Tan Wei spoke.") == [
+        ("Tan Wei", "Chinese State Councilor and foreign minister")]
+
+
+def test_an_appositive_runs_past_a_bracketed_abbreviation_and_splits_at_a_second_post():
+    got = _titles("Tan Wei, general secretary of the Workers' Party (WP) Central Committee and Chinese president, "
+                  "held talks on Tuesday.")
+    assert ("Tan Wei", "general secretary of the Workers' Party (WP) Central Committee") in got
+    assert ("Tan Wei", "Chinese president") in got
+
+
+def test_a_list_of_posts_after_a_name_is_each_a_title():
+    got = _titles("Among them is H.E. Lim Dara, Deputy Prime Minister, Minister of Foreign Affairs and International "
+                  "Cooperation, and Chairman of the Commission for External Relations.")
+    assert ("Lim Dara", "Deputy Prime Minister") in got
+    assert ("Lim Dara", "Minister of Foreign Affairs and International Cooperation") in got
+    assert ("Lim Dara", "Chairman of the Commission for External Relations") in got
+
+
+def _events(text, published):
+    from ledger.evaluate import default_entities
+
+    return [(c.subject, c.predicate, c.value, c.valid_from, c.valid_to)
+            for c in ex.extract(text, published, entities=default_entities(), kinds=("event",))]
+
+
+def test_meetings_by_receiving_discussions_and_personal_talks_are_events():
+    got = _events("On September 15, in Beijing, Tan Wei received Prime Minister Lim Dara, who is on an official visit.",
+                  "2023-09-15")
+    assert ("Tan Wei", "meeting", "Lim Dara", "2023-09-15", "2023-09-15") in got
+    got = _events("Lim Dara met personally with President Tan Wei on December 3, as part of his three-day official visit.",
+                  "2024-12-04")
+    # a meeting on a day of a three-day visit is on that day
+    assert ("Lim Dara", "meeting", "Tan Wei", "2024-12-03", "2024-12-03") in got
+
+
+def test_a_visit_in_a_relative_clause_is_its_subjects():
+    got = _events("Premier Tan Wei held talks with Prime Minister Lim Dara, who is on an official visit to China, "
+                  "on Friday.", "2023-09-16")
+    assert [e for e in got if e[1] == "visit"] == [("Lim Dara", "visit", "China", "2023-09-15", "2023-09-15")]
+
+
+def test_a_meeting_during_a_visit_dated_in_the_same_sentence_takes_its_dates():
+    got = _events("During the visit scheduled from December 2 to 4, Lim Dara will hold a bilateral meeting with "
+                  "H.E. Tan Wei.", "2024-11-30")
+    assert ("Lim Dara", "meeting", "Tan Wei", "2024-12-02", "2024-12-04") in got
+
+
+def test_a_currency_after_a_scaled_number_is_its_unit():
+    from ledger.evaluate import default_entities
+
+    got = [(c.text, c.normalized["value"], c.normalized["unit"]) for c in
+           ex.extract("It will earn 88 million USD in its first year and 1.7 billion US dollars by 2050.", "2024-08-05",
+                      entities=default_entities(), kinds=("quantity",))]
+    assert ("88 million USD", 88000000, "USD") in got and ("1.7 billion US dollars", 1700000000, "USD") in got

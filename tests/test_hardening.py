@@ -289,14 +289,33 @@ def served(request, hostile, tmp_path_factory):
     if request.param == "live":
         args.append("--live")
     proc = start_server(args, root, port)
-    base = f"http://127.0.0.1:{port}"
-    # the file Datasette really serves (the snapshot is a copy)
-    databases = json.loads(fetch(base + "/-/databases.json")[2])
-    served_file = Path(next(d["path"] for d in databases if d["name"] == "ledger"))
-    if request.param == "live":
-        assert served_file.resolve() == Path(hostile["db"]).resolve()
-    yield {"base": base, "db": served_file, "ledger": hostile["db"], "mode": request.param}
-    stop_server(proc)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # the file Datasette really serves (the snapshot is a copy), from its
+        # command line: visitors no longer see the path (issue 18)
+        databases = json.loads(fetch(base + "/-/databases.json")[2])
+        assert [d["path"] for d in databases if d["name"] == "ledger"] == ["ledger.db"]
+        served_file = datasette_file(proc.pid)
+        if request.param == "live":
+            assert served_file.resolve() == Path(hostile["db"]).resolve()
+        else:
+            assert served_file.name == "ledger.db" and served_file != Path(hostile["db"])
+        yield {"base": base, "db": served_file, "ledger": hostile["db"], "mode": request.param}
+    finally:
+        stop_server(proc)  # also when a check above fails: no server left running
+
+
+def datasette_file(pid: int) -> Path:
+    """The database file on the command line of `ledger serve`'s Datasette child."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += (task / "children").read_text().split()
+    for child in children:
+        args = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
+        if "datasette" in args:
+            after = args[args.index("serve") + 1 :]
+            return Path(after[1] if after[0] == "-i" else after[0])
+    raise AssertionError(f"no Datasette child of {pid}")
 
 
 def fetch(url: str, timeout: float = 30):

@@ -124,7 +124,7 @@ def test_source_add_page_stores_text_sidecar_and_snapshot(seed_db, workdir):
         "url": "https://courier.example.com/sport/2024/05/14/new-national-stadium-opens",
         "publisher": "The Riverside Courier",
         "published": "2024-05-14",
-        "date_basis": html.DATE_BASIS,
+        "date_basis": html.basis_of_date("meta tag"),
         "retrieved": meta["retrieved"],
         "language": "en",
         "authors": ["Dara Chan"],
@@ -300,3 +300,84 @@ def test_the_page_saved_again_with_a_changed_text_is_a_new_revision(seed_db, wor
     db = open_db(seed_db)
     assert db.execute("SELECT kind FROM history ORDER BY id DESC LIMIT 1").fetchone()[0] == "source add"
     assert ledger("verify").exit_code == 0
+
+
+# ---------------------------------------------------------------- issue 20: metadata and where it came from
+
+
+def test_each_metadata_field_records_where_it_came_from(seed_db, workdir):
+    r = ledger("source", "add", str(STADIUM), "--title", "Stadium opens", "--json")
+    assert r.exit_code == 0, r.output
+    db = open_db(workdir / "ledger.db")
+    got = dict(db.execute("SELECT field, origin FROM source_field_origins WHERE source_id = ?", [json.loads(r.output)["id"]]).fetchall())
+    assert got == {"title": "user", "published": "meta tag", "authors": "meta tag", "publisher": "meta tag"}
+
+
+def test_structured_data_wins_and_its_origin_is_kept():
+    ex = html.extract((PAGES / "bridge-report.html").read_bytes(), "bridge-report.html")
+    assert (ex.title, ex.published, ex.authors) == ("River bridge to open in 2026, ministry says", "2023-11-02", ["Lina Sok", "Mark Ellis"])
+    assert ex.origins["published"] == ex.origins["authors"] == "structured data"
+
+
+def _page(head: str, body: str) -> bytes:
+    text = "<p>" + "The river bridge will open next year, officials said on Monday in the capital. " * 4 + "</p>"
+    return f"<html><head>{head}</head><body>{body}<article>{text}</article></body></html>".encode()
+
+
+def test_malformed_json_ld_costs_only_its_own_block():
+    data = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", oops}</script>'
+        '<script type="application/ld+json">//<![CDATA[\n{"@type": "NewsArticle", "headline": "Bridge opens",'
+        ' "datePublished": "2023-11-02T09:00:00+07:00", "author": [{"@type": "Person", "name": "Lina Sok"}]}\n//]]></script>',
+        "<h1>Bridge opens</h1>",
+    )
+    ex = html.extract(data, "p.html")
+    assert (ex.title, ex.published, ex.authors) == ("Bridge opens", "2023-11-02", ["Lina Sok"])
+
+
+def test_the_h1_is_the_title_when_the_declared_one_adds_the_site_name():
+    data = _page('<meta property="og:title" content="Bridge opens next year | Mekong Daily">', "<h1>Bridge opens next year</h1>")
+    ex = html.extract(data, "p.html")
+    assert ex.title == "Bridge opens next year" and ex.origins["title"] == "text heuristic"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (["SPIEGEL ONLINE", "Hamburg, Germany"], ["Hamburg", "Germany"]),
+        (["JERUSALEM POST STAFF NOVEMBER"], []),
+        (["Analysis by Stephen Collinson"], ["Stephen Collinson"]),
+        (["Martin Untersinger (avec Damien Leloup et Morgane Tual)"], ["Martin Untersinger", "Damien Leloup", "Morgane Tual"]),
+        (["Aleš Vávra před 2 hodinami"], ["Aleš Vávra"]),
+        (["By Erin Cunningham", "Username"], ["Erin Cunningham"]),
+        (["Jeffrey Gettleman", "JEFFREY GETTLEMAN"], ["Jeffrey Gettleman"]),
+        (["Par Alexandre Hervaud et Jérémy Piette"], ["Alexandre Hervaud", "Jérémy Piette"]),
+        (["Copyright 2014", "Hosted", "https://example.org/author/x"], []),
+    ],
+)
+def test_authors_are_cleaned(raw, expected):
+    from ledger.pagemeta import clean_authors
+
+    assert clean_authors(raw, site_name="Spiegel Online") == expected
+
+
+def test_the_saved_on_date_is_never_the_publication_date():
+    # a page saved later: the newest date on it is the day it was saved; the page states its own date
+    data = _page(
+        '<meta name="date" content="2015-03-13 20:19:42">',
+        "<p>Saved on 21 March 2015.</p><p>Updated March 21, 2015</p>",
+    )
+    assert html.extract(data, "p.html").published == "2015-03-13"
+
+
+def test_a_canonical_link_a_malformed_page_puts_in_the_body_is_found():
+    data = _page("<title>Bridge</title>", '<link rel="canonical" href="https://news.example.org/bridge">')
+    # lxml moves a <link> that follows body content into <body>
+    data = data.replace(b"<body>", b"<body><p>x</p>", 1)
+    assert html.extract(data, "p.html").canonical_url == "https://news.example.org/bridge"
+
+
+@pytest.mark.parametrize("name", ["Copyright 2014", "© 2014 Example Media", "Hosted", "2014"])
+def test_a_footer_is_not_taken_for_the_publisher(name):
+    data = _page(f'<meta property="og:site_name" content="{name}">', "<h1>Bridge opens next year</h1>")
+    assert html.extract(data, "p.html").site_name is None

@@ -15,12 +15,19 @@ from _cli import run
 SEED = "sokhonn-plans-china-trip"
 
 
-def tamper(db_path, *statements):
+def tamper(db_path, *statements, keep_schema=True):
+    """Edit the file as an attacker would: drop the triggers that refuse the
+    edit, make it, and (``keep_schema``) put the triggers back exactly as
+    they were, so that only the rows differ (verify names a missing trigger)."""
     conn = sqlite3.connect(db_path)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
         conn.execute(f'DROP TRIGGER "{name}"')
     for sql, params in statements:
         conn.execute(sql, params)
+    if keep_schema:
+        for _, sql in triggers:
+            conn.execute(sql)
     conn.commit()
     conn.close()
 
@@ -167,7 +174,8 @@ def test_a_recomputed_chain_is_caught_by_the_published_head(ledger, workdir):
     published = json.loads(run("head", "--db", ledger, "--json", "--out", workdir / "cp.json").output)["ledger_head"]["hash"]
     # the attacker edits a retraction's reason and re-seals every entry from there
     conn = sqlite3.connect(ledger)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
         conn.execute(f'DROP TRIGGER "{name}"')
     conn.execute("UPDATE history SET reason = 'a better story' WHERE id = 3")
     prev = None
@@ -175,6 +183,8 @@ def test_a_recomputed_chain_is_caught_by_the_published_head(ledger, workdir):
         h = history.entry_hash(id_, kind, at, actor, reason, json.loads(body), prev)
         conn.execute("UPDATE history SET prev = ?, hash = ? WHERE id = ?", [prev, h, id_])
         prev = h
+    for _, sql in triggers:  # and leaves the schema as it was
+        conn.execute(sql)
     conn.commit()
     conn.close()
     assert run("verify", "--db", ledger).exit_code == 0  # self-consistent again...
@@ -267,10 +277,13 @@ def corrupt_index(db_path, index, definition):
 
 def test_deep_finds_an_index_that_disagrees_with_its_table(ledger):
     """An index that no longer matches its table misleads queries (a Datasette
-    page can miss claims) but changes nothing the ledger asserts: the default
-    verify does not read it; --deep runs SQLite's integrity check, which does."""
+    page can miss claims). The default verify names its changed definition
+    (the schema check, issue 15); --deep runs SQLite's integrity check, which
+    finds its entries disagree with the table."""
     corrupt_index(ledger, "idx_claims_predicate", "CREATE INDEX idx_claims_predicate ON claims (subject)")
-    assert verify_json(ledger)["exit_code"] == 0
+    report = verify_json(ledger)
+    assert report["exit_code"] == 7
+    assert [f["item"] for f in report["failures"]] == ["index idx_claims_predicate"]
     report = verify_json(ledger, "--deep")
     assert report["exit_code"] == 6 and report["deep"]
     messages = [f["message"] for f in report["failures"] if f["item"] == "integrity_check"]

@@ -15,6 +15,16 @@ load it. It uses documented hooks only:
 - ``render_cell`` shows a claim's span in its context in tables, links claim
   ids in views and query results, and shortens source texts in tables.
 
+- ``prepare_connection`` bounds the work of every query on a ledger
+  connection and closes SQL's ways to change the connection or see file
+  paths (``guard.py``); ``asgi_wrapper`` lets only a few visitors' own
+  queries run at once (``heavy.py``) and neutralises formula cells in CSV
+  (``ledger/csvsafe.py``), issue 18.
+
+Only the ledger's own databases (those with ``claims`` and ``sources``
+tables) are touched: another database served beside it keeps Datasette's
+own behaviour.
+
 Every piece of stored text goes through ``markupsafe.escape`` (``Markup``
 formatting escapes its arguments) before it is joined into HTML; a URL is a
 link only when it is http(s). The functions that read the database take a
@@ -27,11 +37,14 @@ import re
 import sqlite3
 import unicodedata
 import urllib.parse
+import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from markupsafe import Markup, escape
+from sqlite_utils import Database
 
 # Characters that change how text displays without being seen: zero-width
 # and bidi controls. Shown as a visible code point, kept in the text.
@@ -309,6 +322,10 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     page["status"] = state(claim.get("status"), latest.get("status"))  # issue 14: one vocabulary
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
+    # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
+    from .. import tlog
+
+    page["proof"] = tlog.claim_proof(Database(conn), claim_id)
     return page
 
 
@@ -365,15 +382,72 @@ def source_page(conn: sqlite3.Connection, source_id: str) -> dict | None:
     ]
     text = source["text"] or ""
     mismatched = [c.number for c in claims if text[c.start : c.end] != c.span_text]
+    objects = _objects(conn)
+    # issue 20: where each metadata field came from, and the HTTP capture behind the source
+    origins = (
+        {r["field"]: r["origin"] for r in _rows(conn, "SELECT field, origin FROM source_field_origins WHERE source_id = ?", [source_id])}
+        if objects.get("source_field_origins") == "table"
+        else {}
+    )
+    captures = (
+        _rows(conn, "SELECT target_uri, warc_date, http_status, payload_digest, digests_checked, warc_path, container "
+              "FROM captures WHERE source_id = ? ORDER BY warc_date", [source_id])
+        if objects.get("captures") == "table"
+        else []
+    )
     return {
         "source": source,
         "claims": claims,
         "annotated": annotated_html(text, claims),
         "mismatched": mismatched,
+        "origins": origins,
+        "captures": captures,
     }
 
 
+# ---------------------------------------------------------------- which databases are the ledger's
+
+# per Datasette app: database name -> whether it is a ledger
+_LEDGER_DATABASES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def ledger_database(datasette, name: str | None) -> bool:
+    """Whether Datasette's database ``name`` is a ledger (has the ``claims``
+    and ``sources`` tables); decided once per database, read-only."""
+    if name is None:
+        return False
+    known = _LEDGER_DATABASES.setdefault(datasette, {})
+    if name not in known:
+        known[name] = _is_ledger_file(datasette.databases.get(name))
+    return known[name]
+
+
+def _is_ledger_file(db) -> bool:
+    if db is None or not getattr(db, "path", None):
+        return False
+    mode = "mode=ro" if db.is_mutable else "immutable=1"
+    try:
+        conn = sqlite3.connect(f"{Path(db.path).resolve().as_uri()}?{mode}", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return is_ledger(conn)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------- hooks
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    # issue 18: bounded work per statement and no connection state from SQL
+    if ledger_database(datasette, database):
+        from .guard import guard_connection
+
+        guard_connection(conn, datasette.setting("sql_time_limit_ms"))
 
 
 def _row_id(request) -> str | None:
@@ -452,7 +526,7 @@ def _cell(datasette, database: str, value):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if value is None:
+    if value is None or not ledger_database(datasette, database):
         return None
     if table == "claims" and column == "span_text" and isinstance(value, str):
         keys = row.keys() if hasattr(row, "keys") else []
@@ -515,23 +589,111 @@ def asgi_wrapper(datasette):
     # issue 7: a view's table page is not counted row by row, and a facet the
     # metadata already keeps counts for is not grouped again live
     # (ledger.facets.page_query says why)
+    # issue 18: visitors' own queries run a few at a time (heavy.py), and
+    # CSV from a ledger database has its formula cells neutralised
     from ..facets import metadata_counted, page_query
     from ..publish import DATABASE_NAME
     from ..shape import VIEWS, _load_features
+    from .heavy import HeavyGate, is_heavy, query_params, request_parts
 
     _load_features()
     views = frozenset(VIEWS)
+    gate = HeavyGate()
 
     def wrap(app):
         async def ledger_pages(scope, receive, send):
-            if scope.get("type") == "http" and DATABASE_NAME in datasette.databases:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            if scope.get("path") in ("/-/databases", "/-/databases.json"):
+                await app(scope, receive, _without_paths(send, _ledger_paths(datasette)))
+                return
+            database, second = request_parts(datasette, scope.get("path", ""))
+            if not ledger_database(datasette, database):
+                await app(scope, receive, send)
+                return
+            if database == DATABASE_NAME:
                 query = scope.get("query_string", b"").decode("latin-1")
                 counted = metadata_counted(datasette.metadata(database=DATABASE_NAME) or {})
                 new = page_query(scope.get("path", ""), query, database=DATABASE_NAME, views=views, counted=counted)
                 if new != query:
                     scope = dict(scope, query_string=new.encode("latin-1"))
-            await app(scope, receive, send)
+            params = query_params(scope)
+            if _is_csv(scope.get("path", ""), params) and not _exact_cells(params):
+                send = _neutralising(send)
+            if is_heavy(datasette, database, second, params):
+                await gate.run(app, scope, receive, send)
+            else:
+                await app(scope, receive, send)
 
         return ledger_pages
 
     return wrap
+
+
+def _is_csv(path: str, params: dict) -> bool:
+    return path.endswith(".csv") or params.get("_format", [""])[-1] == "csv"
+
+
+def _exact_cells(params: dict) -> bool:
+    return params.get("_exact_cells", [""])[-1].lower() in ("1", "on", "true", "yes")
+
+
+def _neutralising(send):
+    """``send`` with formula cells of a CSV response neutralised
+    (``ledger.csvsafe``); any other response passes through as it is."""
+    from ..csvsafe import StreamNeutraliser
+
+    state = {"csv": None}
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            ctype = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-type", b"")
+            if message.get("status") == 200 and ctype.split(b";")[0].strip() in (b"text/csv", b"text/plain"):
+                state["csv"] = StreamNeutraliser()
+                message = dict(message, headers=headers)
+        elif message["type"] == "http.response.body" and state["csv"] is not None:
+            body = state["csv"].feed(message.get("body", b""))
+            if not message.get("more_body", False):
+                body += state["csv"].close()
+            message = dict(message, body=body)
+        await send(message)
+
+    return wrapped
+
+
+def _ledger_paths(datasette) -> dict[bytes, bytes]:
+    """Each ledger database's file path, and the file name shown in its place."""
+    paths = {}
+    for name, db in datasette.databases.items():
+        if getattr(db, "path", None) and ledger_database(datasette, name):
+            paths[str(db.path).encode("utf-8")] = Path(db.path).name.encode("utf-8")
+    return paths
+
+
+def _without_paths(send, paths: dict[bytes, bytes]):
+    """``send`` with the ledger files' paths replaced by their names in the
+    response (``/-/databases``), so --live does not show where the ledger lives."""
+    held = {"start": None, "body": []}
+
+    async def wrapped(message):
+        if not paths:
+            await send(message)
+        elif message["type"] == "http.response.start":
+            held["start"] = message
+        elif message["type"] == "http.response.body":
+            held["body"].append(message.get("body", b""))
+            if not message.get("more_body", False):
+                body = b"".join(held["body"])
+                for path, name in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+                    body = body.replace(path, name)
+                start = held["start"]
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send(dict(start, headers=headers))
+                await send({"type": "http.response.body", "body": body})
+        else:
+            await send(message)
+
+    return wrapped

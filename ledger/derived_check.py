@@ -1,0 +1,97 @@
+"""``ledger verify --deep``: every derived table recomputed from the recorded
+rows and compared with what the file holds.
+
+The derived tables (the comparison's ``facts`` and ``claim_values``, the
+sources' shingles, fingerprints, duplicates and independence, the facet
+counts, the full-text indexes) are not covered by the history's hashes: they
+are recomputed from the rows that are. So the check recomputes them, with
+the same code the writers use, in a private in-memory copy of the file (the
+ledger itself is only read), and names every table whose rows differ. The
+entity file's contents are taken as the file holds them (the ``entities``
+tables): they come from entities.yml, which the history does not cover.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+# the comparison's tables, emptied and recomputed by a full ``compare.refresh``
+COMPARISON = ("facts", "claim_values", "source_shingles", "source_fingerprints", "source_duplicates", "source_independence")
+FTS = ("claims_fts", "sources_fts")
+
+
+def check_derived(db: Database):
+    """Yield (item, message) for every derived table that does not match its
+    recomputation from the recorded rows."""
+    from . import facets
+
+    for name in facets.mismatches(db):
+        yield f"facet counts {name}", "differ from a fresh count of the rows: facet_counts was altered"
+    mem = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        db.conn.backup(mem)
+        yield from _check_copy(Database(mem))
+    finally:
+        mem.close()
+
+
+def _tables(db: Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+
+
+def _check_copy(copy: Database):
+    from . import compare
+
+    present = _tables(copy)
+    for fts in FTS:
+        if fts not in present:
+            continue
+        try:
+            copy.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as e:
+            yield f"full-text index {fts}", f"does not match the rows it indexes ({e}): the index was altered"
+    tables = [t for t in COMPARISON if t in present]
+    if not tables or "compare_state" not in present:
+        return
+    copy.execute("BEGIN")
+    for t in tables:
+        copy.execute(f"CREATE TEMP TABLE [held_{t}] AS SELECT * FROM main.[{t}]")
+        copy.execute(f"DELETE FROM main.[{t}]")
+    copy.execute("DELETE FROM compare_state WHERE key IN ('sources_rowid', 'claims_rowid', 'events_rowid')")
+    # the entities as the file holds them: no entities.yml is read
+    try:
+        compare.refresh(copy, entities_path="/nonexistent/entities.yml", full=True)
+    except (TypeError, ValueError, AttributeError, sqlite3.Error) as e:
+        copy.execute("ROLLBACK")
+        yield "derived tables", (
+            f"cannot be recomputed from the recorded rows ({type(e).__name__}: {e}): a recorded value has the "
+            "wrong type or form; the other failures name it"
+        )
+        return
+    for t in tables:
+        cols = ", ".join(f'"{c}"' for c in _compared_columns(copy, t))
+        extra = copy.execute(f"SELECT count(*) FROM (SELECT {cols} FROM temp.[held_{t}] EXCEPT SELECT {cols} FROM main.[{t}])").fetchone()[0]
+        missing = copy.execute(f"SELECT count(*) FROM (SELECT {cols} FROM main.[{t}] EXCEPT SELECT {cols} FROM temp.[held_{t}])").fetchone()[0]
+        if extra or missing:
+            yield f"derived table {t}", (
+                f"differs from its recomputation from the recorded claims and sources: {extra} row(s) held that "
+                f"the recorded rows do not give, {missing} row(s) missing: it was altered (`ledger compare --rebuild` "
+                "recomputes it)"
+            )
+    if "facts" in tables:
+        # the fact's display subject is one of its topic's claims' (compare.py takes the first it
+        # holds, which depends on the order the claims were compared in, so a rebuild may pick
+        # another): it must be one of them
+        for key, subject in copy.execute(
+            "SELECT h.fact_key, h.subject FROM temp.held_facts h WHERE NOT EXISTS (SELECT 1 FROM claim_values v "
+            "JOIN claims c ON c.id = v.claim_id WHERE v.topic = h.topic AND coalesce(v.subject_entity, c.subject) = h.subject)"
+        ).fetchall()[:20]:
+            yield "derived table facts", f"fact {key} shows the subject {subject!r}, which none of its claims gives: it was altered"
+    copy.execute("ROLLBACK")
+
+
+def _compared_columns(db: Database, table: str) -> list[str]:
+    cols = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
+    return [c for c in cols if not (table == "facts" and c == "subject")]
