@@ -241,7 +241,8 @@ def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
         if rng.random() < 0.5:
             row = claimreview.make_review(db, claim=cid, rating="False", reviewer="Clean", url="https://example.org/r",
                                           date="2026-12-02", recorded_at=f"2026-12-02T00:00:{rng.randint(10, 59)}+00:00",
-                                          rating_value=rng.random(), best_rating=1.0, worst_rating=0.0)
+                                          # a whole-number scale (Google's ClaimReview rules, issue 20), stored as REAL
+                                          rating_value=float(rng.randint(1, 5)), best_rating=5.0, worst_rating=1.0)
             with write_transaction(db):
                 claimreview.add_review(db, row)
         else:

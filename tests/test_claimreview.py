@@ -298,7 +298,9 @@ def test_a_fractional_scale_recorded_earlier_is_left_out_of_the_rating(two_sourc
                                   url="https://factcheck.example.net/2024/stadium", date="2024-05-20")
     row.update(rating_value=0.5, best_rating=1.0, worst_rating=0.0)  # as an older ledger may hold it
     row["id"] = claimreview.review_id(row)
-    with db.conn:
+    from ledger.db import write_transaction
+
+    with write_transaction(db):  # a review is a history entry (issue 15): recorded inside a write transaction
         claimreview.add_review(db, row)
     _, (cr,) = export(two_sources)
     assert cr["reviewRating"] == {"@type": "Rating", "name": "Mostly true", "alternateName": "Mostly true"}
