@@ -56,7 +56,7 @@ LEDGER_CONTEXT = {
         k: f"ledger:{k}"
         for k in (
             "subject", "predicate", "confidence", "speaker", "as_of", "valid_from", "valid_to", "note",
-            "status", "origin", "claim_id", "source_sha256", "offsetUnit", "quote",
+            "status", "origin", "claim_id", "source_sha256", "offsetUnit", "quote", "paraphrase",
         )
     },
 }
@@ -65,7 +65,7 @@ OFFSET_UNIT = "unicode code points, end excluded"
 # fixed namespace for the annotations' urn:uuid ids, derived from claim ids
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, VOCAB)
 # claim fields carried in the body besides subject, predicate, value, confidence
-BODY_OPTIONAL = ("speaker", "as_of", "valid_from", "valid_to", "note", "status", "origin")
+BODY_OPTIONAL = ("speaker", "as_of", "valid_from", "valid_to", "note", "status", "origin", "paraphrase")
 
 
 def annotation_id(claim_id: str) -> str:

@@ -24,7 +24,10 @@ from typing import Any, Iterator
 
 import yaml
 
+from . import yaml12
 from .errors import InvalidClaim, InvalidClaimFile
+from .fields import InvalidField, escaped, one_line
+from .states import ENTRY_STATES, LEGACY
 
 SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # issue 9: CSV claim files (ledger/tabular.py); W3C Web Annotation JSON-LD is
@@ -53,10 +56,15 @@ OPTIONAL = (
     "status",
     "origin",
     "supersedes",  # the claim this one corrects (ledger claim supersede)
+    "paraphrase",  # issue 14: the note declaring that the span says the value in other words
 )
 FILE_DEFAULTS = ("source", "recorded_by")
-STATUSES = ("recorded", "candidate", "machine-extracted")
+# issue 14: the state a claim enters the ledger with (ledger/states.py); the
+# words used before it (recorded, machine-extracted) are read as current
+STATUSES = ("current", "candidate", "recorded", "machine-extracted")
 PREDICATE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+# a decimal number as written, an exponent allowed (no hex, no underscores, no .inf/.nan)
+CONFIDENCE_RE = re.compile(r"^\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -85,6 +93,7 @@ class ClaimInput:
     status: str | None = None
     origin: str | None = None
     supersedes: str | None = None
+    paraphrase: str | None = None
     id: str | None = None
     # where it came from, for error messages
     path: str = "<input>"
@@ -102,7 +111,8 @@ def describe(path, line, index, subject=None, predicate=None) -> str:
     loc = f"{path}:{line}" if line else str(path)
     what = f"claim {index}"
     if subject or predicate:
-        what += f" ({subject or '?'} / {predicate or '?'})"
+        # issue 14: user text in a message is shown escaped (a newline would forge a line)
+        what += f" ({escaped(subject) or '?'} / {escaped(predicate) or '?'})"
     return f"{loc}: {what}"
 
 
@@ -208,7 +218,10 @@ def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
 
 def load_yaml(text: str, path: str) -> Any:
     """Parse a YAML document with the strict loader (no aliases, duplicate
-    keys or tags); raise InvalidClaimFile naming ``path`` and the line."""
+    keys or tags); raise InvalidClaimFile naming ``path`` and the line.
+
+    For source sidecars; claim files are read by ``ledger.yaml12`` (YAML 1.2,
+    every scalar the text written)."""
     return _load_yaml(text, path)[0]
 
 
@@ -296,7 +309,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         return
     text = decode(Path(path).read_bytes(), shown)
     if fmt == "yaml":
-        data, lines = _load_yaml(text, shown)
+        data, lines = yaml12.load(text, shown)
     else:
         try:
             data = _json_loads(text)
@@ -322,11 +335,36 @@ def _no_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class JsonNumber(float):
+    """A JSON number with a fraction or exponent, kept with the text written
+    (``3.10`` is not ``3.1``): a claim's value is stored as written."""
+
+    text: str
+
+    def __new__(cls, text: str):
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r} in an object; each key may appear once per object")
+        out[k] = v
+    return out
+
+
 def _json_loads(text: str):
-    """``json.loads`` that refuses NaN/Infinity and turns too-deep nesting
-    (which would blow the stack) into a ValueError like any other bad JSON."""
+    """``json.loads`` that refuses NaN/Infinity and duplicate keys (as the
+    YAML reader does), keeps each fractional number's text, and turns too-deep
+    nesting (which would blow the stack) into a ValueError like any other bad JSON."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates, parse_float=JsonNumber)
     except RecursionError:
         raise ValueError("nested too deeply (a claim is a flat mapping of fields)") from None
 
@@ -356,7 +394,7 @@ def _records_from(data, shown, lines):
     if not isinstance(items, list):
         raise InvalidClaimFile(f"{shown}: `claims` must be a list of claims, not {type(items).__name__}")
     for i, item in enumerate(items, 1):
-        line = lines.get(id(item))
+        line = lines.get((id(items), i - 1)) or lines.get(id(item))
         if isinstance(item, dict):
             item = {**defaults, **item}
         yield Record(item, shown, line, i)
@@ -423,6 +461,7 @@ def validate(rec: Record) -> ClaimInput:
     for k in ("source", "subject"):
         if not out[k].strip():
             fail(f"`{k}` is empty")
+    _one_line(out["subject"], "subject", fail)
     out["predicate"] = _text(data["predicate"], "predicate", fail)
     if not PREDICATE_RE.match(out["predicate"]):
         suggestion = re.sub(r"[^a-z0-9]+", "_", out["predicate"].lower()).strip("_")
@@ -432,7 +471,7 @@ def validate(rec: Record) -> ClaimInput:
         )
     value = data["value"]
     if isinstance(value, bool):
-        fail("`value` is a boolean; quote it if you mean the text (YAML reads true/false unquoted)")
+        fail("`value` is a boolean; write it as a string (\"true\") if you mean the text")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             fail(f"`value` {value!r} is not a finite number")
@@ -446,6 +485,8 @@ def validate(rec: Record) -> ClaimInput:
         fail("`quote` is empty or only whitespace; quote the passage of the source the claim rests on")
 
     conf = data["confidence"]
+    if isinstance(conf, str) and CONFIDENCE_RE.match(conf.strip()):
+        conf = float(conf)  # the one number in a claim
     if isinstance(conf, bool) or not isinstance(conf, (int, float)):
         fail(f"`confidence` must be a number between 0 and 1, not {conf!r}")
     if not (math.isfinite(conf) and 0 <= conf <= 1):
@@ -454,6 +495,8 @@ def validate(rec: Record) -> ClaimInput:
 
     for k in ("occurrence", "start", "end"):
         v = data.get(k)
+        if isinstance(v, str) and re.fullmatch(r"[0-9]{1,18}", v.strip()):
+            v = int(v.strip())  # a count, written in decimal digits
         if v is not None:
             if isinstance(v, bool) or not isinstance(v, int):
                 fail(f"`{k}` must be a whole number, not {v!r}")
@@ -467,10 +510,15 @@ def validate(rec: Record) -> ClaimInput:
     if out.get("start") is not None and out["end"] < out["start"]:
         fail(f"`end` {out['end']} is before `start` {out['start']}")
 
-    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id", "supersedes"):
+    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id", "supersedes", "paraphrase"):
         v = data.get(k)
         if v is not None:
             out[k] = _text(v, k, fail)
+    for k in ("speaker", "recorded_by"):
+        if k in out:
+            _one_line(out[k], k, fail)
+    if "paraphrase" in out and not out["paraphrase"].strip():
+        fail("`paraphrase` is empty; say how the span gives the value in other words, or remove it")
     for k in ("as_of", "valid_from", "valid_to"):
         v = data.get(k)
         if v is not None:
@@ -485,8 +533,8 @@ def validate(rec: Record) -> ClaimInput:
     v = data.get("status")
     if v is not None:
         if v not in STATUSES:
-            fail(f"`status` {v!r} is not one of {', '.join(STATUSES)}")
-        out["status"] = v
+            fail(f"`status` {v!r} is not one of {', '.join(ENTRY_STATES)} (a claim enters the ledger as one of these)")
+        out["status"] = LEGACY.get(v, v)
     return ClaimInput(path=rec.path, line=rec.line, index=rec.index, **out)
 
 
@@ -504,6 +552,13 @@ def _text(v, name, fail) -> str:
             )
         return v
     fail(f"`{name}` must be text, not {type(v).__name__} {v!r}")
+
+
+def _one_line(v: str, name: str, fail) -> None:
+    try:
+        one_line(v, name)
+    except InvalidField as e:
+        fail(str(e))
 
 
 def _date(v, name, fail) -> str:
@@ -577,7 +632,7 @@ def dump_yaml(claims: list[dict], source: str | None = None) -> str:
 def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[ClaimInput]:
     """Parse claims from a string (tests and tools that build files in memory)."""
     if fmt == "yaml":
-        data, lines = _load_yaml(text, path)
+        data, lines = yaml12.load(text, path)
         return [validate(r) for r in _records_from(data, path, lines)]
     buf = io.StringIO(text)
     return [validate(Record(json.loads(line), path, n, n)) for n, line in enumerate(buf, 1) if line.strip()]

@@ -310,6 +310,10 @@ def claim():
 @click.option("--valid-from", help="Start of the time the fact is about")
 @click.option("--valid-to", help="End of the time the fact is about")
 @click.option("--note", help="A note for readers")
+@click.option(
+    "--paraphrase", metavar="NOTE",
+    help="Declare that the span gives the value in other words, saying how (needed only when its words do not)",
+)
 @click.option("--recorded-by", envvar="LEDGER_RECORDED_BY", help="Who records it (env LEDGER_RECORDED_BY)")
 @click.option("--claims", "claims_dir", default="claims", show_default=True, type=click.Path(file_okay=False))
 @json_option
@@ -317,7 +321,9 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
     """Anchor a claim in SOURCE (slug or sha256), append it to
     claims/SLUG/AUTHOR.yml (one file per source and author, so that git
     merges do not conflict) and record it in the ledger from there; print
-    its id and the anchored span.
+    its id, the anchored span and how the span supports the value (exact,
+    normalised, quotation or a declared paraphrase; a value the span does not
+    give is refused).
 
     The stored span is the source's own text: typing straight quotes for
     curly ones, '-' for a dash or extra spaces still finds it.
@@ -344,7 +350,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
             with repository.changing([path]):
                 append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"})
                 repository.replay_files(db, claims_dir=claims_dir, claims=[path])
-    out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match")}
+    out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match", "support")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
     if as_json:
@@ -352,6 +358,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
         return
     click.echo(f"{'recorded' if not exists else 'already recorded'}: {row['id']}")
     click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
+    click.echo(f"support: {row['support']}")
 
 
 def append_claim(path: Path, slug: str, entry: dict, db=None):

@@ -38,7 +38,7 @@ def _entities(path, disabled):
 @db_option
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the claims file here (.yml, .json or .jsonl)")
-@click.option("--accept", is_flag=True, help="Record the candidates in the ledger now, marked machine-extracted")
+@click.option("--accept", is_flag=True, help="Record the candidates in the ledger now, as current claims whose origin names the rule")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(ex.KINDS), help="Only these kinds (repeatable)")
 @click.option("--min-confidence", type=float, default=0.0, show_default=True, help="Drop candidates below this")
 @click.option("--published", help="Publication date to resolve relative dates against (default: the source's)")
@@ -57,10 +57,10 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     out as a claims file in the import format with `status: candidate`, the
     rule that proposed each (`origin`) and its confidence (the rule's
     precision on the labelled examples). Review the file, delete or fix
-    what is wrong, set `status: recorded` (or leave it), then `ledger import`
-    it. Nothing is recorded unless --accept is given; then every candidate is
-    recorded at once with `status: machine-extracted`, appended to
-    claims/SLUG/AUTHOR.yml so that `ledger build` reproduces them.
+    what is wrong, set `status: current` (or leave it candidate), then `ledger
+    import` it. Nothing is recorded unless --accept is given; then every
+    candidate is recorded at once as current, its `origin` naming the rule,
+    appended to claims/SLUG/AUTHOR.yml so that `ledger build` reproduces them.
 
     Without -o the claims file (YAML) goes to stdout; --json prints the
     candidates (start, end, text, kind, subject, predicate, value,
@@ -88,11 +88,13 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         cands = ex.extract(src.text, src.published, entities=_entities(entities_path, no_entities), kinds=kinds or ex.KINDS)
         cands = [c for c in cands if c.confidence >= min_confidence]
         cands, already = ex.drop_recorded(db, src.ref, cands) if src.held else (cands, 0)
-        claims = ex.to_claims(cands, status="machine-extracted" if accept else "candidate")
+        claims = ex.to_claims(cands, status="current" if accept else "candidate")
         added = existing = 0
+        left_out: list[str] = []
         if accept:
             with writer_lock(Path(claims_dir).parent):
-                added, existing = _accept(db, claims, src.ref, claims_dir, where=f"ledger extract {source}")
+                added, existing = _accept(db, claims, src.ref, claims_dir, where=f"ledger extract {source}",
+                                          left_out=left_out)
         if output:
             _write_claims(Path(output), claims, src.ref)
     if not src.held and not accept:
@@ -105,17 +107,21 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
     note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")
          + (f"; {already} left out as already recorded" if already else ""))
     if accept:
-        note(f"recorded {added} claim(s) as machine-extracted, {existing} already held")
+        note(f"recorded {added} claim(s) as current (origin: ledger extract), {existing} already held")
+        for message in left_out:
+            note(f"not recorded (review it in the claims file): {message}")
 
 
-def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str) -> tuple[int, int]:
+def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, left_out: list | None = None) -> tuple[int, int]:
     """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
-    file, and record them from there. Returns (added, already held)."""
+    file, and record them from there. Returns (added, already held). A candidate whose span does not give its
+    value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
     from . import history, repository
     from .cli import append_claim
     from .errors import LedgerError
     from .ingest import ImportFailed
     from .store import SourceIndex, prepare
+    from .support import UnsupportedValue
 
     at, actor = repository.record_time(db), history.default_actor()
     index = SourceIndex(db)
@@ -125,6 +131,9 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str) -> 
         entry = {**claim, "recorded_by": actor, "recorded_at": at}
         try:
             row = prepare(claimfile.validate(claimfile.Record({"source": slug, **entry}, where, None, i)), index, where)
+        except UnsupportedValue as e:
+            (errors if left_out is None else left_out).append(str(e))
+            continue
         except LedgerError as e:
             errors.append(str(e))
             continue

@@ -13,6 +13,7 @@ import click
 from . import history, repository, revisions
 from .atomic import writer_lock
 from .cli import append_claim, db_option, emit_json, json_option, note, user_errors
+from .fields import InvalidField, escaped, one_line
 from .db import open_db, write_transaction
 
 
@@ -34,9 +35,19 @@ def claims_option(fn):
     )(fn)
 
 
+def _one_line_actor(ctx, param, value):
+    if value is None:
+        return value
+    try:
+        return one_line(value, "--by / LEDGER_RECORDED_BY")  # issue 14: no forged `ledger log` lines
+    except InvalidField as e:
+        raise click.BadParameter(str(e)) from None
+
+
 def by_option(fn):
     return click.option(
-        "--by", "actor", envvar="LEDGER_RECORDED_BY", help="Who makes the change (env LEDGER_RECORDED_BY; default: login name)"
+        "--by", "actor", envvar="LEDGER_RECORDED_BY", callback=_one_line_actor,
+        help="Who makes the change (env LEDGER_RECORDED_BY; default: login name)",
     )(fn)
 
 
@@ -56,6 +67,7 @@ def by_option(fn):
 @click.option("--valid-from")
 @click.option("--valid-to")
 @click.option("--note")
+@click.option("--paraphrase", metavar="NOTE", help="Declare that the span gives the value in other words, saying how")
 @by_option
 @claims_option
 @history_option
@@ -67,11 +79,13 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
     history` shows the change. The new claim is appended to
     claims/SLUG/AUTHOR.yml and the event to history/events/AUTHOR.jsonl, and
     the ledger records them from there, so `ledger build` reproduces it.
+    A new value needs a span that gives it: without --quote the old span is
+    kept and checked again (a value it does not give is refused).
 
     Example:
 
-        ledger claim supersede c3f1a2b4c5d6e7f8 --value "70,000" \\
-            --quote "a seating capacity of 70,000" --reason "the article was misread"
+        ledger claim supersede c3f1a2b4c5d6e7f8 --source sokhonn-plans-china-trip@2 \\
+            --value "70,000" --quote "a seating capacity of 70,000" --reason "the article was corrected"
     """
     changes["source"] = source_ref
     actor = actor or history.default_actor()
@@ -217,8 +231,9 @@ def log(db_path, limit, as_json):
         return
     for r in rows:
         counts = ", ".join(f"{v['count']} {k}" for k, v in r["body"].items() if isinstance(v, dict) and "count" in v)
-        who = "  ".join(x for x in (r["at"], r["actor"]) if x)
-        click.echo(f"{r['id']:>5}  {r['kind']:<11} {who}  {counts}" + (f"  why: {r['reason']}" if r["reason"] else ""))
+        # issue 14: a name or reason holding a newline or terminal escape is shown escaped, never as a new line
+        who = "  ".join(escaped(x) for x in (r["at"], r["actor"]) if x)
+        click.echo(f"{r['id']:>5}  {escaped(r['kind']):<11} {who}  {counts}" + (f"  why: {escaped(r['reason'])}" if r["reason"] else ""))
         click.echo(f"       {r['hash']}")
 
 

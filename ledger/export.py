@@ -30,7 +30,7 @@ def exporter(name: str):
 # claim columns written back to claim files, in the order a person reads them
 FILE_FIELDS = (
     "subject", "predicate", "value", "quote", "confidence", "occurrence", "prefix", "suffix", "speaker",
-    "as_of", "valid_from", "valid_to", "note", "recorded_by", "recorded_at", "status", "origin", "supersedes",
+    "as_of", "valid_from", "valid_to", "note", "paraphrase", "recorded_by", "recorded_at", "status", "origin", "supersedes",
 )
 
 
@@ -59,7 +59,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             "SELECT * FROM claims WHERE source_id = ? ORDER BY span_start, span_end, id", [src["id"]]
         ):
             entry = {k: c[k] for k in FILE_FIELDS if c.get(k) is not None}
-            if entry.get("status") == "recorded":
+            if entry.get("status") in ("current", "recorded"):  # the default
                 del entry["status"]
             # the exact span: rebuilding anchors by position first, then by quote
             entry["start"], entry["end"] = c["span_start"], c["span_end"]

@@ -1815,8 +1815,14 @@ def drop_recorded(db, source_ref: str, candidates: list[Candidate]) -> tuple[lis
     return keep, len(candidates) - len(keep)
 
 
-def record_candidates(db, claims: list[dict], source_ref: str, where: str = "ledger extract") -> tuple[int, int]:
-    """Record claims straight into the ledger, all or nothing; returns (added, already held)."""
+def record_candidates(
+    db, claims: list[dict], source_ref: str, where: str = "ledger extract", left_out: list | None = None
+) -> tuple[int, int]:
+    """Record claims straight into the ledger, all or nothing; returns (added, already held).
+
+    A candidate whose span does not give its value (issue 14: e.g. "Wang Yi"
+    resolved from "meet with Wang") is not recorded: its message goes to
+    ``left_out`` (when given) for review, and the rest are recorded."""
     from . import history
     from .claimfile import Record, validate
     from .db import write_transaction
@@ -1824,6 +1830,7 @@ def record_candidates(db, claims: list[dict], source_ref: str, where: str = "led
     from .ingest import ImportFailed
     from .shape import ensure_shape
     from .store import ClaimWriter, SourceIndex, prepare
+    from .support import UnsupportedValue
 
     errors = []
     with write_transaction(db), history.entry(db, "extract", actor=history.default_actor(), at=history.now()):
@@ -1832,6 +1839,12 @@ def record_candidates(db, claims: list[dict], source_ref: str, where: str = "led
         for i, claim in enumerate(claims, 1):
             try:
                 row = prepare(validate(Record({"source": source_ref, **claim}, where, None, i)), index, where)
+            except UnsupportedValue as e:
+                if left_out is None:
+                    errors.append(str(e))
+                else:
+                    left_out.append(str(e))
+                continue
             except LedgerError as e:
                 errors.append(str(e))
                 continue

@@ -60,6 +60,7 @@ from sqlite_utils import Database
 
 from .errors import LedgerError
 from .shape import view
+from .states import entry_state
 
 TYPE_TAG = "ledger.history/1"
 # tables whose rows belong to the entry that added them (reviews since m080)
@@ -124,7 +125,12 @@ def default_actor() -> str | None:
     """Who is writing: $LEDGER_RECORDED_BY, else the login name."""
     who = os.environ.get("LEDGER_RECORDED_BY")
     if who:
-        return who
+        from .fields import InvalidField, one_line
+
+        try:
+            return one_line(who, "LEDGER_RECORDED_BY")  # issue 14: a newline here would forge `ledger log` lines
+        except InvalidField as e:
+            raise HistoryError(str(e)) from None
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
@@ -355,7 +361,9 @@ def status_of(db: Database, claim_id: str) -> dict:
         [claim_id],
     ).fetchone()
     if row is None:
-        return {"status": "current"}
+        # issue 14: one vocabulary (ledger/states.py): a candidate stays one until it changes
+        stored = db.execute("SELECT status FROM claims WHERE id = ?", [claim_id]).fetchone()
+        return {"status": entry_state(stored[0] if stored else None)}
     keys = ("status", "replaced_by", "reason", "actor", "at", "entry_id", "method", "score")
     return dict(zip(keys, row))
 
@@ -470,7 +478,7 @@ view(
     "claim_status",
     """
 SELECT c.id AS claim_id, c.source_id, c.subject, c.predicate, c.value,
-       coalesce(e.status, 'current') AS status, e.replaced_by, e.method, e.score, e.reason,
+       coalesce(e.status, CASE WHEN c.status = 'candidate' THEN 'candidate' ELSE 'current' END) AS status, e.replaced_by, e.method, e.score, e.reason,
        e.actor AS changed_by, e.at AS changed_at, coalesce(e.entry_id, c.entry_id) AS entry_id
 FROM claims c
 LEFT JOIN claim_events e ON e.id = (SELECT max(x.id) FROM claim_events x WHERE x.claim_id = c.id)
@@ -900,6 +908,8 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     slug = db.execute("SELECT slug FROM sources WHERE id = ?", [old["source_id"]]).fetchone()[0]
     fields = {k: old[k] for k in CARRIED if old.get(k) is not None}
     changes = {k: v for k, v in changes.items() if v is not None}
+    if old.get("paraphrase") and not {"value", "quote", "source"} & set(changes):
+        fields["paraphrase"] = old["paraphrase"]  # issue 14: same value on the same span, same reading
     source = changes.pop("source", None) or slug
     if source == slug and all(old.get(k) == v for k, v in changes.items()):
         raise HistoryError(

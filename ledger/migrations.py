@@ -696,6 +696,19 @@ def m063_view_facet_counts_without_tidying(db):
 
 
 @migrations()
+def m070_claims_support(db):
+    # issue 14: how each claim's span supports its value (exact, normalised,
+    # quotation, paraphrase; ledger/support.py), and the note that declares a
+    # paraphrase. Claims recorded before keep NULL (rows are never updated):
+    # `ledger verify` and the claim page assess them from their span.
+    cols = {c.name for c in db["claims"].columns}
+    if "support" not in cols:
+        db.execute("ALTER TABLE claims ADD COLUMN support TEXT")
+    if "paraphrase" not in cols:
+        db.execute("ALTER TABLE claims ADD COLUMN paraphrase TEXT")
+
+
+@migrations()
 def m080_reviews_in_history(db):
     # issue 15: a reviewer's verdict is part of what the ledger asserts, so
     # each review belongs to a history entry like every other recorded row.

@@ -264,7 +264,8 @@ class Act:
             kind = "review"
         elif self.claims and all(w.startswith(f"claims/{IMPORTED_DIR}/") for _, w in self.claims):
             kind = "import"
-        elif self.claims and all(r.get("status") == "machine-extracted" for r, _ in self.claims):
+        elif self.claims and all(r.get("status") == "machine-extracted" or (r.get("origin") or "").startswith("ledger extract")
+                                 for r, _ in self.claims):
             kind = "extract"
         elif self.claims:
             kind = "claim add"
@@ -293,6 +294,10 @@ class _Index:
         if ref in self.pending:
             return self.pending[ref]
         return self.held.get(ref)
+
+    def aliases(self):
+        """The entity table's names, for value support (``ledger.support``)."""
+        return self.held.aliases()
 
 
 def replay(

@@ -301,7 +301,7 @@ class ReanchorResult:
 
 FILE_FIELDS = (
     "subject", "predicate", "value", "quote", "confidence", "speaker", "as_of", "valid_from", "valid_to",
-    "note", "recorded_by", "recorded_at", "status", "origin",
+    "note", "paraphrase", "recorded_by", "recorded_at", "status", "origin",
 )
 
 
@@ -348,7 +348,7 @@ def reanchor(
                 continue
             entry = {k: row[k] for k in FILE_FIELDS if row.get(k) is not None}
             entry["quote"] = row["quote"] if p.outcome == "exact" else p.new_text
-            if entry.get("status") == "recorded":
+            if entry.get("status") in ("current", "recorded"):
                 del entry["status"]
             entry["start"], entry["end"] = p.start, p.end
             claim_in = ClaimInput(source=target["slug"], path=claims_file, **{k: v for k, v in entry.items()})

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InvalidSource
+from .fields import InvalidField, calendar_date, http_url, one_line
 
 # "<slug>@<n>" (n >= 2) is revision n of <slug> (ledger/revisions.py)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}(@[2-9]|@[1-9][0-9]{1,5})?$")
@@ -142,9 +143,22 @@ def _iso_date(value, field_name: str, where: str) -> str | None:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-        if re.match(r"^\d{4}(-\d{2})?$", value.strip()):
+        if re.match(r"^\d{4}(-\d{2})?$", value.strip()) and calendar_date(value):  # issue 14: 2024-13 is no month
             return value.strip()
-    raise InvalidSource(f"{where}: `{field_name}` {value!r} is not a date; write YYYY-MM-DD")
+    raise InvalidSource(f"{where}: `{field_name}` {value!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
+
+
+def check_fields(where: str, **fields) -> None:
+    """issue 14: ``url`` a one-line http(s) URL; ``title``, ``publisher`` one line each."""
+    try:
+        for name, value in fields.items():
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise InvalidField(f"`{name}` must be text, not {type(value).__name__} {value!r}")
+            http_url(value, name) if name == "url" else one_line(value, name)
+    except InvalidField as e:
+        raise InvalidSource(f"{where}: {e}") from None
 
 
 def _iso_time(value, where: str) -> str | None:
@@ -185,6 +199,7 @@ def read_source(txt_path: Path) -> Source:
     if unknown:
         raise InvalidSource(f"{meta_path}: unknown field(s) {sorted(unknown)}; allowed: {', '.join(META_FIELDS)}")
     where = str(meta_path)
+    check_fields(where, url=meta.get("url"), title=meta.get("title"), publisher=meta.get("publisher"))
     authors = meta.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
@@ -275,8 +290,7 @@ def make_source(
     text = decode_text(data, where)
     if not text.strip():
         raise InvalidSource(f"{where}: the text is empty")
-    if url is not None and not re.match(r"^https?://", url):
-        raise InvalidSource(f"{where}: --url {url!r} must be an http(s) URL")
+    check_fields(where, url=url, title=title, publisher=publisher)
     return Source(
         slug=check_slug(slug),
         text=text,

@@ -13,6 +13,7 @@ from .anchor import Span, locate, make_span
 from .claimfile import ClaimInput
 from .errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
 from .sources import Source
+from .support import assess, unsupported_error
 
 # Fields whose values make a claim what it is: its id is derived from them,
 # so recording the same claim twice adds nothing.
@@ -100,6 +101,14 @@ class SourceIndex:
         self.db = db
         self._cache: dict[str, HeldSource] = {}
 
+    def aliases(self):
+        """The entity table's names, for value support (read once)."""
+        if getattr(self, "_aliases", None) is None:
+            from .support import NameAliases
+
+            self._aliases = NameAliases.from_db(self.db.conn)
+        return self._aliases
+
     def get(self, ref: str) -> HeldSource:
         if ref in self._cache:
             return self._cache[ref]
@@ -160,7 +169,9 @@ def anchor_claim(claim: ClaimInput, text: str) -> Span:
         return make_span(text, s, end, "exact" if text[s:end] == claim.quote else "normalised", len(e.spans))
 
 
-def claim_row(claim: ClaimInput, source: HeldSource, span: Span, claims_file: str | None = None) -> dict:
+def claim_row(
+    claim: ClaimInput, source: HeldSource, span: Span, claims_file: str | None = None, aliases=None
+) -> dict:
     row = {
         "source_id": source.id,
         "subject": claim.subject.strip(),
@@ -182,12 +193,21 @@ def claim_row(claim: ClaimInput, source: HeldSource, span: Span, claims_file: st
         "note": claim.note,
         "recorded_by": claim.recorded_by,
         "recorded_at": claim.recorded_at,
-        "status": claim.status or "recorded",
+        "status": claim.status or "current",  # issue 14: the state it enters with (ledger/states.py)
         "origin": claim.origin,
         "flags": ",".join(span.flags) or None,
         "claims_file": claims_file,
         "supersedes": claim.supersedes,
     }
+    # issue 14: how the span supports the value; never recorded unsupported
+    support = assess(
+        row["value"], span.text, claim.predicate, published=source.published, paraphrase=claim.paraphrase,
+        source_text=source.text, aliases=aliases,
+    )
+    if not support.ok:
+        raise unsupported_error(row["value"], span.text, support)
+    row["support"] = support.level
+    row["paraphrase"] = claim.paraphrase
     row["id"] = claim_id(row)
     if claim.id and claim.id != row["id"]:
         raise ClaimConflict(
@@ -202,7 +222,7 @@ def prepare(claim: ClaimInput, sources: SourceIndex, claims_file: str | None = N
     try:
         source = sources.get(claim.source)
         span = anchor_claim(claim, source.text)
-        return claim_row(claim, source, span, claims_file)
+        return claim_row(claim, source, span, claims_file, sources.aliases())
     except LedgerError as e:
         raise located(e, claim.where) from None
 

@@ -34,7 +34,7 @@ from sqlite_utils import Database
 
 from . import history
 
-EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8}
+EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
 # A claim row edited behind the ledger's back breaks its history entry too;
 # when the edit moved a span off its text, "spans" (3) is the more telling
 # code, so spans come before chain: an edited value, note or history entry
@@ -43,7 +43,7 @@ EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "
 # type) comes right after a damaged file: it changes what every other check
 # and every reader sees. Derived tables (--deep) come last: they are
 # recomputed from the rows the other checks cover.
-ORDER = ("database", "schema", "hashes", "spans", "chain", "derived")
+ORDER = ("database", "schema", "hashes", "spans", "chain", "support", "derived")
 
 # Recomputes every span, and its prefix and suffix, from the source text in
 # SQL. substr() counts code points, as Python indexing does.
@@ -67,12 +67,25 @@ DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and res
 
 @dataclass
 class Failure:
-    kind: str  # database | schema | hashes | chain | spans | derived
+    kind: str  # database | schema | hashes | chain | spans | support | derived
     item: str  # the claim id, source id or entry that failed
     message: str
 
     def line(self) -> str:
         return f"{self.kind}: {self.item}: {self.message}"
+
+
+# ---------------------------------------------------------------- support
+
+
+def check_support(db: Database):
+    """Every claim's span supports its value (ledger/support.py): a claim
+    whose value its span does not give, written behind the ledger's back,
+    fails with exit code 11 (when nothing more fundamental failed)."""
+    from .support import check_ledger
+
+    for cid, message in check_ledger(db):
+        yield Failure("support", cid, message)
 
 
 # ---------------------------------------------------------------- database
@@ -527,6 +540,8 @@ def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None)
     if checkpoint is not None:
         collect(lambda: check_checkpoint(db, checkpoint), "the history")
     clock.lap("chain")
+    collect(lambda: check_support(db), "the claims table")
+    clock.lap("support (issue 14)")
     if deep:
         collect(lambda: check_derived(db), "the derived tables")
         clock.lap("derived tables (recomputed)")

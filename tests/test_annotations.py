@@ -109,7 +109,7 @@ def test_body_carries_subject_predicate_value_confidence(ledger_db, workdir):
         "speaker": "officials",
         "as_of": "2024-05-14",
         "note": "after two emoji: code points != UTF-16",
-        "status": "recorded",
+        "status": "current",  # issue 14: the state it entered with
     }
     assert a["motivation"] == "describing"
     assert a["id"] == annotations.annotation_id(row[0])

@@ -58,7 +58,8 @@ FIVE_QUOTES = [
 
 
 def five_claims(bad_index: int | None = None, bad=None) -> list[dict]:
-    claims = [good(predicate=f"fact_{i}", value=f"v{i}", quote=q) for i, q in enumerate(FIVE_QUOTES, 1)]
+    # issue 14: each value is what its span says (the quote's own words)
+    claims = [good(predicate=f"fact_{i}", value=q, quote=q) for i, q in enumerate(FIVE_QUOTES, 1)]
     if bad_index is not None:
         claims[bad_index - 1].update(bad)
     return claims
@@ -220,8 +221,9 @@ def test_wrong_type_subject_as_list(seed_db, workdir):
 
 
 def test_yaml_boolean_value(seed_db, workdir):
+    # issue 14: YAML 1.2, every scalar the text written: `true` is the text "true", which the span does not say
     path = write(workdir, "bool.yml", yaml_claims([good()]).replace('"Hangzhou City"', "true"))
-    assert_rejected(seed_db, path, "`value` is a boolean", claim=1)
+    assert_rejected(seed_db, path, "the value 'true' is not supported by its span 'an official visit to Hangzhou City'", claim=1)
 
 
 def test_missing_required_field(seed_db, workdir):
@@ -253,7 +255,7 @@ def test_confidence_negative(seed_db, workdir):
 
 def test_confidence_yaml_nan(seed_db, workdir):
     path = write(workdir, "conf-nan.yml", yaml_claims([good()]).replace("0.9", ".nan"))
-    assert_rejected(seed_db, path, "`confidence` nan is outside 0..1", claim=1)
+    assert_rejected(seed_db, path, "`confidence` must be a number between 0 and 1, not '.nan'", claim=1)
 
 
 def test_json_nan_and_infinity_are_not_json(seed_db, workdir):
@@ -423,7 +425,7 @@ def test_python_tags_are_rejected_and_never_executed(seed_db, workdir, tag):
         payload = f'[["touch", "{marker}"]]'
     text = f"- source: {SRC}\n  subject: {tag} {payload}\n  predicate: p\n  value: v\n  quote: q\n  confidence: 1\n"
     path = write(workdir, "tag.yml", text)
-    assert_rejected(seed_db, path, "could not determine a constructor for the tag", "plain YAML", line=2)
+    assert_rejected(seed_db, path, "malformed YAML: the tag 'tag:yaml.org,2002:python/", "is not allowed", line=2)
     assert not marker.exists()
 
 
@@ -573,7 +575,7 @@ def test_accepts_crlf_source_with_exact_offsets(seed_db, workdir):
     claims = [
         good(source="crlf-report", subject="stadium", predicate="capacity", value="60,000",
              quote="The stadium seats\n60,000 people"),  # typed with \n across the CRLF
-        good(source="crlf-report", subject="report", predicate="last", value="x", quote="Last line."),
+        good(source="crlf-report", subject="report", predicate="last", value="Last line", quote="Last line."),
     ]
     result = run_import(seed_db, write(workdir, "crlf-src.yml", yaml_claims(claims)))
     assert result.exit_code == 0, result.output
@@ -590,7 +592,7 @@ def test_accepts_crlf_source_with_exact_offsets(seed_db, workdir):
 def test_accepts_nfd_source_with_nfc_quote(seed_db, workdir):
     text = unicodedata.normalize("NFD", "Le café de la Bibliothèque a été fermé en décembre.\n")
     src = add_source(workdir, seed_db, "nfd-text", text.encode())
-    claim = good(source="nfd-text", subject="café", predicate="status", value="closed",
+    claim = good(source="nfd-text", subject="café", predicate="status", value="fermé",
                  quote="Bibliothèque a été fermé")  # typed NFC
     result = run_import(seed_db, write(workdir, "nfd.yml", yaml_claims([claim])))
     assert result.exit_code == 0, result.output
@@ -604,7 +606,7 @@ def test_accepts_nfd_source_with_nfc_quote(seed_db, workdir):
 def test_accepts_zero_width_in_source_and_flags_it(seed_db, workdir):
     text = "The Morodok Te\u200bcho stadium seats 60,000.\n"
     src = add_source(workdir, seed_db, "zwsp-text", text.encode())
-    claim = good(source="zwsp-text", subject="Morodok Techo", predicate="capacity", value="60,000",
+    claim = good(source="zwsp-text", subject="Morodok Techo", predicate="name", value="Morodok Techo stadium",
                  quote="Morodok Techo stadium")
     result = run_import(seed_db, write(workdir, "zw.yml", yaml_claims([claim])))
     assert result.exit_code == 0, result.output

@@ -109,23 +109,24 @@ def test_seed_claims_cover_what_the_issue_asks_for(seed_db):
 def test_claim_add_with_straight_quotes_stores_the_curly_source_text(seed_db, workdir):
     result = run(
         "claim", "add", SEED, "--db", seed_db, "--subject", "Kin Phea", "--predicate", "said",
-        "--value", "To what extent can China afford to help Cambodia?", "--speaker", "Kin Phea",
+        "--value", "Cambodia is suffering economically due to Covid-19 - but so is China", "--speaker", "Kin Phea",
         "--quote", 'Cambodia is suffering economically due to Covid-19 - but so is China," he said',
         "--confidence", "0.9", "--json",
     )
     out = json.loads(result.output)
     assert out["span_text"] == "Cambodia is suffering economically due to Covid-19 – but so is China,” he said"
     assert out["match"] == "normalised"
+    assert out["support"] == "quotation"  # issue 14: the value is the quoted words (dash typed as "-")
     text = rows(seed_db, "SELECT text FROM sources WHERE slug = ?", [SEED])[0][0]
     assert text[out["span_start"] : out["span_end"]] == out["span_text"]
     # appended to the claims file, so a fresh build from the files has it
-    assert "To what extent can China afford" in (workdir / "claims" / f"{SEED}.yml").read_text()
+    assert "Cambodia is suffering economically due to Covid-19 - but so is China" in Path(out["claims_file"]).read_text()
     run("build", "--db", "fresh.db")
     assert rows("fresh.db", "SELECT span_text FROM claims WHERE id = ?", [out["id"]]) == [(out["span_text"],)]
     # adding it again adds nothing
     again = run(
         "claim", "add", SEED, "--db", seed_db, "--subject", "Kin Phea", "--predicate", "said",
-        "--value", "To what extent can China afford to help Cambodia?", "--speaker", "Kin Phea",
+        "--value", "Cambodia is suffering economically due to Covid-19 - but so is China", "--speaker", "Kin Phea",
         "--quote", 'Cambodia is suffering economically due to Covid-19 - but so is China," he said',
         "--confidence", "0.9",
     )
@@ -188,7 +189,7 @@ def write_claims(path: Path, claims, source=SEED):
 
 
 def good(i):
-    return {"subject": f"S{i}", "predicate": "p", "value": f"v{i}", "quote": "a seating capacity of 60,000", "confidence": 0.5}
+    return {"subject": f"S{i}", "predicate": "p", "value": "60,000", "quote": "a seating capacity of 60,000", "confidence": 0.5}
 
 
 def test_import_is_all_or_nothing_and_names_the_bad_claim(seed_db, tmp_path):
@@ -266,7 +267,7 @@ def test_source_add_stores_bytes_exactly(workdir, tmp_path):
     assert out["slug"] == "a-test" and out["id"] == hashlib.sha256(data).hexdigest()
     assert (workdir / "sources" / "a-test.txt").read_bytes() == data
     claim = json.loads(run("claim", "add", "a-test", "--db", "ledger.db", "--subject", "x", "--predicate", "p",
-                           "--value", "v", "--quote", 'Line "two"', "--confidence", "1", "--json").output)
+                           "--value", "two", "--quote", 'Line "two"', "--confidence", "1", "--json").output)
     assert (claim["span_start"], claim["span_text"]) == (24, "Line “two”")
     # the sidecar carries the provenance, and a fresh build reads it back
     run("build", "--db", "fresh.db")

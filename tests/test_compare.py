@@ -243,7 +243,7 @@ def test_candidate_claims_are_not_compared(workdir):
     extra.write_text(
         "source: sokhonn-plans-china-trip\nclaims:\n- subject: Morodok Techo National Stadium\n"
         "  predicate: seating_capacity\n  value: '61,000'\n  quote: seating capacity of 60,000\n"
-        "  confidence: 0.3\n  status: candidate\n",
+        "  confidence: 0.3\n  status: candidate\n  paraphrase: a misreading, declared so it can be recorded\n",
         encoding="utf-8",
     )
     import_files(db, [extra])

@@ -101,14 +101,14 @@ def commands(repos) -> dict:
 
     return {
         "claim add": (repos["big"], ["claim", "add", "harbours", "--subject", "harbour 7", "--predicate", "noted",
-                                     "--value", "yes", "--confidence", "0.8", "--quote", "H item 7: the registry",
+                                     "--value", "registry", "--confidence", "0.8", "--quote", "H item 7: the registry",
                                      "--recorded-by", "desk"], None),
         "source add": (repos["small"], ["source", "add", repos["thirty"], "--title", "Thirty megabytes",
                                         "--publisher", "Provincial Office"], None),
         "import": (repos["small"], ["import", "--silent", "claims/new.yml"], put_incoming),
         "review add": (repos["small"], ["review", "add", repos["claim"], "--rating", "True", "--reviewer", "Desk",
                                         "--url", "https://factcheck.example.org/r", "--date", "2026-12-01"], None),
-        "supersede": (repos["small"], ["claim", "supersede", repos["claim"], "--value", "many", "--reason", "misread"], None),
+        "supersede": (repos["small"], ["claim", "supersede", repos["claim"], "--confidence", "0.5", "--reason", "misread"], None),
         "export": (repos["small"], ["export", "--format", "files", "--out", "out", "--force"], None),
     }
 

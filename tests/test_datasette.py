@@ -421,6 +421,7 @@ def test_full_text_search_stays_current_after_a_write(seed_db):
         cli,
         ["claim", "add", "sokhonn-plans-china-trip", "--db", str(seed_db), "--subject", "Belt and Road Initiative",
          "--predicate", "aim", "--value", "infrastructure loans and grants", "--confidence", "0.8",
+         "--paraphrase", "the projects are financed with loans and grants (test: a declared reading)",
          "--quote", "assisting other nations with large infrastructure projects"],
     )
     assert result.exit_code == 0, result.output
@@ -641,7 +642,8 @@ def hostile_db(tmp_path):
         yaml.safe_dump(
             {
                 "title": "<script>alert('title')</script>",
-                "url": "javascript:alert('url')",
+                # issue 14: a sidecar's URL must be http(s); the javascript: one is written behind the ledger's back below
+                "url": "https://example.com/hostile",
                 "publisher": '"><img src=x onerror=alert("publisher")>',
                 "published": "2024-01-02",
                 "date_basis": "<svg onload=alert(1)>",
@@ -662,6 +664,7 @@ def hostile_db(tmp_path):
                         "confidence": 0.5,
                         "note": "<iframe src=javascript:alert(1)>",
                         "speaker": "javascript:alert('speaker')",
+                        "paraphrase": "<script>alert('paraphrase')</script>",  # issue 14: declared, the value is not the span's
                     },
                     {
                         "subject": "Stadium",
@@ -669,6 +672,7 @@ def hostile_db(tmp_path):
                         "value": "60,000",
                         "quote": "RTL override and zero",
                         "confidence": 0.5,
+                        "paraphrase": "test text: the span holds the bidi and zero-width characters",
                     },
                 ],
             }
@@ -679,6 +683,12 @@ def hostile_db(tmp_path):
     db = open_db(path)
     build(db, tmp_path / "sources", tmp_path / "claims")
     db.close()
+    conn = sqlite3.connect(path)  # a URL `ledger build` refuses, written behind its back: the page must not link it
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'sources'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE sources SET url = ?", ["javascript:alert('url')"])
+    conn.commit()
+    conn.close()
     return path
 
 

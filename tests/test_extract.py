@@ -106,6 +106,19 @@ def test_candidates_import_into_a_fresh_ledger_at_exactly_their_spans(sources_on
         for c in ex.extract(seed_text(slug), published, entities=ev.default_entities()):
             expected[(slug, c.start, c.end, c.predicate, c.value)] = c
     result = runner.invoke(cli, ["import", *map(str, files)])
+    # issue 14: a candidate whose span does not give its value ("Wang Yi" from "meet with Wang": plain
+    # "Wang" is no alias) is refused at import, named; the reviewer removes it and imports the rest
+    refused = [line.removeprefix("Error: ") for line in result.output.splitlines() if "is not supported by its span" in line]
+    assert result.exit_code == 1 and len(refused) == result.output.count("claim ") >= 1, result.output
+    for out in files:
+        doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+        named = {int(line.split(": claim ")[1].split(" ")[0]) for line in refused if line.split(":")[0].endswith(out.name)}
+        for i in named:
+            c = doc["claims"][i - 1]
+            expected.pop((out.name.split(".")[0], c["start"], c["end"], c["predicate"], c["value"]), None)
+        doc["claims"] = [c for i, c in enumerate(doc["claims"], 1) if i not in named]
+        out.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = runner.invoke(cli, ["import", *map(str, files)])
     assert result.exit_code == 0, result.output
     db = open_db(sources_only / "ledger.db", create=False)
     rows = list(
@@ -139,13 +152,13 @@ def test_reviewed_file_imports_as_recorded(sources_only):
     kept = [c for c in data["claims"] if c["subject"] != "Hun Sen"]
     kept[0]["value"] = "Foreign Minister"
     for c in kept:
-        c["status"] = "recorded"
+        c["status"] = "current"
     data["claims"] = kept
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     db = open_db(sources_only / "ledger.db")
     result = import_files(db, [out])
     assert result.added == len(kept) == 3
-    assert [r[0] for r in db.execute("SELECT DISTINCT status FROM claims")] == ["recorded"]
+    assert [r[0] for r in db.execute("SELECT DISTINCT status FROM claims")] == ["current"]
     assert db.execute("SELECT count(*) FROM claims WHERE value = 'Foreign Minister'").fetchone()[0] == 1
 
 
@@ -156,7 +169,11 @@ def test_accept_records_machine_extracted_claims_once(sources_only):
     proposed = json.loads(result.stdout)
     db = open_db(sources_only / "ledger.db")
     statuses = [r[0] for r in db.execute("SELECT status FROM claims")]
-    assert len(statuses) == len(proposed) > 20 and set(statuses) == {"machine-extracted"}
+    # issue 14: one vocabulary of states; the machine that proposed them is their origin
+    # a candidate whose span does not give its value is left for review, named on stderr
+    left_out = result.stderr.count("not recorded (review it in the claims file)")
+    assert len(statuses) == len(proposed) - left_out > 20 and set(statuses) == {"current"}
+    assert {r[0].split(":")[0] for r in db.execute("SELECT origin FROM claims")} == {"ledger extract"}
     # recorded in a history entry that says what wrote them, who and when
     kind, actor, at = db.execute("SELECT kind, actor, at FROM history ORDER BY id DESC LIMIT 1").fetchone()
     assert kind == "extract" and actor and at

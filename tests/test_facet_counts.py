@@ -130,11 +130,12 @@ def test_view_counts_hold_after_every_kind_of_write(seed_db, workdir):
     run(
         "claim", "add", "sokhonn-plans-china-trip", "--db", seed_db, "--subject", "Morodok Techo National Stadium",
         "--predicate", "seating_capacity", "--value", "75,000", "--quote", "a seating capacity of 60,000",
+        "--paraphrase", "a deliberately conflicting reading (issue 14: declared, or refused as unsupported)",
         "--confidence", "0.5",
     )
     _counts_hold(seed_db)
     assert q(seed_db, "SELECT count(*) FROM conflicts") != [(0,)]  # the added value conflicts
-    run("claim", "supersede", stadium, "--db", seed_db, "--value", "70,000", "--reason", "misread")
+    run("claim", "supersede", stadium, "--db", seed_db, "--value", "60000 seats", "--reason", "misread")
     _counts_hold(seed_db)
     other = q(seed_db, "SELECT id FROM current_claims WHERE predicate != 'seating_capacity' LIMIT 1")[0][0]
     run("claim", "retract", other, "--db", seed_db, "--reason", "wrong article")
@@ -191,6 +192,7 @@ def test_view_pages_show_the_kept_counts_and_no_row_count(seed_db, view):
     run_ = __import__("_cli").run
     run_("claim", "add", "sokhonn-plans-china-trip", "--db", seed_db, "--subject", "Morodok Techo National Stadium",
          "--predicate", "seating_capacity", "--value", "75,000", "--quote", "a seating capacity of 60,000",
+         "--paraphrase", "a deliberately conflicting reading (issue 14: declared, or refused as unsupported)",
          "--confidence", "0.5")  # a conflict, so the conflicts view has rows
     db = open_db(seed_db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

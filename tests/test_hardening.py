@@ -190,7 +190,7 @@ def hostile(tmp_path_factory):
         ids[url] = src.id
         claims.append(
             {"source": src.slug, "subject": "stadium", "predicate": "capacity", "value": "60,000",
-             "quote": f"Link test {n}: the stadium seats", "confidence": 0.9}
+             "quote": f"Link test {n}: the stadium seats 60,000", "confidence": 0.9}
         )
     with write_transaction(db):
         for src in sources:

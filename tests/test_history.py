@@ -83,7 +83,7 @@ def test_failed_and_dry_run_imports_add_no_entry(seed_db, workdir):
     bad.write_text(f"source: {SEED}\nclaims:\n- {{subject: X, predicate: p, value: v, quote: 'no such passage here', confidence: 0.5}}\n")
     run("import", "--db", seed_db, bad, ok=False)
     good = workdir / "good.yml"
-    good.write_text(f"source: {SEED}\nclaims:\n- {{subject: Wang Yi, predicate: role, value: m, quote: foreign minister Wang Yi, confidence: 0.5}}\n")
+    good.write_text(f"source: {SEED}\nclaims:\n- {{subject: Wang Yi, predicate: role, value: foreign minister, quote: foreign minister Wang Yi, confidence: 0.5}}\n")
     run("import", "--db", seed_db, good, "--dry-run")
     assert q(seed_db, "SELECT count(*) FROM history") == [(1,)]
     run("import", "--db", seed_db, good)
@@ -94,7 +94,7 @@ def test_supersede_keeps_both_claims_and_says_who_when_why(seed_db, workdir):
     old = stadium_claim(seed_db)
     before = q(seed_db, "SELECT * FROM claims WHERE id = ?", [old])
     out = run(
-        "claim", "supersede", old, "--db", seed_db, "--value", "70,000", "--reason", "misread the figure",
+        "claim", "supersede", old, "--db", seed_db, "--value", "60000 seats", "--reason", "misread the figure",
         "--by", "Sreyneang", "--json",
     )
     res = json.loads(out.output)
@@ -102,7 +102,7 @@ def test_supersede_keeps_both_claims_and_says_who_when_why(seed_db, workdir):
     assert res["old"] == old and new != old and res["added"] is True
     # the old row is untouched, the new one is on the same span
     assert q(seed_db, "SELECT * FROM claims WHERE id = ?", [old]) == before
-    assert q(seed_db, "SELECT value, span_start, span_end FROM claims WHERE id = ?", [new]) == [("70,000", 1189, 1217)]
+    assert q(seed_db, "SELECT value, span_start, span_end FROM claims WHERE id = ?", [new]) == [("60000 seats", 1189, 1217)]
     status = q(seed_db, "SELECT status, replaced_by, reason, changed_by FROM claim_status WHERE claim_id = ?", [old])
     assert status == [("superseded", new, "misread the figure", "Sreyneang")]
     assert q(seed_db, "SELECT status FROM claim_status WHERE claim_id = ?", [new]) == [("current",)]
@@ -124,7 +124,7 @@ def test_supersede_twice_or_without_change_is_refused(seed_db):
     old = stadium_claim(seed_db)
     same = run("claim", "supersede", old, "--db", seed_db, "--value", "60,000", "--reason", "r", ok=False)
     assert same.exit_code == 1 and "changes nothing" in same.output
-    run("claim", "supersede", old, "--db", seed_db, "--value", "70,000", "--reason", "r")
+    run("claim", "supersede", old, "--db", seed_db, "--value", "60000 seats", "--reason", "r")
     again = run("claim", "supersede", old, "--db", seed_db, "--value", "80,000", "--reason", "r", ok=False)
     assert again.exit_code == 1 and "already superseded" in again.output
     retract = run("claim", "retract", old, "--db", seed_db, "--reason", "r", ok=False)
@@ -266,7 +266,7 @@ def test_a_correction_read_before_its_original_still_builds(workdir):
 def test_a_dangling_supersedes_is_a_clean_error(seed_db, workdir):
     f = workdir / "bad.yml"
     f.write_text(
-        f"source: {SEED}\nclaims:\n- {{subject: Wang Yi, predicate: role, value: m, quote: foreign minister Wang Yi, "
+        f"source: {SEED}\nclaims:\n- {{subject: Wang Yi, predicate: role, value: foreign minister, quote: foreign minister Wang Yi, "
         "confidence: 0.5, supersedes: cdeadbeefdeadbeef}\n"
     )
     result = run("import", "--db", seed_db, f, ok=False)
@@ -281,7 +281,7 @@ def test_datasette_shows_a_claims_status_and_history(seed_db):
     from datasette.app import Datasette
 
     old = stadium_claim(seed_db)
-    new = json.loads(run("claim", "supersede", old, "--db", seed_db, "--value", "70,000", "--reason", "misread",
+    new = json.loads(run("claim", "supersede", old, "--db", seed_db, "--value", "60000 seats", "--reason", "misread",
                          "--by", "Sreyneang", "--json").stdout)["new"]
     ds = Datasette([str(seed_db)])
     name = seed_db.stem

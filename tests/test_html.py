@@ -152,6 +152,7 @@ def test_claims_anchor_in_the_extracted_text_and_not_in_the_boilerplate(seed_db,
     r = ledger(
         "claim", "add", STADIUM_SLUG, "--subject", "National stadium", "--predicate", "seating_capacity",
         "--value", "60,000", "--confidence", "0.9", "--quote", '"This is a stadium for every citizen,"', "--json",
+        "--paraphrase", "the capacity is given in the sentence after the quote",
     )
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)

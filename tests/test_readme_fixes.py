@@ -48,5 +48,5 @@ def test_extract_accept_records_without_printing_the_yaml(seed_db):
     before = q(seed_db, "SELECT count(*) FROM claims")[0][0]
     result = run("extract", "hun-sen-meets-xi", "--db", seed_db, "--accept")
     assert "- subject:" not in result.stdout and "claims:" not in result.stdout
-    assert "recorded" in result.output and "as machine-extracted" in result.output
+    assert "recorded" in result.output and "as current (origin: ledger extract)" in result.output
     assert q(seed_db, "SELECT count(*) FROM claims")[0][0] > before

@@ -93,7 +93,7 @@ def test_the_tour_then_a_build_from_a_fresh_clone_gives_the_same_ledger_and_head
          "--publisher", "Example News", "--published", "2024-05-01", "--date-basis", "dateline")
     said = claim_id_of(tour(
         "claim", "add", SEED, "--subject", "Kin Phea", "--predicate", "said", "--speaker", "Kin Phea",
-        "--value", "To what extent can China afford to help Cambodia?", "--confidence", "0.9",
+        "--value", "Cambodia is suffering economically due to Covid-19 - but so is China", "--confidence", "0.9",
         "--quote", 'Cambodia is suffering economically due to Covid-19 - but so is China," he said', "--json"))
     # an import from outside claims/ (the tour's extra.jsonl): copied in, its name kept
     extra = workdir.parent / "extra.jsonl"
@@ -104,7 +104,7 @@ def test_the_tour_then_a_build_from_a_fresh_clone_gives_the_same_ledger_and_head
     tour("import", extra)
     tour("verify")
     stadium = stadium_claim(db)
-    tour("claim", "supersede", stadium, "--value", "70,000", "--reason", "misread the figure", "--by", "Sreyneang")
+    tour("claim", "supersede", stadium, "--confidence", "0.6", "--reason", "the figure is not expressly seats", "--by", "Sreyneang")
     tour("claim", "retract", said, "--reason", "recorded against the wrong article")
     refetched = workdir / "refetched.txt"
     refetched.write_bytes(b"PHNOM PENH - " + (workdir / "sources" / f"{HUN}.txt").read_bytes())
@@ -266,7 +266,7 @@ def test_two_clones_merged_in_either_order_build_the_same_ledger(workdir, tmp_pa
     git(base, "clone", "-q", str(workdir), "a")
     git(base, "clone", "-q", str(workdir), "b")
     _work_in(a, monkeypatch, "Ana", "60,000", "True")
-    _work_in(b, monkeypatch, "Bo", "60 000", "Mostly true")
+    _work_in(b, monkeypatch, "Bo", "60000 seats", "Mostly true")
     first, second = (a, b) if order == "a-then-b" else (b, a)
     # each merges the other's work into their own clone: no conflicts, whichever way round
     git(first, "pull", "-q", "--no-rebase", "--no-edit", str(second), "HEAD")
@@ -304,7 +304,7 @@ def test_verify_files_reports_what_is_in_the_files_and_not_the_database_and_back
     # a colleague's claim pulled in but not built yet, and a retraction whose file was lost
     extra = workdir / "claims" / SEED / "bo.yml"
     extra.parent.mkdir()
-    extra.write_text("source: sokhonn-plans-china-trip\nclaims:\n- subject: S\n  predicate: p\n  value: v\n"
+    extra.write_text("source: sokhonn-plans-china-trip\nclaims:\n- subject: S\n  predicate: p\n  value: 60,000\n"
                      "  quote: a seating capacity of 60,000\n  confidence: 0.5\n"
                      "  recorded_at: 2026-12-01T00:00:00.000001+00:00\n")
     run("claim", "retract", stadium, "--db", seed_db, "--reason", "wrong article", "--by", "ana")

@@ -44,7 +44,7 @@ def dirs_equal(a: Path, b: Path) -> list[str]:
 def test_export_then_build_reproduces_claims_ids_spans_and_status(seed_db, workdir, tmp_path):
     # a living ledger: a correction, a retraction, a new revision re-anchored
     cap = q(seed_db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")[0][0]
-    run("claim", "supersede", cap, "--db", seed_db, "--value", "70,000", "--reason", "misread", "--by", "ed")
+    run("claim", "supersede", cap, "--db", seed_db, "--value", "60000 seats", "--reason", "misread", "--by", "ed")
     wrong = q(seed_db, "SELECT id FROM claims WHERE predicate = 'invited_by'")[0][0]
     run("claim", "retract", wrong, "--db", seed_db, "--reason", "wrong article", "--by", "ed")
     text = (workdir / "sources" / f"{HUN}.txt").read_text(encoding="utf-8")
@@ -80,7 +80,7 @@ def test_the_working_files_rebuild_the_same_ledger(seed_db, workdir):
     """The commands append to claims/ and history/ as they write, so the
     repository's own files rebuild what the commands made."""
     cap = q(seed_db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")[0][0]
-    run("claim", "supersede", cap, "--db", seed_db, "--value", "70,000", "--reason", "misread")
+    run("claim", "supersede", cap, "--db", seed_db, "--value", "60000 seats", "--reason", "misread")
     wrong = q(seed_db, "SELECT id FROM claims WHERE predicate = 'invited_by'")[0][0]
     run("claim", "retract", wrong, "--db", seed_db, "--reason", "wrong article")
     fresh = workdir / "fresh.db"

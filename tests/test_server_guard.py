@@ -58,7 +58,8 @@ def formula_db(seed_db, workdir):
     words = source.read_text(encoding="utf-8").split()
     claims = [
         {"source": source.stem, "subject": f"formula {i}", "predicate": "note", "value": f"v{i}",
-         "quote": " ".join(words[i * 3 : i * 3 + 3]), "note": formula, "confidence": 0.5}
+         "quote": " ".join(words[i * 3 : i * 3 + 3]), "note": formula, "confidence": 0.5,
+         "paraphrase": "a test claim: the value is a placeholder, the note is what is tested"}
         for i, formula in enumerate(FORMULAS)
     ]
     (workdir / "formulas.json").write_text(json.dumps(claims), encoding="utf-8")

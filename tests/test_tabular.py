@@ -40,6 +40,7 @@ CLAIMS = [
         "predicate": "formula",
         "value": "=SUM(A1)",
         "quote": "🏟️.\r\nIt said",
+        "paraphrase": "what it said follows the span (issue 14: declared)",
         "confidence": 1,
         "speaker": "Someone, “quoted”",
         "as_of": "2024-05-14",
@@ -194,9 +195,10 @@ HEADER = "source,subject,predicate,value,quote,confidence\r\n"
         ("source,subject,predicate,value,quote\r\n", "bad.csv:1: missing column(s) `confidence`"),
         ("source,subject,subject,predicate,value,quote,confidence\r\n", "column `subject` appears twice"),
         (HEADER + "tricky,A,b,1,60,000,0.5\r\n", "bad.csv:2: record has 7 cells, the header has 6"),
-        (HEADER + 'tricky,A,b,1,"60,000",0.5\r\n' + 'tricky,"multi\r\nline",b,1,"60,000",high\r\n',
-         "bad.csv:3: claim 2 (multi\r\nline / b): `confidence` must be a number between 0 and 1, not 'high'"),
-        (HEADER + 'tricky,A,b,1,"60,000 places",0.5\r\n' + "tricky,A,b,2,nowhere to be found,0.5\r\n",
+        (HEADER + 'tricky,A,b,"60,000","60,000",0.5\r\n' + 'tricky,"multi\r\nline",b,1,"60,000",high\r\n',
+         # issue 14: a subject is one line, and the message shows it escaped
+         "bad.csv:3: claim 2 (multi\\r\\nline / b): `subject` 'multi\\r\\nline' holds a carriage return (\\r) at character 5"),
+        (HEADER + 'tricky,A,b,"60,000","60,000 places",0.5\r\n' + "tricky,A,b,2,nowhere to be found,0.5\r\n",
          "bad.csv:3: claim 2 (A / b): quote not found"),
     ],
 )
@@ -211,7 +213,7 @@ def test_a_bad_csv_names_file_line_and_problem_and_writes_nothing(tricky, body, 
 
 def test_a_csv_with_a_good_and_a_bad_file_writes_nothing(tricky):
     db, root = tricky
-    good = _csv(root, HEADER + 'tricky,A,b,1,"60,000 places",0.5\r\n', "good.csv")
+    good = _csv(root, HEADER + 'tricky,A,b,"60,000","60,000 places",0.5\r\n', "good.csv")
     bad = _csv(root, HEADER + "tricky,A,b,1,missing quote,0.5\r\n")
     with pytest.raises(ImportFailed):
         import_files(db, [good, bad])
@@ -221,7 +223,7 @@ def test_a_csv_with_a_good_and_a_bad_file_writes_nothing(tricky):
 def test_csv_written_by_a_spreadsheet_with_a_bom_and_lf_line_ends_imports(tricky):
     db, root = tricky
     p = root / "sheet.csv"
-    p.write_bytes(b"\xef\xbb\xbf" + (HEADER.replace("\r\n", "\n") + 'tricky,A,b,1,"60,000 places",0.5\n').encode())
+    p.write_bytes(b"\xef\xbb\xbf" + (HEADER.replace("\r\n", "\n") + 'tricky,A,b,"60,000","60,000 places",0.5\n').encode())
     assert import_files(db, [p]).added == 1
 
 

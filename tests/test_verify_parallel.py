@@ -109,7 +109,7 @@ def test_a_ledger_write_between_the_two_snapshots_is_no_false_failure(seed_db, w
     snapshots are compared, found different, and taken again: the report is
     the one-pass report of the later state, not a mix."""
     cid = one(seed_db, "SELECT id FROM claims WHERE predicate = 'seating_capacity'")
-    correct = ("claim", "supersede", cid, "--db", seed_db, "--value", "70,000", "--reason", "misread", "--by", "ed")
+    correct = ("claim", "supersede", cid, "--db", seed_db, "--confidence", "0.5", "--reason", "misread", "--by", "ed")
     db, begins = write_between(lambda: run(*correct))
     report = v.verify(db)
     assert report["ok"], report["failures"]

@@ -310,13 +310,16 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
         page["span_matches"] = 0 <= start <= end <= len(text) and text[start:end] == claim["span_text"]
         if page["span_matches"]:
             page["passage"] = passage_html(text, start, end)
+    page["support"] = claim_support(claim, source, conn)
     page["same_fact"] = same_fact_claims(conn, claim)
     for name in ("claim_status", "claim_history"):
         page[name] = related_rows(conn, name, claim_id)
     # the history feature's status (current, superseded, ...) when it is there
     status_rows = page["claim_status"][1] if page["claim_status"] else []
     latest = status_rows[0] if status_rows else {}
-    page["status"] = latest.get("status") or claim.get("status")
+    from ..states import state
+
+    page["status"] = state(claim.get("status"), latest.get("status"))  # issue 14: one vocabulary
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
     # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
@@ -324,6 +327,27 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
 
     page["proof"] = tlog.claim_proof(Database(conn), claim_id)
     return page
+
+
+def claim_support(claim: dict, source: dict | None, conn=None) -> dict:
+    """How the span supports the value, in words (issue 14): re-assessed from
+    the span as the page is drawn, so the page never shows a tick over a
+    value its span contradicts, whatever the row says."""
+    from ..support import NameAliases, assess, describe
+
+    got = assess(
+        claim.get("value") or "", claim.get("span_text") or "", claim.get("predicate"),
+        published=(source or {}).get("published"), paraphrase=claim.get("paraphrase"),
+        source_text=(source or {}).get("text"), aliases=NameAliases.from_db(conn) if conn is not None else None,
+    )
+    recorded = claim.get("support")
+    return {
+        "level": got.level,
+        "words": describe(got.level, got.detail),
+        "ok": got.level in ("exact", "normalised", "quotation"),
+        "recorded": recorded,
+        "disagrees": recorded is not None and recorded != got.level,
+    }
 
 
 def source_page(conn: sqlite3.Connection, source_id: str) -> dict | None:

@@ -1,0 +1,208 @@
+"""Issue 14: every claim says how its span supports its value, checked at
+input (add, import, supersede, re-anchor) and again by `ledger verify`, and
+shown in words on the claim page."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from ledger.support import SUPPORTED, assess
+
+from _cli import q, run
+
+SEED = "sokhonn-plans-china-trip"
+STADIUM = ("Morodok Techo National Stadium", "seating_capacity")
+
+
+def stadium_id(db_path):
+    return q(db_path, "SELECT id FROM claims WHERE subject = ? AND predicate = ?", STADIUM)[0][0]
+
+
+def tamper(db_path, sql, params=()):
+    """Write behind the ledger's back: drop its triggers, change a row."""
+    conn = sqlite3.connect(db_path)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+# ---------------------------------------------------------------- the levels
+
+
+@pytest.mark.parametrize(
+    "value, span, predicate, published, level",
+    [
+        ("60,000", "a seating capacity of 60,000", "seating_capacity", None, "exact"),
+        ("President of the Senate", "Hun Sen, president of both the Senate and the CPP", "title", None, "exact"),
+        ("60000 seats", "a seating capacity of 60,000", "seating_capacity", None, "normalised"),
+        ("three days", "a three-day official visit", "visit_duration", None, "normalised"),
+        ("2024-12-04", "will conclude on December 4", "visit_end", "2024-12-02", "normalised"),
+        ("2021-09", "Last September, Wang paid a visit", "inaugurated", "2021-12-01", "normalised"),
+        ("President of China", "Chinese president Xi Jinping", "title", None, "normalised"),
+        ("ironclad", "their \u201cironclad\u201d partnership", "said", None, "quotation"),
+        ("70,000", "a seating capacity of 60,000", "seating_capacity", None, "unsupported"),
+        ("2024-12-05", "will conclude on December 4", "visit_end", "2024-12-02", "unsupported"),
+        ("To what extent can China afford to help Cambodia?",
+         "Cambodia is suffering economically due to Covid-19 \u2013 but so is China,\u201d he said", "said", None,
+         "unsupported"),
+    ],
+)
+def test_support_level(value, span, predicate, published, level):
+    assert assess(value, span, predicate, published=published).level == level
+
+
+def test_unsupported_says_what_the_span_gives_and_what_the_claim_says():
+    got = assess("70,000", "a seating capacity of 60,000", "seating_capacity")
+    assert got.detail == "the span gives 60,000 seats; the claim says 70,000"
+
+
+def test_an_abbreviation_the_source_defines_counts_as_its_long_form():
+    text = "a meeting of the Communist Party of China (CPC). Xi, who is also general secretary of the CPC, spoke"
+    span = "Xi, who is also general secretary of the CPC"
+    value = "General Secretary of the Communist Party of China"
+    assert assess(value, span, "title").level == "unsupported"
+    assert assess(value, span, "title", source_text=text).level == "normalised"
+
+
+def test_a_declared_paraphrase_is_only_used_when_nothing_stronger_holds():
+    span = "the ASEAN Para-Games already scheduled there for 2023"
+    got = assess("Morodok Techo National Stadium", span, "venue", paraphrase='"there" is the stadium')
+    assert (got.level, got.detail) == ("paraphrase", 'declared a paraphrase: "there" is the stadium')
+    assert assess("2023", span, "venue", paraphrase="unneeded").level == "exact"
+
+
+# ---------------------------------------------------------------- the seed ledger
+
+
+def test_every_seed_claim_is_supported_and_only_the_declared_ones_are_paraphrases(seed_db):
+    rows = q(seed_db, "SELECT support, paraphrase IS NOT NULL, subject, predicate, value FROM claims")
+    assert len(rows) == 40
+    assert {r[0] for r in rows} <= set(SUPPORTED)
+    assert all((level == "paraphrase") == declared for level, declared, *_ in rows)
+    levels = {level for level, *_ in rows}
+    assert levels == {"exact", "normalised", "quotation", "paraphrase"}
+    paraphrases = sorted((s, p, v) for level, _, s, p, v in rows if level == "paraphrase")
+    assert paraphrases == [
+        ("ASEAN Para-Games", "venue", "Morodok Techo National Stadium"),
+        ("Prak Sokhonn", "meeting", "Wang Yi"),
+        ("Southeast Asian Games", "venue", "Morodok Techo National Stadium"),
+    ]
+
+
+# ---------------------------------------------------------------- at input
+
+
+def test_claim_add_refuses_an_unsupported_value_naming_claim_value_and_span(seed_db, workdir):
+    before = (workdir / "claims" / f"{SEED}.yml").read_bytes()
+    n = q(seed_db, "SELECT count(*) FROM claims")[0][0]
+    result = run(
+        "claim", "add", SEED, "--db", seed_db, "--subject", "Morodok Techo National Stadium",
+        "--predicate", "seating_capacity", "--value", "70,000", "--quote", "a seating capacity of 60,000",
+        "--confidence", "0.9", ok=False,
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: command line: claim 1 (Morodok Techo National Stadium / seating_capacity): the value '70,000' is "
+        "not supported by its span 'a seating capacity of 60,000': the span gives 60,000 seats; the claim says 70,000;"
+    )
+    assert (workdir / "claims" / f"{SEED}.yml").read_bytes() == before
+    assert q(seed_db, "SELECT count(*) FROM claims")[0][0] == n
+
+
+def test_claim_add_with_a_declared_paraphrase_records_it(seed_db):
+    result = run(
+        "claim", "add", SEED, "--db", seed_db, "--subject", "ASEAN Para-Games", "--predicate", "host_country",
+        "--value", "Cambodia", "--quote", "the ASEAN Para-Games already scheduled there for 2023",
+        "--paraphrase", '"there" is the stadium in Phnom Penh, Cambodia', "--confidence", "0.7", "--json",
+    )
+    out = json.loads(result.output)
+    assert out["support"] == "paraphrase"
+    assert q(seed_db, "SELECT support, paraphrase FROM claims WHERE id = ?", [out["id"]]) == [
+        ("paraphrase", '"there" is the stadium in Phnom Penh, Cambodia')
+    ]
+
+
+def test_import_refuses_an_unsupported_value_and_writes_nothing(seed_db, tmp_path):
+    f = tmp_path / "bad.yml"
+    f.write_text(
+        f"source: {SEED}\nclaims:\n- subject: Morodok Techo National Stadium\n  predicate: seating_capacity\n"
+        "  value: 60000 seats\n  quote: a seating capacity of 60,000\n  confidence: 0.9\n"
+        "- subject: Morodok Techo National Stadium\n  predicate: opened\n  value: 2019\n"
+        "  quote: a seating capacity of 60,000\n  confidence: 0.9\n",
+        encoding="utf-8",
+    )
+    n = q(seed_db, "SELECT count(*) FROM claims")[0][0]
+    result = run("import", "--db", seed_db, f, ok=False)
+    assert result.exit_code == 1
+    assert "bad.yml:8: claim 2 (Morodok Techo National Stadium / opened): the value '2019' is not supported" in result.output
+    assert "claim 1" not in result.output  # "60000 seats" is the span's 60,000 normalised
+    assert q(seed_db, "SELECT count(*) FROM claims")[0][0] == n
+
+
+def test_supersede_with_a_new_value_and_no_quote_is_refused(seed_db, workdir):
+    """The README's own example gave a current "70,000" on the span "a seating capacity of 60,000"."""
+    cid = stadium_id(seed_db)
+    result = run("claim", "supersede", cid, "--db", seed_db, "--value", "70,000", "--reason", "misread the figure",
+                 ok=False)
+    assert result.exit_code == 1
+    assert "the value '70,000' is not supported by its span 'a seating capacity of 60,000'" in result.output
+    assert q(seed_db, "SELECT count(*) FROM claim_events") == [(0,)]
+
+
+def test_supersede_with_a_value_its_span_gives_in_another_form_is_recorded(seed_db):
+    cid = stadium_id(seed_db)
+    out = json.loads(run("claim", "supersede", cid, "--db", seed_db, "--value", "60000 seats",
+                         "--reason", "a number of seats", "--json").output)
+    assert q(seed_db, "SELECT support FROM claims WHERE id = ?", [out["new"]]) == [("normalised",)]
+
+
+# ---------------------------------------------------------------- verify
+
+
+def test_verify_names_an_unsupported_claim_written_behind_the_ledgers_back(seed_db):
+    cid = stadium_id(seed_db)
+    assert run("verify", "--db", seed_db).exit_code == 0
+    tamper(seed_db, "UPDATE claims SET value = '70,000' WHERE id = ?", [cid])
+    result = run("verify", "--db", seed_db, "--json", ok=False)
+    report = json.loads(result.output)
+    assert result.exit_code != 0
+    support = [f for f in report["failures"] if f["kind"] == "support"]
+    assert support == [{
+        "kind": "support", "item": cid,
+        "message": "the value '70,000' is not supported by its span 'a seating capacity of 60,000': "
+                   "the span gives 60,000 seats; the claim says 70,000",
+    }]
+
+
+def test_verify_names_a_paraphrase_whose_declaration_was_removed(seed_db):
+    cid = q(seed_db, "SELECT id FROM claims WHERE subject = 'ASEAN Para-Games'")[0][0]
+    tamper(seed_db, "UPDATE claims SET paraphrase = NULL WHERE id = ?", [cid])
+    report = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)
+    assert [f["item"] for f in report["failures"] if f["kind"] == "support"] == [cid]
+
+
+# ---------------------------------------------------------------- the claim page
+
+
+def _page(db_path, cid) -> str:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    return asyncio.run(Datasette(files=[str(db_path)]).client.get(f"/ledger/claims/{cid}")).text
+
+
+def test_the_claim_page_states_the_support_in_words(seed_db):
+    cid = stadium_id(seed_db)
+    html = _page(seed_db, cid)
+    assert "Support: Exact: the span gives these words." in html
+    tamper(seed_db, "UPDATE claims SET value = '70,000' WHERE id = ?", [cid])
+    html = _page(seed_db, cid)
+    assert "Support: Unsupported: the span gives 60,000 seats; the claim says 70,000." in html
+    assert 'class="ledger-bad" id="support"' in html
+    assert 'class="ledger-ok" id="support"' not in html
