@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from .entities import InvalidEntities
+from .entities import _UniqueKeyLoader as UniqueKeyLoader
 from .errors import LedgerError
 from .normalize import fold_text
 
@@ -87,7 +89,10 @@ def _read(path: Path) -> tuple[dict, bytes]:
     if len(data) > MAX_BYTES:
         raise InvalidPredicates(f"{path}: the predicates file is larger than {MAX_BYTES} bytes")
     try:
-        doc = yaml.safe_load(data.decode("utf-8")) or {}
+        # the entities file's loader: safe, and a duplicate key is refused rather than the last one kept
+        doc = yaml.load(data.decode("utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 (a SafeLoader)
+    except InvalidEntities as e:
+        raise InvalidPredicates(f"{path}: {e}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise InvalidPredicates(f"{path}: not valid YAML: {e}") from None
     if not isinstance(doc, dict):

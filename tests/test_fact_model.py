@@ -244,6 +244,17 @@ def test_a_malformed_profile_is_named_with_its_file_and_field(tmp_path, monkeypa
         predicates.load(bad)
 
 
+def test_a_predicates_file_with_a_duplicate_key_is_refused_not_last_wins(tmp_path):
+    """A predicate written twice would silently keep the second profile (PyYAML's safe_load): refused, with
+    the file and line named, as entities.yml is."""
+    from ledger import predicates
+
+    bad = tmp_path / "predicates.yml"
+    bad.write_text("predicates:\n  runway_length: {kind: quantity}\n  runway_length: {kind: text}\n", encoding="utf-8")
+    with pytest.raises(predicates.InvalidPredicates, match=r"predicates.yml: line 3: duplicate key 'runway_length'"):
+        predicates.load(bad)
+
+
 def test_part_of_must_name_an_entity_in_the_file(tmp_path):
     from ledger.entities import Entities, InvalidEntities
 
