@@ -343,6 +343,16 @@ def replay(
             acts[at] = Act(at)
         return acts[at]
 
+    def add_sources(sources) -> None:
+        """Insert an act's sources and note their files as read; problems are collected in ``errors``."""
+        for s, names, _ in sources:
+            try:
+                if add_source(db, s):
+                    result.sources_added += 1
+                record_source_files(db, [names])
+            except LedgerError as e:
+                errors.append(str(e))
+
     if source_paths is None:
         source_paths = list(iter_source_files(Path(sources_dir)))
     if claim_paths is None:
@@ -455,13 +465,7 @@ def replay(
             result.existing += writer.existing
 
         with history.entry(db, "build"):
-            for s, names, _ in first.sources:
-                try:
-                    if add_source(db, s):
-                        result.sources_added += 1
-                    record_source_files(db, [names])
-                except LedgerError as e:
-                    errors.append(str(e))
+            add_sources(first.sources)
             writer = ClaimWriter(db)
             for path, shown, digest in todo:
                 # files a command writes are in a folder of claims/ and carry their times; a file at the top
@@ -492,13 +496,7 @@ def replay(
                 kind = "import"
             extra = _review_extra(db, a)
             with history.entry(db, kind, actor=actor, at=at, reason=reason, always=bool(extra), extra=extra) as e:
-                for s, names, _ in a.sources:
-                    try:
-                        if add_source(db, s):
-                            result.sources_added += 1
-                        record_source_files(db, [names])
-                    except LedgerError as err:
-                        errors.append(str(err))
+                add_sources(a.sources)
                 writer = ClaimWriter(db)
                 for path, shown, digest in imported.get(at, ()):
                     # who imported it: the first claim that says who recorded it (the files say, not the clock)
