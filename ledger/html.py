@@ -301,7 +301,13 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     if errors:
         raise InvalidSource("\n".join(errors) + (f"\n{len(errors)} problems; nothing was written" if len(errors) > 1 else " (nothing was written)"))
     out = []
-    with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
+    from . import repository
+
+    # the act's time and author go into each sidecar, so a fresh `ledger build` replays it as this same entry
+    at, actor = repository.record_time(db), history.default_actor()
+    for _, src, _ in prepared:
+        src.recorded_at, src.recorded_by = at, actor
+    with write_transaction(db), history.entry(db, "source add", actor=actor, at=at):
         added, follows = [], []
         for page, src, data in prepared:
             # a page saved again with changed text (same slug or URL) is the next revision

@@ -270,7 +270,12 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     else:
         src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
     sources_dir = Path(sources_dir)
-    with write_transaction(db), history.entry(db, "source add", actor=history.default_actor(), at=history.now()):
+    from . import repository
+    from .atomic import write_atomic
+
+    # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
+    src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
+    with write_transaction(db), history.entry(db, "source add", actor=src.recorded_by, at=src.recorded_at):
         follows = revisions.resolve_revision(db, src)
         changes = None
         if follows:
@@ -295,9 +300,9 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != cap.payload:
                 raise InvalidSource(f"{snap} already holds a different page; choose another --slug")
-            snap.write_bytes(cap.payload)
+            write_atomic(snap, cap.payload)  # never a half-written file (ledger.atomic)
         if not keep.exists():
-            keep.write_bytes(data)
+            write_atomic(keep, data)
     out = {
         "file": str(path),
         "id": src.id,

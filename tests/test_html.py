@@ -119,6 +119,13 @@ def test_source_add_page_stores_text_sidecar_and_snapshot(seed_db, workdir):
     assert hashlib.sha256(text.encode("utf-8")).hexdigest() == out["id"]
     assert (workdir / "sources" / f"{STADIUM_SLUG}.html").read_bytes() == STADIUM.read_bytes()
     meta = yaml.safe_load((workdir / "sources" / f"{STADIUM_SLUG}.yml").read_text(encoding="utf-8"))
+    # who added it and when: a fresh `ledger build` replays the page as this same history entry
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db)
+    recorded = conn.execute("SELECT actor, at FROM history WHERE kind = 'source add' ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert (meta.pop("recorded_by"), meta.pop("recorded_at")) == recorded
     assert meta == {
         "title": "New national stadium opens with 60,000 seats",
         "url": "https://courier.example.com/sport/2024/05/14/new-national-stadium-opens",
