@@ -42,7 +42,7 @@ def exact_find(cases: list[Case]) -> int:
 
 def tolerant(cases: list[Case]) -> int:
     """The ledger's anchoring of the typed quotes; returns how many landed on the true span."""
-    from ledger.anchor import locate
+    from ledger.core.anchor import locate
 
     right = 0
     for c in cases:
@@ -52,7 +52,7 @@ def tolerant(cases: list[Case]) -> int:
 
 
 def bench_tolerant(n_quotes: int, repeat: int = 3) -> dict:
-    from ledger.anchor import fold_source
+    from ledger.core.anchor import fold_source
 
     cases = sample(n_quotes)
     plain_found = sum(1 for c in cases if c.text.find(c.quote) != -1)
@@ -132,7 +132,7 @@ def bench_fuzzy(n: int, rate: float = 0.05, window: int = 1000) -> dict:
     old place) against diff-match-patch match_main, on the same cases."""
     from diff_match_patch import diff_match_patch
 
-    from ledger.anchor import relocate
+    from ledger.core.anchor import relocate
 
     cases = fuzzy_cases(n, rate)
     dmp = diff_match_patch()

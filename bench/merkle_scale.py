@@ -22,7 +22,7 @@ import statistics
 import time
 from pathlib import Path
 
-from ledger import merkle
+from ledger.core import merkle
 
 
 def _time(fn, repeat: int) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "\u00a0": " ", "\u202f": " "})
@@ -38,7 +38,7 @@ def expected_pages() -> list[dict]:
 def score_page(page: dict, got) -> dict:
     """{field: True/False} for the scored fields of one page; ``got`` has
     .title, .published, .authors, .text (an Extracted or a Source)."""
-    from ledger.anchor import AmbiguousQuote, locate
+    from ledger.core.anchor import AmbiguousQuote, locate
 
     out = {"title": norm(got.title) in {norm(t) for t in page["titles"]}}
     if page.get("published") is not None:

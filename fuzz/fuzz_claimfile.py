@@ -35,7 +35,7 @@ def _scratch() -> str:
 def check(data: bytes) -> int:
     """Parse ``data`` as a claims file; return how many claims it held."""
     from ledger import claimfile
-    from ledger.errors import LedgerError
+    from ledger.core.errors import LedgerError
 
     if not data:
         return 0

@@ -42,9 +42,9 @@ from typing import Any, Iterator
 
 from sqlite_utils import Database
 
-from .claimfile import Record
-from .errors import InvalidClaimFile
-from .export import exporter
+from ledger.claimfile import Record
+from ledger.core.errors import InvalidClaimFile
+from ledger.export import exporter
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ANNO_CONTEXTS = {ANNO_CONTEXT, "https://www.w3.org/ns/anno.jsonld"}
@@ -195,7 +195,7 @@ def annotations(db: Database) -> Iterator[dict]:
 @exporter("w3c")
 def export_w3c(db: Database, out: str | Path, **options) -> dict:
     """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
-    from .tabular import output_file
+    from ledger.tabular import output_file
 
     out = output_file(out, "jsonld")
     items = list(annotations(db))
@@ -223,7 +223,7 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     # and written by json's C encoder (indenting every item is ten times slower)
     lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
     text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
-    from .atomic import write_atomic
+    from ledger.atomic import write_atomic
 
     write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
     return {"format": "w3c", "out": str(out), "claims": len(items)}

@@ -19,7 +19,7 @@ import os
 import threading
 from pathlib import Path
 
-from .errors import LedgerError
+from ledger.core.errors import LedgerError
 
 LOCK_NAME = ".ledger.lock"
 

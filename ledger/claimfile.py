@@ -24,10 +24,10 @@ from typing import Any, Iterator
 
 import yaml
 
-from . import yaml12
-from .errors import InvalidClaim, InvalidClaimFile
-from .fields import InvalidField, escaped, one_line
-from .states import ENTRY_STATES, LEGACY
+from ledger.core import yaml12
+from ledger.core.errors import InvalidClaim, InvalidClaimFile
+from ledger.core.fields import InvalidField, escaped, one_line
+from ledger.core.states import ENTRY_STATES, LEGACY
 
 SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # issue 9: CSV claim files (ledger/tabular.py); W3C Web Annotation JSON-LD is
@@ -220,7 +220,7 @@ def load_yaml(text: str, path: str) -> Any:
     """Parse a YAML document with the strict loader (no aliases, duplicate
     keys or tags); raise InvalidClaimFile naming ``path`` and the line.
 
-    For source sidecars; claim files are read by ``ledger.yaml12`` (YAML 1.2,
+    For source sidecars; claim files are read by ``ledger.core.yaml12`` (YAML 1.2,
     every scalar the text written)."""
     return _load_yaml(text, path)[0]
 
@@ -303,7 +303,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
             "claim files; split it, or use JSON Lines (.jsonl), which is read a line at a time"
         )
     if fmt == "csv":
-        from .tabular import iter_csv_records
+        from ledger.tabular import iter_csv_records
 
         yield from iter_csv_records(path, shown)
         return
@@ -318,12 +318,12 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         except ValueError as e:
             raise InvalidClaimFile(f"{shown}: malformed JSON: {e}") from None
         lines = {}
-        from .annotations import annotation_records, is_annotation_document
+        from ledger.annotations import annotation_records, is_annotation_document
 
         if is_annotation_document(data):
             yield from annotation_records(data, shown)
             return
-        from .hypothesis import is_hypothesis_document, records
+        from ledger.hypothesis import is_hypothesis_document, records
 
         if is_hypothesis_document(data):
             yield from records(data, shown)

@@ -33,11 +33,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import annotations  # a module, not a name: the two import each other through export.py
-from .errors import LedgerError
-from .export import exporter
-from .normalize import fold_name
-from .store import canonical_json
+from ledger import annotations  # a module, not a name: the two import each other through export.py
+from ledger.core.errors import LedgerError
+from ledger.export import exporter
+from ledger.core.normalize import fold_name
+from ledger.store import canonical_json
 
 REVIEWER_TYPES = ("Organization", "Person")
 # Google: "claimReviewed: a short summary of the claim being evaluated. Try to keep this less than 75 characters"
@@ -225,7 +225,7 @@ def add_review(db: Database, row: dict) -> bool:
     and for a rebuild from files alike: the entry's who and when come from
     the review's own ``reviewer`` and ``recorded_at``, so replaying the same
     reviews gives the same entries."""
-    from . import history
+    from ledger import history
 
     if db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone():
         return False
@@ -353,11 +353,11 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
     """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects).
     A review whose fact no standing claim makes any more (all superseded or
     retracted) has no appearance to publish: it is left out and counted."""
-    from .tabular import output_file
+    from ledger.tabular import output_file
 
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    from .atomic import write_atomic
+    from ledger.atomic import write_atomic
 
     write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}

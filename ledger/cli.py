@@ -18,17 +18,17 @@ from pathlib import Path
 
 import click
 
-from . import claimfile, ingest
-from .export import EXPORTERS
-from .db import open_db, open_readonly, write_transaction
-from .errors import LedgerError, ProvenanceConflict
-from .plainfile import max_source_bytes, parse_size, read_plain
-from .shape import ensure_shape
-from .sources import make_source, slugify, write_source
-from . import history, repository, revisions
-from .atomic import writer_lock
-from .store import SourceIndex, prepare
-from .verify import verify as run_verify
+from ledger import claimfile, ingest
+from ledger.export import EXPORTERS
+from ledger.db import open_db, open_readonly, write_transaction
+from ledger.core.errors import LedgerError, ProvenanceConflict
+from ledger.plainfile import max_source_bytes, parse_size, read_plain
+from ledger.shape import ensure_shape
+from ledger.sources import make_source, slugify, write_source
+from ledger import history, repository, revisions
+from ledger.atomic import writer_lock
+from ledger.store import SourceIndex, prepare
+from ledger.verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"
 
@@ -181,14 +181,14 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
         ledger source add saved-pages/
     """
     if not Path(file).is_dir() and str(file).lower().endswith((".warc", ".warc.gz", ".wacz")):
-        from .cli_capture import add_capture_source  # issue 20
+        from ledger.cli_capture import add_capture_source  # issue 20
 
         return add_capture_source(
             db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
             date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
         )
     if Path(file).is_dir() or Path(file).suffix.lower() in (".html", ".htm", ".xhtml"):
-        from .cli_formats import add_html_sources  # issue 9
+        from ledger.cli_formats import add_html_sources  # issue 9
 
         return add_html_sources(
             db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
@@ -372,7 +372,7 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
     again, so that build skips it instead of re-reading the whole file."""
     import tempfile
 
-    from .atomic import WriteError, write_atomic
+    from ledger.atomic import WriteError, write_atomic
 
     if not path.exists():
         data = claimfile.dump_yaml([entry], source=slug).encode("utf-8")
@@ -545,7 +545,7 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, files_root, as_json):
     head_hash = whole_head_hash(head_hash)
     with user_errors():
         if checkpoint:
-            from . import cli_tlog, tlog
+            from ledger import cli_tlog, tlog
 
             if tlog.is_signed_checkpoint(Path(checkpoint).read_text(encoding="utf-8", errors="replace")):
                 signed = cli_tlog.load_checkpoint(checkpoint, vkey)
@@ -601,7 +601,7 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
     import subprocess
     import tempfile
 
-    from . import publish
+    from ledger import publish
 
     if metadata is None and Path("metadata.yml").exists():
         metadata = "metadata.yml"

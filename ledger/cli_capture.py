@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from . import warc
-from .cli import db_option, emit_json, json_option, user_errors
-from .db import open_db
+from ledger import warc
+from ledger.cli import db_option, emit_json, json_option, user_errors
+from ledger.db import open_db
 
 
 def _report(r: dict, as_json: bool) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from . import claimfile
-from .atomic import write_atomic
-from . import evaluate as ev
-from . import extract as ex
-from .atomic import writer_lock
-from .cli import db_option, emit_json, json_option, note, user_errors
-from .db import open_db
-from .errors import LedgerError
+from ledger import claimfile
+from ledger.atomic import write_atomic
+from ledger import evaluate as ev
+from ledger.core import extract as ex
+from ledger.atomic import writer_lock
+from ledger.cli import db_option, emit_json, json_option, note, user_errors
+from ledger.db import open_db
+from ledger.core.errors import LedgerError
 
 
 class ExtractError(LedgerError):
@@ -28,7 +28,7 @@ def _entities(path, disabled):
     if disabled:
         return None
     if path:
-        from .entities import Entities
+        from ledger.core.entities import Entities
 
         return Entities.load(path)
     return ev.default_entities()
@@ -116,12 +116,12 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
     file, and record them from there. Returns (added, already held). A candidate whose span does not give its
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
-    from . import history, repository
-    from .cli import append_claim
-    from .errors import LedgerError
-    from .ingest import ImportFailed
-    from .store import SourceIndex, prepare
-    from .support import UnsupportedValue
+    from ledger import history, repository
+    from ledger.cli import append_claim
+    from ledger.core.errors import LedgerError
+    from ledger.ingest import ImportFailed
+    from ledger.store import SourceIndex, prepare
+    from ledger.core.support import UnsupportedValue
 
     at, actor = repository.record_time(db), history.default_actor()
     index = SourceIndex(db)
@@ -205,7 +205,7 @@ def evaluate_cmd(paths, details, no_entities, calibrate, relations_files, as_jso
 
     Example: ledger evaluate tests/labelled/untuned --relations tests/relations/untuned.yml
     """
-    from . import relations as rel
+    from ledger import relations as rel
 
     with user_errors():
         report = ev.evaluate(list(paths) or None, use_entities=not no_entities)

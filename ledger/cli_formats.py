@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from . import claimreview, history, html, hypothesis, repository  # noqa: F401 (hypothesis registers its exporter)
-from .atomic import writer_lock
-from .cli import db_option, emit_json, json_option, user_errors
-from .db import open_db
+from ledger import claimreview, history, html, hypothesis, repository  # noqa: F401 (hypothesis registers its exporter)
+from ledger.atomic import writer_lock
+from ledger.cli import db_option, emit_json, json_option, user_errors
+from ledger.db import open_db
 
 
 def add_html_sources(db_path, file, sources_dir, as_json, **overrides):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from . import tlog
-from .cli import db_option, emit_json, json_option, note, user_errors
-from .db import open_db, write_transaction
-from .errors import LedgerError
+from ledger import tlog
+from ledger.cli import db_option, emit_json, json_option, note, user_errors
+from ledger.db import open_db, write_transaction
+from ledger.core.errors import LedgerError
 
 
 def _read_text(path, what: str) -> str:

@@ -60,17 +60,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .entities import Entities, default_path
-from .localized import normalize_date_in, normalize_quantity_in
-from .normalize import (
-    fold_name,
-    fold_text,
-    normalize_date,
-    normalize_title,
-)
-from . import originators, predicates
-from .predicates import Profile
-from .shape import derived, view
+from ledger.core.entities import Entities, default_path
+from ledger.core.localized import normalize_date_in, normalize_quantity_in
+from ledger.core.normalize import fold_name, fold_text, normalize_date, normalize_title
+from ledger.core import originators
+from ledger.core import predicates
+from ledger.core.predicates import Profile
+from ledger.shape import derived, view
 
 STATE_WINDOW_DAYS = 180
 DEFAULT_TOLERANCE = 0.01
@@ -1116,7 +1112,7 @@ def iter_compare(
         params.append(predicate)
     if status:
         if status not in STATUSES:
-            from .errors import LedgerError
+            from ledger.core.errors import LedgerError
 
             raise LedgerError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
         where.append("f.status = ?")

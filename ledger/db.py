@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import LedgerMissing, NotALedger
-from .migrations import migrations
+from ledger.core.errors import LedgerMissing, NotALedger
+from ledger.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -131,8 +131,8 @@ def write_transaction(db: Database):
 
     The rows it adds are one entry of the history (``ledger.history``); the
     code inside may describe it with ``history.entry(db, kind, …)``."""
-    from .atomic import writer_lock
-    from .history import entry
+    from ledger.atomic import writer_lock
+    from ledger.history import entry
 
     path = _file_of(db)
     with writer_lock(Path(path).parent) if path else contextlib.nullcontext():

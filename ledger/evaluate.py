@@ -33,10 +33,10 @@ from pathlib import Path
 
 import yaml
 
-from . import extract as ex
-from .anchor import locate
-from .errors import LedgerError
-from .normalize import fold_name, normalize_title
+from ledger.core import extract as ex
+from ledger.core.anchor import locate
+from ledger.core.errors import LedgerError
+from ledger.core.normalize import fold_name, normalize_title
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATED = ("date", "quantity", "quotation", "title", "event")
@@ -357,7 +357,7 @@ def first_runs(path: Path | None = None) -> dict:
 def default_entities():
     """The repository's entity table, if there is one (names and aliases)."""
     try:
-        from .entities import Entities, default_path
+        from ledger.core.entities import Entities, default_path
     except ImportError:
         return None
     path = default_path()

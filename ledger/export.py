@@ -12,9 +12,9 @@ from typing import Callable
 import yaml
 from sqlite_utils import Database
 
-from .atomic import write_atomic
-from .claimfile import dump_yaml
-from .sources import META_FIELDS, SNAPSHOT_FIELDS
+from ledger.atomic import write_atomic
+from ledger.claimfile import dump_yaml
+from ledger.sources import META_FIELDS, SNAPSHOT_FIELDS
 
 EXPORTERS: dict[str, Callable[..., dict]] = {}
 
@@ -77,7 +77,7 @@ def _export_events(db: Database, out: Path) -> int:
     order made, so the rebuilt ledger gives each claim the same status
     (issue 5). Source revisions need nothing more: each is its own
     sources/<slug>@<n>.txt."""
-    from .history import EVENTS_FILE, event_line
+    from ledger.history import EVENTS_FILE, event_line
 
     if not db["claim_events"].exists():
         return 0
@@ -94,4 +94,4 @@ def _export_events(db: Database, out: Path) -> int:
 
 
 # formats defined in their own modules register themselves on import (issue 9)
-from . import annotations, claimreview, tabular  # noqa: E402,F401
+from ledger import annotations, claimreview, tabular  # noqa: E402,F401

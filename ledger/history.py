@@ -58,9 +58,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from .errors import LedgerError
-from .shape import view
-from .states import entry_state
+from ledger.core.errors import LedgerError
+from ledger.shape import view
+from ledger.core.states import entry_state
 
 TYPE_TAG = "ledger.history/1"
 # tables whose rows belong to the entry that added them (reviews since m080)
@@ -125,7 +125,7 @@ def default_actor() -> str | None:
     """Who is writing: $LEDGER_RECORDED_BY, else the login name."""
     who = os.environ.get("LEDGER_RECORDED_BY")
     if who:
-        from .fields import InvalidField, one_line
+        from ledger.core.fields import InvalidField, one_line
 
         try:
             return one_line(who, "LEDGER_RECORDED_BY")  # issue 14: a newline here would forge `ledger log` lines
@@ -208,7 +208,7 @@ def aggregate(db: Database, table: str, columns: list[str], where: str, params=(
 
 def aggregate_tree(db: Database, table: str, columns: list[str], where: str, params=(), tree: bool = True):
     """(count, sha256, merkle root hex or None) of the rows ``where`` selects, in rowid order."""
-    from . import merkle
+    from ledger.core import merkle
 
     register_functions(db.conn)
     h = hashlib.sha256()
@@ -782,7 +782,7 @@ def check_rows(db: Database, table: str, bodies: dict[int, dict], digested: dict
 def _altered_rows(db: Database, table: str, eid: int):
     """Name the rows of entry ``eid`` that no longer match their own identity."""
     if table == "claims":
-        from .store import claim_id
+        from ledger.store import claim_id
 
         for row in db.query("SELECT * FROM claims WHERE entry_id = ? ORDER BY rowid", [eid]):
             if claim_id(row) != row["id"]:
@@ -818,7 +818,7 @@ def append_events(path, events: list[dict]) -> None:
     if not events:
         return
     path = Path(path)
-    from .atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
+    from ledger.atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
 
     append_atomic(path, "".join(event_line(e) + "\n" for e in events).encode("utf-8"), separator=b"\n")
 
@@ -897,8 +897,8 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     a write transaction). ``changes`` holds the fields that differ (``source``
     moves the claim to another source). Returns the old and new ids, the new
     row, and the claims-file entry and path for the new claim."""
-    from .claimfile import Record, validate
-    from .store import SourceIndex, insert_claims, prepare
+    from ledger.claimfile import Record, validate
+    from ledger.store import SourceIndex, insert_claims, prepare
 
     if not reason or not reason.strip():
         raise HistoryError("a correction needs a reason (--reason): readers see why the claim changed")

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from .errors import InvalidSource
-from .sources import Source, make_source, slugify
+from ledger.core.errors import InvalidSource
+from ledger.sources import Source, make_source, slugify
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 EXTRACTOR = "trafilatura"
@@ -98,7 +98,7 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
             f"{where}: no article text found ({EXTRACTOR} extracted {found}); is it a saved article page? "
             "Save the article itself (File > Save Page As, HTML only), or add its text as a .txt source"
         )
-    from .pagemeta import page_metadata
+    from ledger.pagemeta import page_metadata
 
     meta = page_metadata(tree, doc)
     return Extracted(
@@ -181,7 +181,7 @@ def source_from_html(
     src = make_source(
         ex.text.encode("utf-8"),
         where=where,
-        slug=slug or slugify(title or ex.title or Path(where).stem),  # transliterated, every script (ledger.slugs)
+        slug=slug or slugify(title or ex.title or Path(where).stem),  # transliterated, every script (ledger.core.slugs)
         url=url or ex.canonical_url,
         publisher=publisher or ex.site_name,
         published=published,
@@ -261,11 +261,11 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
 
     Returns one summary per page (id, slug, path, snapshot, added).
     """
-    from . import history, revisions
-    from .db import write_transaction
-    from .atomic import write_atomic
-    from .sources import write_source
-    from .store import add_source
+    from ledger import history, revisions
+    from ledger.db import write_transaction
+    from ledger.atomic import write_atomic
+    from ledger.sources import write_source
+    from ledger.store import add_source
 
     pages = html_files(path)
     if Path(path).is_dir():
@@ -277,7 +277,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
             )
     sources_dir = Path(sources_dir)
     prepared, errors, slugs = [], [], {}
-    from .plainfile import max_source_bytes, read_plain
+    from ledger.plainfile import max_source_bytes, read_plain
 
     for page in pages:
         try:
@@ -287,7 +287,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
             errors.append(str(e))
             continue
         if src.slug in slugs and slugs[src.slug] != src.id and overrides.get("slug") is None:
-            from .slugs import distinct_slug  # two titles that slug alike: both kept, each its own source
+            from ledger.core.slugs import distinct_slug  # two titles that slug alike: both kept, each its own source
 
             src.slug = distinct_slug(src.slug, src.id, lambda s: s in slugs and slugs[s] != src.id)
         if src.slug in slugs and slugs[src.slug] != src.id:
@@ -301,7 +301,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     if errors:
         raise InvalidSource("\n".join(errors) + (f"\n{len(errors)} problems; nothing was written" if len(errors) > 1 else " (nothing was written)"))
     out = []
-    from . import repository
+    from ledger import repository
 
     # the act's time and author go into each sidecar, so a fresh `ledger build` replays it as this same entry
     at, actor = repository.record_time(db), history.default_actor()

@@ -16,13 +16,13 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from .claimfile import SUFFIXES, describe, iter_records, validate
-from .db import write_transaction
-from .errors import LedgerError
-from .plainfile import check_plain, max_source_bytes, repository_root
-from .shape import ensure_shape
-from .sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
-from .store import ClaimWriter, SourceIndex, prepare
+from ledger.claimfile import SUFFIXES, describe, iter_records, validate
+from ledger.db import write_transaction
+from ledger.core.errors import LedgerError
+from ledger.plainfile import check_plain, max_source_bytes, repository_root
+from ledger.shape import ensure_shape
+from ledger.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
+from ledger.store import ClaimWriter, SourceIndex, prepare
 
 MAX_ERRORS_SHOWN = 20
 
@@ -88,7 +88,7 @@ def _import_into(
     errors: list[str],
     on_file: Callable[[Path, str, int], None] | None = None,
 ):
-    from .hypothesis import Utf16Record
+    from ledger.hypothesis import Utf16Record
 
     writer = ClaimWriter(db)
     sources = SourceIndex(db)
@@ -137,7 +137,7 @@ def import_files(
     files = [Path(p) for p in paths]
     result = ImportResult(dry_run=dry_run)
     errors: list[str] = []
-    from . import history
+    from ledger import history
 
     try:
         with write_transaction(db), history.entry(db, "import", actor=history.default_actor(), at=history.now()):
@@ -229,7 +229,7 @@ def build(
     (``ledger.repository``), so the same files give the same rows and the
     same hashes.
     """
-    from .repository import REVIEWS_DIR, replay
+    from ledger.repository import REVIEWS_DIR, replay
 
     root = Path(claims_dir).parent
     return replay(

@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import LedgerError
-from .publish import DATABASE_NAME, settings, snapshot
+from ledger.core.errors import LedgerError
+from ledger.publish import DATABASE_NAME, settings, snapshot
 
 
 class PackageError(LedgerError):

@@ -17,7 +17,7 @@ import re
 import stat
 from pathlib import Path
 
-from .errors import LedgerError, NotPlainFile, SourceTooLarge
+from ledger.core.errors import LedgerError, NotPlainFile, SourceTooLarge
 
 DEFAULT_MAX_SOURCE_BYTES = 100 * 1024 * 1024
 MAX_SOURCE_BYTES_ENV = "LEDGER_MAX_SOURCE_BYTES"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from .anchor import locate
-from .errors import LedgerError
-from .evaluate import ROOT, InvalidLabels, load_document
+from ledger.core.anchor import locate
+from ledger.core.errors import LedgerError
+from ledger.evaluate import ROOT, InvalidLabels, load_document
 
 LABELLED = ROOT / "tests" / "labelled"
 TOGETHER = ("corroborated", "conflicting")
@@ -138,9 +138,9 @@ def _write_case(case: dict, workdir: Path, where: str) -> list[tuple[str, int, i
 
 def score_case(case: dict, where: str) -> CaseResult:
     """Build a ledger holding only this case's claims and check its classification."""
-    from . import compare as comparison
-    from .db import open_db
-    from .ingest import build
+    from ledger import compare as comparison
+    from ledger.db import open_db
+    from ledger.ingest import build
 
     expected = case.get("expected")
     if expected not in comparison.STATUSES:

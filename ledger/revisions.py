@@ -34,12 +34,12 @@ from dataclasses import asdict, dataclass, field
 from rapidfuzz import fuzz
 from sqlite_utils import Database
 
-from .anchor import fold_quote
-from .claimfile import ClaimInput
-from .errors import InvalidSource, LedgerError
-from .history import add_event, status_of
-from .sources import Source
-from .store import SourceIndex, insert_claims, prepare
+from ledger.core.anchor import fold_quote
+from ledger.claimfile import ClaimInput
+from ledger.core.errors import InvalidSource, LedgerError
+from ledger.history import add_event, status_of
+from ledger.sources import Source
+from ledger.store import SourceIndex, insert_claims, prepare
 
 REVISION_RE = re.compile(r"^(?P<doc>.+)@(?P<n>[1-9][0-9]*)$")
 MIN_SCORE = 90.0
@@ -77,9 +77,9 @@ def resolve_revision(db: Database, source: Source, *, named: bool = True) -> str
     A revision is recorded only when the user named the slug (``named``) or
     the URL matches a held source's. A slug derived from a title (``named``
     False) that another document already has is made distinct instead
-    (``ledger.slugs.distinct_slug``): a new document is never filed as a
+    (``ledger.core.slugs.distinct_slug``): a new document is never filed as a
     revision of another because their titles slug alike."""
-    from .slugs import distinct_slug
+    from ledger.core.slugs import distinct_slug
 
     document, _ = split_slug(source.slug)
     held = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()

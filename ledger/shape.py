@@ -33,9 +33,9 @@ def derived(fn):
 
 def _load_features():
     # modules that register views; imported here so every writer gets them all
-    from . import views  # noqa: F401
-    from . import compare  # noqa: F401
-    from . import history  # noqa: F401  (claim_status, current_claims, claim_history, source_revisions)
+    from ledger import views  # noqa: F401
+    from ledger import compare  # noqa: F401
+    from ledger import history  # noqa: F401  (claim_status, current_claims, claim_history, source_revisions)
 
 
 def ensure_shape(db: Database) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InvalidSource
-from .fields import InvalidField, calendar_date, http_url, one_line
+from ledger.core.errors import InvalidSource
+from ledger.core.fields import InvalidField, calendar_date, http_url, one_line
 
 # "<slug>@<n>" (n >= 2) is revision n of <slug> (ledger/revisions.py)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}(@[2-9]|@[1-9][0-9]{1,5})?$")
@@ -117,8 +117,8 @@ def decode_text(data: bytes, where: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """A readable ASCII slug for a title in any script (``ledger.slugs``)."""
-    from .slugs import slugify as _slugify
+    """A readable ASCII slug for a title in any script (``ledger.core.slugs``)."""
+    from ledger.core.slugs import slugify as _slugify
 
     return _slugify(text)
 
@@ -164,7 +164,7 @@ def check_fields(where: str, **fields) -> None:
 def _iso_time(value, where: str) -> str | None:
     if value is None:
         return None
-    from .claimfile import iso_timestamp
+    from ledger.claimfile import iso_timestamp
 
     parsed = iso_timestamp(value)
     if parsed is None:
@@ -186,8 +186,8 @@ def read_source(txt_path: Path) -> Source:
     if meta_path.exists():
         # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
         # `ledger build`), no duplicate keys, no tags; invalid UTF-8 named by line
-        from .claimfile import decode, load_yaml
-        from .errors import InvalidClaimFile
+        from ledger.claimfile import decode, load_yaml
+        from ledger.core.errors import InvalidClaimFile
 
         try:
             meta = load_yaml(decode(meta_path.read_bytes(), str(meta_path)), str(meta_path)) or {}
@@ -220,7 +220,7 @@ def read_source(txt_path: Path) -> Source:
         recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
     )
     if source.snapshot_sha256:
-        from .html import check_snapshot  # the saved page, when kept beside the text
+        from ledger.html import check_snapshot  # the saved page, when kept beside the text
 
         check_snapshot(txt_path, source.snapshot_sha256)
     recorded = meta.get("sha256")
@@ -249,7 +249,7 @@ def write_source(source: Source, directory: Path, data: bytes) -> Path:
     appearance is the last step and a text written here always has its complete sidecar beside it. A
     kill -9 can at most leave a sidecar without its text, which `ledger build` ignores (it reads texts)
     and the next `ledger source add` replaces."""
-    from .atomic import write_atomic
+    from ledger.atomic import write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 from sqlite_utils.db import quote_identifier
 
-from .anchor import Span, locate, make_span
-from .claimfile import ClaimInput
-from .errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
-from .sources import Source
-from .support import assess, unsupported_error
+from ledger.core.anchor import Span, locate, make_span
+from ledger.claimfile import ClaimInput
+from ledger.core.errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
+from ledger.sources import Source
+from ledger.core.support import assess, unsupported_error
 
 # Fields whose values make a claim what it is: its id is derived from them,
 # so recording the same claim twice adds nothing.
@@ -44,8 +44,8 @@ def add_source(db: Database, source: Source) -> bool:
     never an overwrite (``ledger.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
-    from .history import current_entry_id
-    from .revisions import split_slug
+    from ledger.history import current_entry_id
+    from ledger.revisions import split_slug
 
     document, revision = split_slug(source.slug)
     existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
@@ -104,7 +104,7 @@ class SourceIndex:
     def aliases(self):
         """The entity table's names, for value support (read once)."""
         if getattr(self, "_aliases", None) is None:
-            from .support import NameAliases
+            from ledger.core.support import NameAliases
 
             self._aliases = NameAliases.from_db(self.db.conn)
         return self._aliases
@@ -280,7 +280,7 @@ class ClaimWriter:
 
 def insert_claims(db: Database, rows: list[dict]) -> None:
     """Insert new claim rows into the open history entry (never replacing one)."""
-    from .history import current_entry_id
+    from ledger.history import current_entry_id
 
     if not rows:
         return

@@ -26,10 +26,10 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
-from .claimfile import OPTIONAL, REQUIRED, Record, decode
-from .csvsafe import neutralise
-from .errors import InvalidClaimFile, LedgerError
-from .export import FILE_FIELDS, exporter
+from ledger.claimfile import OPTIONAL, REQUIRED, Record, decode
+from ledger.core.csvsafe import neutralise
+from ledger.core.errors import InvalidClaimFile, LedgerError
+from ledger.export import FILE_FIELDS, exporter
 
 COLUMNS = ("id", "source", *FILE_FIELDS[:4], "start", "end", *FILE_FIELDS[4:])
 INT_COLUMNS = ("start", "end", "occurrence")

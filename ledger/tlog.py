@@ -37,9 +37,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import history, merkle
-from .errors import LedgerError
-from .merkle import ProofError
+from ledger import history
+from ledger.core import merkle
+from ledger.core.errors import LedgerError
+from ledger.core.merkle import ProofError
 
 PROOF_TYPE = "ledger.proof/1"
 ALG_ED25519 = b"\x01"

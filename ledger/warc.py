@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import InvalidSource
+from ledger.core.errors import InvalidSource
 
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -250,11 +250,11 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     sidecar, the page as snapshot, the capture file beside them, and the
     exchange in ``captures``. Returns a summary (with ``revision_of`` and
     ``changes`` when it is a new revision of a page already held)."""
-    from . import history, revisions
-    from .db import write_transaction
-    from .html import snapshot_path, source_from_html
-    from .sources import make_source, slugify, write_source
-    from .store import add_source
+    from ledger import history, revisions
+    from ledger.db import write_transaction
+    from ledger.html import snapshot_path, source_from_html
+    from ledger.sources import make_source, slugify, write_source
+    from ledger.store import add_source
 
     cap, data = read_capture(path, url)
     where = f"{path} ({cap.target_uri})"
@@ -270,8 +270,8 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     else:
         src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
     sources_dir = Path(sources_dir)
-    from . import repository
-    from .atomic import write_atomic
+    from ledger import repository
+    from ledger.atomic import write_atomic
 
     # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
     src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
@@ -284,7 +284,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
         src.path = (sources_dir / f"{src.slug}.txt").as_posix()
         added = add_source(db, src)
         if cap.content_type != "text/plain":
-            from .html import record_field_origins
+            from ledger.html import record_field_origins
 
             record_field_origins(db, src)
         keep = sources_dir / f"{src.slug}{capture_suffix(path)}"

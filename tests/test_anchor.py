@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger.anchor import fold_source, locate
-from ledger.errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
+from ledger.core.anchor import fold_source, locate
+from ledger.core.errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
 
 CURLY = "Kin Phea said “the visit was ‘ironclad’” – and\n\nthat   was all. Café 😀 done."
 

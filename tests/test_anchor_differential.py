@@ -13,8 +13,8 @@ import _anchor_reference as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import anchor
-from ledger.errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
+from ledger.core import anchor
+from ledger.core.errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
 
 # What folding treats specially, and what makes NFC, offsets and UTF-16 differ:
 # curly quotes, dashes, every kind of space and line break, zero-width and bidi

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ledger import annotations
 from ledger.cli import cli
 from ledger.db import open_db
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 from ledger.ingest import build, import_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -288,7 +288,7 @@ def test_a_repeated_quote_with_shifted_positions_goes_to_the_nearest_occurrence(
 from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ledger.anchor import make_span  # noqa: E402
+from ledger.core.anchor import make_span  # noqa: E402
 from ledger.claimfile import Record, validate  # noqa: E402
 from ledger.store import anchor_claim  # noqa: E402
 

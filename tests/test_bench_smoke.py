@@ -8,7 +8,7 @@ import random
 from bench.anchoring import bench_tolerant, edit, sample
 from bench.corpus import Generator, typed, write_corpus
 from bench.timing import run_worker
-from ledger.anchor import locate
+from ledger.core.anchor import locate
 
 
 def test_corpus_files_hold_every_claim_and_sidecars_match_their_texts(tmp_path):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ledger.claimfile import iter_records, read_claims, validate
-from ledger.errors import InvalidClaim, InvalidClaimFile
+from ledger.core.errors import InvalidClaim, InvalidClaimFile
 
 GOOD = {
     "source": "s",

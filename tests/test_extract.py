@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from ledger import evaluate as ev
-from ledger import extract as ex
+from ledger.core import extract as ex
 from ledger.cli import cli
 from ledger.db import open_db
 from ledger.ingest import build, import_files

@@ -233,7 +233,7 @@ predicates:
 
 
 def test_a_malformed_profile_is_named_with_its_file_and_field(tmp_path, monkeypatch):
-    from ledger import predicates
+    from ledger.core import predicates
 
     bad = tmp_path / "predicates.yml"
     bad.write_text("predicates:\n  runway_length: {kind: quantity, values: several}\n", encoding="utf-8")
@@ -247,7 +247,7 @@ def test_a_malformed_profile_is_named_with_its_file_and_field(tmp_path, monkeypa
 def test_a_predicates_file_with_a_duplicate_key_is_refused_not_last_wins(tmp_path):
     """A predicate written twice would silently keep the second profile (PyYAML's safe_load): refused, with
     the file and line named, as entities.yml is."""
-    from ledger import predicates
+    from ledger.core import predicates
 
     bad = tmp_path / "predicates.yml"
     bad.write_text("predicates:\n  runway_length: {kind: quantity}\n  runway_length: {kind: text}\n", encoding="utf-8")
@@ -256,7 +256,7 @@ def test_a_predicates_file_with_a_duplicate_key_is_refused_not_last_wins(tmp_pat
 
 
 def test_part_of_must_name_an_entity_in_the_file(tmp_path):
-    from ledger.entities import Entities, InvalidEntities
+    from ledger.core.entities import Entities, InvalidEntities
 
     p = tmp_path / "entities.yml"
     p.write_text("entities:\n- {name: Hill Town, type: place, part_of: Nowhere}\n", encoding="utf-8")
@@ -269,14 +269,14 @@ def test_part_of_must_name_an_entity_in_the_file(tmp_path):
 
 @pytest.mark.parametrize("text", ["June 3 to May 9", "from June 3 to May 9, 2024", "3 June to 9 May"])
 def test_a_range_ending_before_it_starts_is_flagged_not_rolled_into_next_year(text):
-    from ledger.normalize import normalize_date
+    from ledger.core.normalize import normalize_date
 
     d = normalize_date(text, "2024-12-01")
     assert d.start is None and d.flags == ("impossible-range",)
 
 
 def test_a_short_range_across_the_year_end_still_reads_across_it():
-    from ledger.normalize import normalize_date
+    from ledger.core.normalize import normalize_date
 
     d = normalize_date("from December 28 to January 3", "2024-12-01")
     assert (d.start, d.end) == ("2024-12-28", "2025-01-03")
@@ -285,7 +285,7 @@ def test_a_short_range_across_the_year_end_still_reads_across_it():
 @pytest.mark.parametrize("text, value, unit", [("a 1.6-mile bridge", 1.6, "mi"), ("1,200 miles", 1200, "mi"),
                                                ("a 600-foot tower", 600, "ft"), ("230 acres", 230, "acres")])
 def test_miles_feet_and_acres_are_units(text, value, unit):
-    from ledger.normalize import normalize_quantity
+    from ledger.core.normalize import normalize_quantity
 
     q = normalize_quantity(text)
     assert (q.value, q.unit) == (value, unit)

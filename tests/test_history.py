@@ -176,7 +176,7 @@ def test_head_and_log(seed_db, workdir):
 
 
 def test_a_write_outside_an_entry_is_refused(seed_db):
-    from ledger.errors import LedgerError
+    from ledger.core.errors import LedgerError
     from ledger.store import insert_claims
 
     db = open_db(seed_db)

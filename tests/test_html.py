@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from ledger import html
 from ledger.cli import cli
 from ledger.db import open_db
-from ledger.errors import InvalidSource
+from ledger.core.errors import InvalidSource
 from ledger.ingest import ImportFailed, build
 
 PAGES = Path(__file__).parent / "fixtures" / "html"

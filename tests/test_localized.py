@@ -8,8 +8,8 @@ import pytest
 
 from ledger.db import open_db
 from ledger.ingest import build
-from ledger.localized import normalize_date_in, normalize_quantity_in, parse_local_number
-from ledger.normalize import normalize_date, normalize_quantity
+from ledger.core.localized import normalize_date_in, normalize_quantity_in, parse_local_number
+from ledger.core.normalize import normalize_date, normalize_quantity
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
+from ledger.core import merkle
 
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "rfc6962" / "vectors.json").read_text())
 

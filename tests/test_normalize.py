@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.entities import Entities, InvalidEntities
-from ledger.normalize import fold_name, normalize_date, normalize_quantity, normalize_title
+from ledger.core.entities import Entities, InvalidEntities
+from ledger.core.normalize import fold_name, normalize_date, normalize_quantity, normalize_title
 
 P2021 = dt.date(2021, 12, 1)  # the Sokhonn article
 P2024 = dt.date(2024, 12, 2)  # the Hun Sen article

@@ -1,7 +1,7 @@
 """Originators (issue 16): sources carrying one wire story or readout count once, whoever publishes them."""
 
-from ledger import originators
-from ledger.normalize import fold_name
+from ledger.core import originators
+from ledger.core.normalize import fold_name
 
 from test_fact_model import claim, ledger, status_of
 

@@ -23,11 +23,11 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ledger.fields import bad_character
+from ledger.core.fields import bad_character
 from ledger import claimfile
-from ledger.anchor import ZERO_WIDTH, BIDI_CONTROLS, fold_quote, locate
+from ledger.core.anchor import ZERO_WIDTH, BIDI_CONTROLS, fold_quote, locate
 from ledger.claimfile import ClaimInput, Record, validate
-from ledger.errors import AmbiguousQuote, EmptyQuote, LedgerError, QuoteNotFound
+from ledger.core.errors import AmbiguousQuote, EmptyQuote, LedgerError, QuoteNotFound
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -136,7 +136,7 @@ def test_typed_variants_of_a_passage_find_the_source_characters(ws, data):
 
 # ================================================================ normalisers
 
-normalize = pytest.importorskip("ledger.normalize")
+normalize = pytest.importorskip("ledger.core.normalize")
 dates = st.one_of(st.none(), st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
 date_words = st.lists(
     st.one_of(

@@ -190,7 +190,7 @@ QUOTES = ["a seating capacity of 60,000", "Chinese State Councilor and foreign m
 
 
 def _claim_for(quote):
-    from ledger.anchor import locate
+    from ledger.core.anchor import locate
 
     sp = locate(ARTICLE, quote)
     return {"id": "c", "span_text": sp.text, "span_start": sp.start, "span_end": sp.end, "prefix": sp.prefix,

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from ledger.claimfile import parse_string
-from ledger.errors import InvalidClaim
-from ledger.fields import calendar_date, escaped
+from ledger.core.errors import InvalidClaim
+from ledger.core.fields import calendar_date, escaped
 
 from _cli import q, run
 

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from ledger.support import SUPPORTED, assess
+from ledger.core.support import SUPPORTED, assess
 
 from _cli import q, run
 

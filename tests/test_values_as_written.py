@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.claimfile import parse_string, read_claims
-from ledger.errors import InvalidClaim, InvalidClaimFile
+from ledger.core.errors import InvalidClaim, InvalidClaimFile
 
 from _cli import q, run
 

@@ -317,13 +317,13 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     # the history feature's status (current, superseded, ...) when it is there
     status_rows = page["claim_status"][1] if page["claim_status"] else []
     latest = status_rows[0] if status_rows else {}
-    from ..states import state
+    from ledger.core.states import state
 
     page["status"] = state(claim.get("status"), latest.get("status"))  # issue 14: one vocabulary
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
     # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
-    from .. import tlog
+    from ledger import tlog
 
     page["proof"] = tlog.claim_proof(Database(conn), claim_id)
     return page
@@ -333,7 +333,7 @@ def claim_support(claim: dict, source: dict | None, conn=None) -> dict:
     """How the span supports the value, in words (issue 14): re-assessed from
     the span as the page is drawn, so the page never shows a tick over a
     value its span contradicts, whatever the row says."""
-    from ..support import NameAliases, assess, describe
+    from ledger.core.support import NameAliases, assess, describe
 
     got = assess(
         claim.get("value") or "", claim.get("span_text") or "", claim.get("predicate"),
@@ -445,7 +445,7 @@ def _is_ledger_file(db) -> bool:
 def prepare_connection(conn, database, datasette):
     # issue 18: bounded work per statement and no connection state from SQL
     if ledger_database(datasette, database):
-        from .guard import guard_connection
+        from ledger.plugin.guard import guard_connection
 
         guard_connection(conn, datasette.setting("sql_time_limit_ms"))
 
@@ -579,7 +579,7 @@ def snippet_html(snippet: str) -> Markup:
 def register_facet_classes():
     # the `counted` facet type: the claims page's facets from counts kept on
     # every write (ledger/facets.py, issue 7)
-    from ..facets import CountedFacet
+    from ledger.facets import CountedFacet
 
     return [CountedFacet]
 
@@ -591,10 +591,10 @@ def asgi_wrapper(datasette):
     # (ledger.facets.page_query says why)
     # issue 18: visitors' own queries run a few at a time (heavy.py), and
     # CSV from a ledger database has its formula cells neutralised
-    from ..facets import metadata_counted, page_query
-    from ..publish import DATABASE_NAME
-    from ..shape import VIEWS, _load_features
-    from .heavy import HeavyGate, is_heavy, query_params, request_parts
+    from ledger.facets import metadata_counted, page_query
+    from ledger.publish import DATABASE_NAME
+    from ledger.shape import VIEWS, _load_features
+    from ledger.plugin.heavy import HeavyGate, is_heavy, query_params, request_parts
 
     _load_features()
     views = frozenset(VIEWS)
@@ -641,8 +641,8 @@ def _exact_cells(params: dict) -> bool:
 
 def _neutralising(send):
     """``send`` with formula cells of a CSV response neutralised
-    (``ledger.csvsafe``); any other response passes through as it is."""
-    from ..csvsafe import StreamNeutraliser
+    (``ledger.core.csvsafe``); any other response passes through as it is."""
+    from ledger.core.csvsafe import StreamNeutraliser
 
     state = {"csv": None}
 

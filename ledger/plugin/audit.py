@@ -31,7 +31,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from . import is_ledger, passage_html, url_html
+from ledger.plugin import is_ledger, passage_html, url_html
 
 FACT_KEY_RE = re.compile(r"^f[0-9a-f]{16}$")
 # What a person reads first on the claims table; every other column is one click away (the column menu)
@@ -232,7 +232,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return None
     if template == "index.html":
         async def home():
-            from ..publish import DATABASE_NAME
+            from ledger.publish import DATABASE_NAME
 
             if DATABASE_NAME not in datasette.databases:
                 return {}
@@ -354,7 +354,7 @@ def default_columns(path: str, query: str, database: str) -> str:
 
 @hookimpl
 def asgi_wrapper(datasette):
-    from ..publish import DATABASE_NAME
+    from ledger.publish import DATABASE_NAME
 
     def wrap(app):
         async def claims_columns(scope, receive, send):

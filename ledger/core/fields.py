@@ -17,7 +17,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from .errors import LedgerError
+from ledger.core.errors import LedgerError
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # line breaks YAML and Python's splitlines() honour beyond the C0 controls

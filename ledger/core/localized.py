@@ -1,6 +1,6 @@
 """Dates and quantities written in the source's language (issue 20).
 
-``ledger.normalize`` reads English: "60.000 Sitze" gives 60, "3. Dezember
+``ledger.core.normalize`` reads English: "60.000 Sitze" gives 60, "3. Dezember
 2021" gives nothing and "3 de diciembre de 2021" only its year. These
 functions read a value by the language of the source it comes from, with
 Babel's locale data (decimal and group separators) and dateparser (month
@@ -8,7 +8,7 @@ names, word order in some 200 locales), and keep the English rules where
 they are better: ranges, and a date without a year resolved to the year
 nearest the source's publication date (dateparser would take this year).
 
-English and unknown languages go straight to ``ledger.normalize``; so does
+English and unknown languages go straight to ``ledger.core.normalize``; so does
 anything these functions cannot read, so the result is never worse than the
 English rules'.
 """
@@ -20,15 +20,7 @@ import re
 from decimal import InvalidOperation
 from functools import lru_cache
 
-from .normalize import (
-    DateValue,
-    Quantity,
-    _as_date,
-    _iso,
-    _nearest_year,
-    normalize_date,
-    normalize_quantity,
-)
+from ledger.core.normalize import DateValue, Quantity, _as_date, _iso, _nearest_year, normalize_date, normalize_quantity
 
 # fractions written out, which the English rules read as their first word ("two-thirds" -> 2)
 FRACTIONS = {

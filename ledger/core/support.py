@@ -7,7 +7,7 @@ imported, superseded or re-anchored, and again by ``ledger verify``:
   dashes, punctuation and a possessive "'s" do not matter): "President of
   the Senate" on "Hun Sen, president of both the Senate and ...".
 * ``normalised``: the value's number, quantity, date or title is what the
-  span normalises to (``ledger.normalize``): "60000 seats" on "a seating
+  span normalises to (``ledger.core.normalize``): "60000 seats" on "a seating
   capacity of 60,000"; "2024-12-04" on "will conclude on December 4" in an
   article published 2024-12-02; "President of China" on "Chinese president".
 * ``quotation``: a ``said`` claim whose value is the quoted words of its span
@@ -29,8 +29,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .errors import LedgerError
-from .normalize import fold_text, normalize_date, normalize_quantity
+from ledger.core.errors import LedgerError
+from ledger.core.normalize import fold_text, normalize_date, normalize_quantity
 
 LEVELS = ("exact", "normalised", "quotation", "paraphrase", "unsupported")
 SUPPORTED = ("exact", "normalised", "quotation", "paraphrase")
@@ -251,7 +251,7 @@ class NameAliases:
 
     def named_in(self, value: str, span: str) -> str | None:
         """The alias of the value's entity that the span uses, if any."""
-        from .normalize import fold_name
+        from ledger.core.normalize import fold_name
 
         name = self.entity.get(fold_name(value))
         if not name:

@@ -11,7 +11,7 @@ and ``ledger evaluate --calibrate``).
 The extractor is deterministic and explainable: regular expressions over the
 text, a small vocabulary of titles, organisations and speech verbs, sentence
 boundaries from pysbd (rule-based), and the value normalisers of
-:mod:`ledger.normalize` for dates (resolved against the publication date,
+:mod:`ledger.core.normalize` for dates (resolved against the publication date,
 precision kept) and quantities. Nothing is learned at run time and nothing is
 downloaded.
 
@@ -1164,7 +1164,7 @@ def _norm_title(v: str) -> str:
 @lru_cache(maxsize=None)
 def _normalizer(name: str):
     try:
-        from . import normalize
+        from ledger.core import normalize
     except ImportError:
         return None
     return getattr(normalize, name, None)
@@ -1762,9 +1762,9 @@ def read_source_text(source: str, db=None, published: str | None = None) -> Sour
     byte-exact, with its ``.yml`` sidecar for the publication date)."""
     from pathlib import Path
 
-    from .errors import InvalidSource, UnknownSource
-    from .sources import check_slug, decode_text, read_source, sha256_text, slugify
-    from .store import SourceIndex
+    from ledger.core.errors import InvalidSource, UnknownSource
+    from ledger.sources import check_slug, decode_text, read_source, sha256_text, slugify
+    from ledger.store import SourceIndex
 
     path = Path(source)
     if path.is_file():
@@ -1823,14 +1823,14 @@ def record_candidates(
     A candidate whose span does not give its value (issue 14: e.g. "Wang Yi"
     resolved from "meet with Wang") is not recorded: its message goes to
     ``left_out`` (when given) for review, and the rest are recorded."""
-    from . import history
-    from .claimfile import Record, validate
-    from .db import write_transaction
-    from .errors import LedgerError
-    from .ingest import ImportFailed
-    from .shape import ensure_shape
-    from .store import ClaimWriter, SourceIndex, prepare
-    from .support import UnsupportedValue
+    from ledger import history
+    from ledger.claimfile import Record, validate
+    from ledger.db import write_transaction
+    from ledger.core.errors import LedgerError
+    from ledger.ingest import ImportFailed
+    from ledger.shape import ensure_shape
+    from ledger.store import ClaimWriter, SourceIndex, prepare
+    from ledger.core.support import UnsupportedValue
 
     errors = []
     with write_transaction(db), history.entry(db, "extract", actor=history.default_actor(), at=history.now()):

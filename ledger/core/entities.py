@@ -3,7 +3,7 @@
 The entity table lives in ``entities.yml`` at the top of the repository, a
 file meant to be reviewed like code: each entry has a canonical ``name``, a
 ``type`` (person | organisation | place), optional ``country``/``note``, and
-``aliases``. Names are matched after ``ledger.normalize.fold_name`` (case,
+``aliases``. Names are matched after ``ledger.core.normalize.fold_name`` (case,
 punctuation, a leading "the" and honorifics such as "H.E." do not matter),
 so "PRAK Sokhonn", "H.E. PRAK Sokhonn" and "Prak Sokhonn" are one alias.
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import LedgerError
-from .normalize import fold_name
+from ledger.core.errors import LedgerError
+from ledger.core.normalize import fold_name
 
 ENTITY_TYPES = ("person", "organisation", "place", "event", "thing", "agency")  # agency: a wire service or news service others carry (issue 16)
 ENV_VAR = "LEDGER_ENTITIES"
@@ -191,5 +191,5 @@ def default_path(cwd: str | Path | None = None) -> Path | None:
     here = Path(cwd or Path.cwd()) / FILE_NAME
     if here.exists():
         return here
-    repo = Path(__file__).resolve().parent.parent / FILE_NAME
+    repo = Path(__file__).resolve().parents[2] / FILE_NAME
     return repo if repo.exists() else None

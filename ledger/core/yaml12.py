@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import InvalidClaimFile
+from ledger.core.errors import InvalidClaimFile
 
 
 class _Bad(Exception):

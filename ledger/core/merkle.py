@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .errors import LedgerError
+from ledger.core.errors import LedgerError
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from .entities import InvalidEntities
-from .entities import _UniqueKeyLoader as UniqueKeyLoader
-from .errors import LedgerError
-from .normalize import fold_text
+from ledger.core.entities import InvalidEntities
+from ledger.core.entities import _UniqueKeyLoader as UniqueKeyLoader
+from ledger.core.errors import LedgerError
+from ledger.core.normalize import fold_text
 
 FILE_NAME = "predicates.yml"
 SHIPPED = Path(__file__).with_name(FILE_NAME)

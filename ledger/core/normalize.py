@@ -20,7 +20,7 @@ Each normaliser keeps the raw text beside what it made of it:
   Institute" and "director of the International Relations Institute at the
   Royal Academy of Cambodia" give the same key).
 * ``fold_name(text)`` -> the key entity aliases are matched on (see
-  ``ledger.entities``).
+  ``ledger.core.entities``).
 
 python-dateutil does the calendar arithmetic and parses the date forms the
 patterns here do not cover; the patterns cover what news text says that a

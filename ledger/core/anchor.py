@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
+from ledger.core.errors import AmbiguousQuote, EmptyQuote, QuoteNotFound
 
 CONTEXT_CHARS = 32
 
