@@ -57,7 +57,7 @@ def score_page(page: dict, got) -> dict:
 
 def run(extract=None, out=sys.stdout) -> tuple[int, int, list[str]]:
     """Score every page; returns (right, scored, misses)."""
-    from ledger.html import extract as default_extract
+    from ledger.formats.html import extract as default_extract
 
     extract = extract or default_extract
     right = scored = 0

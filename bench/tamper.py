@@ -36,7 +36,8 @@ DERIVED = ("facts", "claim_values", "source_shingles", "facet_counts", "claims_f
 
 def prepare(src: Path, dst: Path, seed: int) -> Path:
     """A copy of ``src`` with 50 reviews and 20 retractions (fewer on a small ledger) recorded through the library."""
-    from ledger import claimreview, history
+    from ledger import history
+    from ledger.formats import claimreview
     from ledger.db import open_db, write_transaction
     from ledger.shape import ensure_shape
 
@@ -227,7 +228,8 @@ def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
     """The ledger after 1-3 random legitimate writes (a review, a retraction) must verify."""
     from sqlite_utils import Database
 
-    from ledger import claimreview, history, verify
+    from ledger import history, verify
+    from ledger.formats import claimreview
     from ledger.db import write_transaction
     from ledger.shape import ensure_shape
 

@@ -34,7 +34,7 @@ def _scratch() -> str:
 
 def check(data: bytes) -> int:
     """Parse ``data`` as a claims file; return how many claims it held."""
-    from ledger import claimfile
+    from ledger.formats import claimfile
     from ledger.core.errors import LedgerError
 
     if not data:
@@ -64,7 +64,9 @@ def main():
 
         import yaml  # noqa: F401
 
-        from ledger import annotations, claimfile, tabular  # noqa: F401
+        from ledger.formats import annotations
+        from ledger.formats import claimfile
+        from ledger.formats import tabular  # noqa: F401
 
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()

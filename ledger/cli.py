@@ -18,15 +18,16 @@ from pathlib import Path
 
 import click
 
-from ledger import claimfile, ingest
+from ledger import ingest
+from ledger.formats import claimfile
 from ledger.export import EXPORTERS
 from ledger.db import open_db, open_readonly, write_transaction
 from ledger.core.errors import LedgerError, ProvenanceConflict
-from ledger.plainfile import max_source_bytes, parse_size, read_plain
+from ledger.formats.plainfile import max_source_bytes, parse_size, read_plain
 from ledger.shape import ensure_shape
-from ledger.sources import make_source, slugify, write_source
+from ledger.formats.sources import make_source, slugify, write_source
 from ledger import history, repository, revisions
-from ledger.atomic import writer_lock
+from ledger.formats.atomic import writer_lock
 from ledger.store import SourceIndex, prepare
 from ledger.verify import verify as run_verify
 
@@ -364,7 +365,7 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
 def append_claim(path: Path, slug: str, entry: dict, db=None):
     """Append one claim to a claims file, keeping what is there byte for byte.
 
-    The file is never rewritten in place (``ledger.atomic``): the new version is checked to parse with one
+    The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with one
     more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
     one, never a part (issue 13). Written before the database is built from it (``ledger.repository``), so
     the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
@@ -372,7 +373,7 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
     again, so that build skips it instead of re-reading the whole file."""
     import tempfile
 
-    from ledger.atomic import WriteError, write_atomic
+    from ledger.formats.atomic import WriteError, write_atomic
 
     if not path.exists():
         data = claimfile.dump_yaml([entry], source=slug).encode("utf-8")

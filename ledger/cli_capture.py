@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ledger import warc
+from ledger.formats import warc
 from ledger.cli import db_option, emit_json, json_option, user_errors
 from ledger.db import open_db
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from ledger import claimfile
-from ledger.atomic import write_atomic
+from ledger.formats import claimfile
+from ledger.formats.atomic import write_atomic
 from ledger import evaluate as ev
 from ledger.core import extract as ex
-from ledger.atomic import writer_lock
+from ledger.formats.atomic import writer_lock
 from ledger.cli import db_option, emit_json, json_option, note, user_errors
 from ledger.db import open_db
 from ledger.core.errors import LedgerError
@@ -168,7 +168,7 @@ def _write_claims(path: Path, claims: list[dict], source: str):
         text = json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n"
     else:
         text = "".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims)
-    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.atomic)
+    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.formats.atomic)
 
 
 @click.command("evaluate")

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import click
 
-from ledger import claimreview, history, html, hypothesis, repository  # noqa: F401 (hypothesis registers its exporter)
-from ledger.atomic import writer_lock
+from ledger import history, repository
+from ledger.formats import claimreview
+from ledger.formats import html
+from ledger.formats import hypothesis  # noqa: F401 (hypothesis registers its exporter)
+from ledger.formats.atomic import writer_lock
 from ledger.cli import db_option, emit_json, json_option, user_errors
 from ledger.db import open_db
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ledger import history, repository, revisions
-from ledger.atomic import writer_lock
+from ledger.formats.atomic import writer_lock
 from ledger.cli import append_claim, db_option, emit_json, json_option, note, user_errors
 from ledger.core.fields import InvalidField, escaped, one_line
 from ledger.db import open_db, write_transaction
@@ -197,7 +197,7 @@ def head(db_path, out_path, as_json):
         db = open_db(db_path, create=False)
         cp = history.checkpoint(db)
     if out_path:
-        from ledger.atomic import write_atomic
+        from ledger.formats.atomic import write_atomic
 
         write_atomic(out_path, (history.canonical_json(cp) + "\n").encode("utf-8"))  # whole or not at all
     if as_json:

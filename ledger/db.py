@@ -131,7 +131,7 @@ def write_transaction(db: Database):
 
     The rows it adds are one entry of the history (``ledger.history``); the
     code inside may describe it with ``history.entry(db, kind, …)``."""
-    from ledger.atomic import writer_lock
+    from ledger.formats.atomic import writer_lock
     from ledger.history import entry
 
     path = _file_of(db)

@@ -12,9 +12,9 @@ from typing import Callable
 import yaml
 from sqlite_utils import Database
 
-from ledger.atomic import write_atomic
-from ledger.claimfile import dump_yaml
-from ledger.sources import META_FIELDS, SNAPSHOT_FIELDS
+from ledger.formats.atomic import write_atomic
+from ledger.formats.claimfile import dump_yaml
+from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
 
 EXPORTERS: dict[str, Callable[..., dict]] = {}
 
@@ -50,7 +50,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
         }
         meta["authors"] = json.loads(src["authors"] or "[]")
         meta["sha256"] = src["id"]
-        # each file whole (ledger.atomic), the sidecar before its text as `source add` writes them
+        # each file whole (ledger.formats.atomic), the sidecar before its text as `source add` writes them
         write_atomic(out / "sources" / f"{src['slug']}.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"))
         write_atomic(out / "sources" / f"{src['slug']}.txt", src["text"].encode("utf-8"))
         n_sources += 1
@@ -94,4 +94,6 @@ def _export_events(db: Database, out: Path) -> int:
 
 
 # formats defined in their own modules register themselves on import (issue 9)
-from ledger import annotations, claimreview, tabular  # noqa: E402,F401
+from ledger.formats import annotations
+from ledger.formats import claimreview
+from ledger.formats import tabular  # noqa: E402,F401

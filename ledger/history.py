@@ -818,7 +818,7 @@ def append_events(path, events: list[dict]) -> None:
     if not events:
         return
     path = Path(path)
-    from ledger.atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
+    from ledger.formats.atomic import append_atomic  # a new file renamed over the old: a crash never leaves half a line
 
     append_atomic(path, "".join(event_line(e) + "\n" for e in events).encode("utf-8"), separator=b"\n")
 
@@ -897,7 +897,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     a write transaction). ``changes`` holds the fields that differ (``source``
     moves the claim to another source). Returns the old and new ids, the new
     row, and the claims-file entry and path for the new claim."""
-    from ledger.claimfile import Record, validate
+    from ledger.formats.claimfile import Record, validate
     from ledger.store import SourceIndex, insert_claims, prepare
 
     if not reason or not reason.strip():

@@ -16,12 +16,12 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from ledger.claimfile import SUFFIXES, describe, iter_records, validate
+from ledger.formats.claimfile import SUFFIXES, describe, iter_records, validate
 from ledger.db import write_transaction
 from ledger.core.errors import LedgerError
-from ledger.plainfile import check_plain, max_source_bytes, repository_root
+from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
 from ledger.shape import ensure_shape
-from ledger.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
+from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
 from ledger.store import ClaimWriter, SourceIndex, prepare
 
 MAX_ERRORS_SHOWN = 20
@@ -88,7 +88,7 @@ def _import_into(
     errors: list[str],
     on_file: Callable[[Path, str, int], None] | None = None,
 ):
-    from ledger.hypothesis import Utf16Record
+    from ledger.formats.hypothesis import Utf16Record
 
     writer = ClaimWriter(db)
     sources = SourceIndex(db)

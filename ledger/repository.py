@@ -41,7 +41,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from ledger.atomic import append_atomic, write_atomic
+from ledger.formats.atomic import append_atomic, write_atomic
 from ledger.core.errors import LedgerError
 
 REVIEWS_DIR = "reviews"
@@ -321,14 +321,14 @@ def replay(
     Returns an ``ImportResult`` with ``late`` (acts recorded before the ledger's head, appended after it).
     """
     from ledger import history
-    from ledger.claimfile import describe, iter_records, validate
+    from ledger.formats.claimfile import describe, iter_records, validate
     from ledger.db import _immediate
     from ledger.ingest import ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files, source_file_digests, source_files_read
     from ledger.revisions import revision_sort_key
     from ledger.shape import ensure_shape
     from ledger import ingest
-    from ledger.plainfile import check_plain, max_source_bytes, repository_root
-    from ledger.sources import iter_source_files
+    from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
+    from ledger.formats.sources import iter_source_files
     from ledger.store import ClaimWriter, add_source, prepare
 
     result = ImportResult()
@@ -524,7 +524,7 @@ def _review_extra(db: Database, a: Act) -> dict | None:
 def _apply(db: Database, a: Act, result, errors: list[str]) -> None:
     """Write an act's claims, events and reviews inside the open entry (sources are added by the caller)."""
     from ledger import history
-    from ledger.claimreview import add_review, make_review
+    from ledger.formats.claimreview import add_review, make_review
     from ledger.store import ClaimWriter
 
     writer = ClaimWriter(db)

@@ -35,10 +35,10 @@ from rapidfuzz import fuzz
 from sqlite_utils import Database
 
 from ledger.core.anchor import fold_quote
-from ledger.claimfile import ClaimInput
+from ledger.formats.claimfile import ClaimInput
 from ledger.core.errors import InvalidSource, LedgerError
 from ledger.history import add_event, status_of
-from ledger.sources import Source
+from ledger.formats.sources import Source
 from ledger.store import SourceIndex, insert_claims, prepare
 
 REVISION_RE = re.compile(r"^(?P<doc>.+)@(?P<n>[1-9][0-9]*)$")

@@ -10,9 +10,9 @@ from sqlite_utils import Database
 from sqlite_utils.db import quote_identifier
 
 from ledger.core.anchor import Span, locate, make_span
-from ledger.claimfile import ClaimInput
+from ledger.formats.claimfile import ClaimInput
 from ledger.core.errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
-from ledger.sources import Source
+from ledger.formats.sources import Source
 from ledger.core.support import assess, unsupported_error
 
 # Fields whose values make a claim what it is: its id is derived from them,

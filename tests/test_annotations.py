@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from ledger import annotations
+from ledger.formats import annotations
 from ledger.cli import cli
 from ledger.db import open_db
 from ledger.core.errors import LedgerError
@@ -289,7 +289,7 @@ from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ledger.core.anchor import make_span  # noqa: E402
-from ledger.claimfile import Record, validate  # noqa: E402
+from ledger.formats.claimfile import Record, validate  # noqa: E402
 from ledger.store import anchor_claim  # noqa: E402
 
 SOME_TEXT = st.lists(

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ledger.claimfile import iter_records, read_claims, validate
+from ledger.formats.claimfile import iter_records, read_claims, validate
 from ledger.core.errors import InvalidClaim, InvalidClaimFile
 
 GOOD = {

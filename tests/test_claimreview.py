@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from ledger import claimreview
+from ledger.formats import claimreview
 from ledger.cli import cli
 from ledger.db import open_db
 from ledger.ingest import build

@@ -154,8 +154,8 @@ def check_after(root: Path, name: str) -> None:
 
 def check_export(root: Path) -> None:
     """Whatever a killed export left parses; the export run again is whole and builds the same ledger."""
-    from ledger.claimfile import iter_records
-    from ledger.sources import read_source
+    from ledger.formats.claimfile import iter_records
+    from ledger.formats.sources import read_source
 
     out = root / "out"
     for f in (out / "claims").glob("*.yml") if (out / "claims").exists() else []:

@@ -36,7 +36,7 @@ from markupsafe import escape
 from _reliability import free_port, ledger_state, start_server, stop_server
 from ledger.db import open_db, write_transaction
 from ledger.ingest import import_files
-from ledger.sources import Source
+from ledger.formats.sources import Source
 from ledger.store import add_source
 
 LEDGER_BIN = Path(sys.executable).parent / "ledger"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ledger import html
+from ledger.formats import html
 from ledger.cli import cli
 from ledger.db import open_db
 from ledger.core.errors import InvalidSource
@@ -364,7 +364,7 @@ def test_the_h1_is_the_title_when_the_declared_one_adds_the_site_name():
     ],
 )
 def test_authors_are_cleaned(raw, expected):
-    from ledger.pagemeta import clean_authors
+    from ledger.formats.pagemeta import clean_authors
 
     assert clean_authors(raw, site_name="Spiegel Online") == expected
 

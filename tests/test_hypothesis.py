@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import hypothesis as hyp
+from ledger.formats import hypothesis as hyp
 from ledger.cli import cli
 from ledger.db import open_db
 from ledger.core.errors import LedgerError

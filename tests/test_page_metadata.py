@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from bench.page_metadata import PAGES, expected_pages, run, score_page
-from ledger.html import extract
+from ledger.formats.html import extract
 
 
 def test_the_corpus_is_what_the_issue_asks_for():

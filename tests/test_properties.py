@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ledger.core.fields import bad_character
-from ledger import claimfile
+from ledger.formats import claimfile
 from ledger.core.anchor import ZERO_WIDTH, BIDI_CONTROLS, fold_quote, locate
-from ledger.claimfile import ClaimInput, Record, validate
+from ledger.formats.claimfile import ClaimInput, Record, validate
 from ledger.core.errors import AmbiguousQuote, EmptyQuote, LedgerError, QuoteNotFound
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

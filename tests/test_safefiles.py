@@ -133,7 +133,7 @@ def test_writers_take_the_one_lock_beside_the_database(seed_db, workdir):
     import threading
     import time
 
-    from ledger.atomic import writer_lock
+    from ledger.formats.atomic import writer_lock
 
     done = []
     with writer_lock(workdir):
@@ -367,7 +367,7 @@ def test_same_url_is_still_a_revision(workdir):
 
 
 def test_ascii_titles_keep_the_slugs_they_always_had():
-    from ledger.sources import slugify
+    from ledger.formats.sources import slugify
 
     assert slugify("Hun Sen meets Xi Jinping in Beijing") == "hun-sen-meets-xi-jinping-in-beijing"
     assert slugify("sokhonn-plans-china-trip") == "sokhonn-plans-china-trip"

@@ -1,7 +1,7 @@
 """The source page shows where each metadata field came from and the HTTP
 capture behind the source (issue 20)."""
 
-from ledger import warc
+from ledger.formats import warc
 from ledger.db import open_db
 from tests.test_datasette import get, make_ds
 from tests.test_warc import empty, server  # noqa: F401 (fixtures)

@@ -20,7 +20,7 @@ from pyld import jsonld
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from ledger import annotations
+from ledger.formats import annotations
 from tests.test_claimreview import two_sources  # noqa: F401 (a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ledger.claimfile import parse_string
+from ledger.formats.claimfile import parse_string
 from ledger.core.errors import InvalidClaim
 from ledger.core.fields import calendar_date, escaped
 

@@ -13,7 +13,7 @@ from ledger.cli import cli
 from ledger.db import open_db
 from ledger.core.errors import LedgerError
 from ledger.ingest import ImportFailed, build, import_files
-from ledger.tabular import COLUMNS, export_csv, export_jsonl, iter_csv_records, write_csv
+from ledger.formats.tabular import COLUMNS, export_csv, export_jsonl, iter_csv_records, write_csv
 
 # A source with what breaks naive CSV and offset handling: CRLF line breaks,
 # commas, straight and curly quotes, a tab, characters outside the BMP

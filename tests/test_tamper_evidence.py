@@ -161,7 +161,8 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
 
     from sqlite_utils import Database
 
-    from ledger import claimreview, history
+    from ledger import history
+    from ledger.formats import claimreview
     from ledger.db import open_db, write_transaction
     from ledger.ingest import build
     from ledger.migrations import migrations

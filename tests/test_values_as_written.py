@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.claimfile import parse_string, read_claims
+from ledger.formats.claimfile import parse_string, read_claims
 from ledger.core.errors import InvalidClaim, InvalidClaimFile
 
 from _cli import q, run

@@ -1693,7 +1693,7 @@ def origin(rule: str) -> str:
 
 
 def to_claims(candidates: list[Candidate], *, status: str = "candidate") -> list[dict]:
-    """Candidates as claim mappings in the import format (see ledger.claimfile)."""
+    """Candidates as claim mappings in the import format (see ledger.formats.claimfile)."""
     out = []
     for c in candidates:
         claim = {
@@ -1763,7 +1763,7 @@ def read_source_text(source: str, db=None, published: str | None = None) -> Sour
     from pathlib import Path
 
     from ledger.core.errors import InvalidSource, UnknownSource
-    from ledger.sources import check_slug, decode_text, read_source, sha256_text, slugify
+    from ledger.formats.sources import check_slug, decode_text, read_source, sha256_text, slugify
     from ledger.store import SourceIndex
 
     path = Path(source)
@@ -1824,7 +1824,7 @@ def record_candidates(
     resolved from "meet with Wang") is not recorded: its message goes to
     ``left_out`` (when given) for review, and the rest are recorded."""
     from ledger import history
-    from ledger.claimfile import Record, validate
+    from ledger.formats.claimfile import Record, validate
     from ledger.db import write_transaction
     from ledger.core.errors import LedgerError
     from ledger.ingest import ImportFailed

@@ -4,7 +4,7 @@ ruamel.yaml parses (YAML 1.2, its safe pure-Python parser); this module only
 builds mappings, lists and strings from the parser's events. No scalar is
 typed: ``value: 10:30`` is the text ``10:30`` (YAML 1.1 made it 630), ``012``
 stays ``012``, ``3.10`` stays ``3.10``, ``yes`` stays ``yes``. Each field is
-then checked by its own rule (``ledger.claimfile.validate``): confidence is
+then checked by its own rule (``ledger.formats.claimfile.validate``): confidence is
 read as a number there, dates as dates. An empty plain scalar (``note:``) is
 None, an absent field.
 

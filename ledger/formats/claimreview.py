@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ledger import annotations  # a module, not a name: the two import each other through export.py
+from ledger.formats import annotations  # a module, not a name: the two import each other through export.py
 from ledger.core.errors import LedgerError
 from ledger.export import exporter
 from ledger.core.normalize import fold_name
@@ -353,11 +353,11 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
     """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects).
     A review whose fact no standing claim makes any more (all superseded or
     retracted) has no appearance to publish: it is left out and counted."""
-    from ledger.tabular import output_file
+    from ledger.formats.tabular import output_file
 
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    from ledger.atomic import write_atomic
+    from ledger.formats.atomic import write_atomic
 
     write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}

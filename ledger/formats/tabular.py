@@ -26,7 +26,7 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
-from ledger.claimfile import OPTIONAL, REQUIRED, Record, decode
+from ledger.formats.claimfile import OPTIONAL, REQUIRED, Record, decode
 from ledger.core.csvsafe import neutralise
 from ledger.core.errors import InvalidClaimFile, LedgerError
 from ledger.export import FILE_FIELDS, exporter

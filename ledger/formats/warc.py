@@ -252,8 +252,8 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     ``changes`` when it is a new revision of a page already held)."""
     from ledger import history, revisions
     from ledger.db import write_transaction
-    from ledger.html import snapshot_path, source_from_html
-    from ledger.sources import make_source, slugify, write_source
+    from ledger.formats.html import snapshot_path, source_from_html
+    from ledger.formats.sources import make_source, slugify, write_source
     from ledger.store import add_source
 
     cap, data = read_capture(path, url)
@@ -271,7 +271,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
         src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
     sources_dir = Path(sources_dir)
     from ledger import repository
-    from ledger.atomic import write_atomic
+    from ledger.formats.atomic import write_atomic
 
     # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
     src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
@@ -284,7 +284,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
         src.path = (sources_dir / f"{src.slug}.txt").as_posix()
         added = add_source(db, src)
         if cap.content_type != "text/plain":
-            from ledger.html import record_field_origins
+            from ledger.formats.html import record_field_origins
 
             record_field_origins(db, src)
         keep = sources_dir / f"{src.slug}{capture_suffix(path)}"
@@ -300,7 +300,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != cap.payload:
                 raise InvalidSource(f"{snap} already holds a different page; choose another --slug")
-            write_atomic(snap, cap.payload)  # never a half-written file (ledger.atomic)
+            write_atomic(snap, cap.payload)  # never a half-written file (ledger.formats.atomic)
         if not keep.exists():
             write_atomic(keep, data)
     out = {

@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ledger.core.errors import InvalidSource
-from ledger.sources import Source, make_source, slugify
+from ledger.formats.sources import Source, make_source, slugify
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 EXTRACTOR = "trafilatura"
@@ -98,7 +98,7 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
             f"{where}: no article text found ({EXTRACTOR} extracted {found}); is it a saved article page? "
             "Save the article itself (File > Save Page As, HTML only), or add its text as a .txt source"
         )
-    from ledger.pagemeta import page_metadata
+    from ledger.formats.pagemeta import page_metadata
 
     meta = page_metadata(tree, doc)
     return Extracted(
@@ -263,8 +263,8 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     """
     from ledger import history, revisions
     from ledger.db import write_transaction
-    from ledger.atomic import write_atomic
-    from ledger.sources import write_source
+    from ledger.formats.atomic import write_atomic
+    from ledger.formats.sources import write_source
     from ledger.store import add_source
 
     pages = html_files(path)
@@ -277,7 +277,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
             )
     sources_dir = Path(sources_dir)
     prepared, errors, slugs = [], [], {}
-    from ledger.plainfile import max_source_bytes, read_plain
+    from ledger.formats.plainfile import max_source_bytes, read_plain
 
     for page in pages:
         try:
@@ -321,7 +321,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
                 raise InvalidSource(
                     f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
                 )
-            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.atomic)
+            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.formats.atomic)
             write_source(src, sources_dir, src.text.encode("utf-8"))
             out.append(
                 {

@@ -42,7 +42,7 @@ from typing import Any, Iterator
 
 from sqlite_utils import Database
 
-from ledger.claimfile import Record
+from ledger.formats.claimfile import Record
 from ledger.core.errors import InvalidClaimFile
 from ledger.export import exporter
 
@@ -195,7 +195,7 @@ def annotations(db: Database) -> Iterator[dict]:
 @exporter("w3c")
 def export_w3c(db: Database, out: str | Path, **options) -> dict:
     """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
-    from ledger.tabular import output_file
+    from ledger.formats.tabular import output_file
 
     out = output_file(out, "jsonld")
     items = list(annotations(db))
@@ -223,7 +223,7 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     # and written by json's C encoder (indenting every item is ten times slower)
     lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
     text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
-    from ledger.atomic import write_atomic
+    from ledger.formats.atomic import write_atomic
 
     write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
     return {"format": "w3c", "out": str(out), "claims": len(items)}

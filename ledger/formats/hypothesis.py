@@ -28,8 +28,8 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
-from ledger.annotations import BODY_OPTIONAL, ni_uri, sha256_from_ni, standing
-from ledger.claimfile import Record
+from ledger.formats.annotations import BODY_OPTIONAL, ni_uri, sha256_from_ni, standing
+from ledger.formats.claimfile import Record
 from ledger.core.errors import InvalidClaimFile, LedgerError
 from ledger.export import exporter
 
@@ -122,7 +122,7 @@ def hypothesis_annotations(db: Database) -> Iterator[dict]:
 def export_hypothesis(db: Database, out: str | Path, **options) -> dict:
     """A JSON list of Hypothesis create-annotation bodies, one per claim that
     stands (positions in UTF-16 code units, as Hypothesis counts them)."""
-    from ledger.tabular import output_file
+    from ledger.formats.tabular import output_file
 
     out = output_file(out, "json")
     items = list(hypothesis_annotations(db))

@@ -164,7 +164,7 @@ def check_fields(where: str, **fields) -> None:
 def _iso_time(value, where: str) -> str | None:
     if value is None:
         return None
-    from ledger.claimfile import iso_timestamp
+    from ledger.formats.claimfile import iso_timestamp
 
     parsed = iso_timestamp(value)
     if parsed is None:
@@ -186,7 +186,7 @@ def read_source(txt_path: Path) -> Source:
     if meta_path.exists():
         # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
         # `ledger build`), no duplicate keys, no tags; invalid UTF-8 named by line
-        from ledger.claimfile import decode, load_yaml
+        from ledger.formats.claimfile import decode, load_yaml
         from ledger.core.errors import InvalidClaimFile
 
         try:
@@ -220,7 +220,7 @@ def read_source(txt_path: Path) -> Source:
         recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
     )
     if source.snapshot_sha256:
-        from ledger.html import check_snapshot  # the saved page, when kept beside the text
+        from ledger.formats.html import check_snapshot  # the saved page, when kept beside the text
 
         check_snapshot(txt_path, source.snapshot_sha256)
     recorded = meta.get("sha256")
@@ -235,7 +235,7 @@ def read_source(txt_path: Path) -> Source:
 
 def iter_source_files(directory: Path):
     """The ``*.txt`` entries of a sources directory, sorted for a deterministic build: every entry, so that
-    a FIFO, a device or a directory named so is refused by name (``ledger.plainfile``), not skipped."""
+    a FIFO, a device or a directory named so is refused by name (``ledger.formats.plainfile``), not skipped."""
     directory = Path(directory)
     if not directory.exists():
         return []
@@ -245,11 +245,11 @@ def iter_source_files(directory: Path):
 def write_source(source: Source, directory: Path, data: bytes) -> Path:
     """Store the exact bytes and the sidecar; refuse to overwrite a different text.
 
-    Each file is written whole (``ledger.atomic``): the sidecar first, then the text, so the text's
+    Each file is written whole (``ledger.formats.atomic``): the sidecar first, then the text, so the text's
     appearance is the last step and a text written here always has its complete sidecar beside it. A
     kill -9 can at most leave a sidecar without its text, which `ledger build` ignores (it reads texts)
     and the next `ledger source add` replaces."""
-    from ledger.atomic import write_atomic
+    from ledger.formats.atomic import write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -303,7 +303,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
             "claim files; split it, or use JSON Lines (.jsonl), which is read a line at a time"
         )
     if fmt == "csv":
-        from ledger.tabular import iter_csv_records
+        from ledger.formats.tabular import iter_csv_records
 
         yield from iter_csv_records(path, shown)
         return
@@ -318,12 +318,12 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         except ValueError as e:
             raise InvalidClaimFile(f"{shown}: malformed JSON: {e}") from None
         lines = {}
-        from ledger.annotations import annotation_records, is_annotation_document
+        from ledger.formats.annotations import annotation_records, is_annotation_document
 
         if is_annotation_document(data):
             yield from annotation_records(data, shown)
             return
-        from ledger.hypothesis import is_hypothesis_document, records
+        from ledger.formats.hypothesis import is_hypothesis_document, records
 
         if is_hypothesis_document(data):
             yield from records(data, shown)
