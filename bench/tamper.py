@@ -36,10 +36,10 @@ DERIVED = ("facts", "claim_values", "source_shingles", "facet_counts", "claims_f
 
 def prepare(src: Path, dst: Path, seed: int) -> Path:
     """A copy of ``src`` with 50 reviews and 20 retractions (fewer on a small ledger) recorded through the library."""
-    from ledger import history
+    from ledger.store import history
     from ledger.formats import claimreview
-    from ledger.db import open_db, write_transaction
-    from ledger.shape import ensure_shape
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
 
     shutil.copyfile(src, dst)
     rng = random.Random(seed)
@@ -228,10 +228,11 @@ def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
     """The ledger after 1-3 random legitimate writes (a review, a retraction) must verify."""
     from sqlite_utils import Database
 
-    from ledger import history, verify
+    from ledger import verify
+    from ledger.store import history
     from ledger.formats import claimreview
-    from ledger.db import write_transaction
-    from ledger.shape import ensure_shape
+    from ledger.store.db import write_transaction
+    from ledger.store.shape import ensure_shape
 
     if not isinstance(pristine, sqlite3.Connection):
         shutil.copyfile(pristine, work)

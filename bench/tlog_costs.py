@@ -39,9 +39,11 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args(argv)
-    from ledger import history, schema_check, tlog
+    from ledger.store import history
+    from ledger.store import schema_check
+    from ledger.store import tlog
     from ledger import verify as v
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     db = open_db(args.db, create=False)
     t = time.process_time()

@@ -44,7 +44,7 @@ def profiled(path: str | None):
 
 
 def import_ledger(db_path: str, *files: str, profile=None) -> dict:
-    from ledger.db import open_db
+    from ledger.store.db import open_db
     from ledger.ingest import import_files
 
     db = open_db(db_path)
@@ -66,7 +66,7 @@ def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profi
     ledger it started from): the same final rows into the same schema."""
     import sqlite3
 
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     db = open_db(db_path)
     src = sqlite3.connect(rows_db)
@@ -114,7 +114,7 @@ def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profi
 
 
 def build(db_path: str, sources: str, claims: str, profile=None) -> dict:
-    from ledger.db import open_db
+    from ledger.store.db import open_db
     from ledger.ingest import build as run_build
 
     db = open_db(db_path)
@@ -139,7 +139,7 @@ def verify(db_path: str, repeat: str = "3", profile=None) -> dict:
     part's CPU time from the last run, and one ``--deep`` run."""
     import os
 
-    from ledger.db import open_db
+    from ledger.store.db import open_db
     from ledger import verify as v
 
     db = open_db(db_path, create=False)
@@ -210,9 +210,9 @@ def verify_parts(db_path: str, checks: str = "pass,pass-without-digests,referenc
     sources and claims with the row digests (``pass-without-digests``: its
     hashes and spans alone), ``references`` the default's
     foreign-key checks, ``database`` the --deep integrity check."""
-    from ledger import history
+    from ledger.store import history
     from ledger import verify as v
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     db = open_db(db_path, create=False, migrate=False)
     db.execute(SUBSTR_SCAN_SQL).fetchone()  # warm the page cache for both sides alike
@@ -250,8 +250,8 @@ def compare(db_path: str, repeat: str = "3", profile=None) -> dict:
     """The comparison of every fact group against a plain GROUP BY: its
     classification (``ledger compare --summary``), the full report with every
     claim (``ledger compare --json``), and recomputing it all (``--rebuild``)."""
-    from ledger import compare as comparison
-    from ledger.db import open_db, write_transaction
+    from ledger.store import compare as comparison
+    from ledger.store.db import open_db, write_transaction
 
     db = open_db(db_path, create=False)
     n = int(repeat)

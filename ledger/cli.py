@@ -21,14 +21,15 @@ import click
 from ledger import ingest
 from ledger.formats import claimfile
 from ledger.export import EXPORTERS
-from ledger.db import open_db, open_readonly, write_transaction
+from ledger.store.db import open_db, open_readonly, write_transaction
 from ledger.core.errors import LedgerError, ProvenanceConflict
 from ledger.formats.plainfile import max_source_bytes, parse_size, read_plain
-from ledger.shape import ensure_shape
+from ledger.store.shape import ensure_shape
 from ledger.formats.sources import make_source, slugify, write_source
-from ledger import history, repository, revisions
+from ledger import repository, revisions
+from ledger.store import history
 from ledger.formats.atomic import writer_lock
-from ledger.store import SourceIndex, prepare
+from ledger.store.writer import SourceIndex, prepare
 from ledger.verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"
@@ -546,7 +547,8 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, files_root, as_json):
     head_hash = whole_head_hash(head_hash)
     with user_errors():
         if checkpoint:
-            from ledger import cli_tlog, tlog
+            from ledger import cli_tlog
+            from ledger.store import tlog
 
             if tlog.is_signed_checkpoint(Path(checkpoint).read_text(encoding="utf-8", errors="replace")):
                 signed = cli_tlog.load_checkpoint(checkpoint, vkey)

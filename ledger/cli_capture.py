@@ -7,7 +7,7 @@ import click
 
 from ledger.formats import warc
 from ledger.cli import db_option, emit_json, json_option, user_errors
-from ledger.db import open_db
+from ledger.store.db import open_db
 
 
 def _report(r: dict, as_json: bool) -> None:

@@ -8,8 +8,8 @@ import textwrap
 
 import click
 
-from ledger import compare as comparison
-from ledger.db import open_db, write_transaction
+from ledger.store import compare as comparison
+from ledger.store.db import open_db, write_transaction
 
 
 def _status_line(g: dict) -> str:

@@ -16,7 +16,7 @@ from ledger import evaluate as ev
 from ledger.core import extract as ex
 from ledger.formats.atomic import writer_lock
 from ledger.cli import db_option, emit_json, json_option, note, user_errors
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
 
 
@@ -116,11 +116,12 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
     file, and record them from there. Returns (added, already held). A candidate whose span does not give its
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
-    from ledger import history, repository
+    from ledger import repository
+    from ledger.store import history
     from ledger.cli import append_claim
     from ledger.core.errors import LedgerError
     from ledger.ingest import ImportFailed
-    from ledger.store import SourceIndex, prepare
+    from ledger.store.writer import SourceIndex, prepare
     from ledger.core.support import UnsupportedValue
 
     at, actor = repository.record_time(db), history.default_actor()

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import click
 
-from ledger import history, repository
+from ledger import repository
+from ledger.store import history
 from ledger.formats import claimreview
 from ledger.formats import html
 from ledger.formats import hypothesis  # noqa: F401 (hypothesis registers its exporter)
 from ledger.formats.atomic import writer_lock
 from ledger.cli import db_option, emit_json, json_option, user_errors
-from ledger.db import open_db
+from ledger.store.db import open_db
 
 
 def add_html_sources(db_path, file, sources_dir, as_json, **overrides):

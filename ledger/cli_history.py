@@ -10,11 +10,12 @@ from pathlib import Path
 
 import click
 
-from ledger import history, repository, revisions
+from ledger import repository, revisions
+from ledger.store import history
 from ledger.formats.atomic import writer_lock
 from ledger.cli import append_claim, db_option, emit_json, json_option, note, user_errors
 from ledger.core.fields import InvalidField, escaped, one_line
-from ledger.db import open_db, write_transaction
+from ledger.store.db import open_db, write_transaction
 
 
 def history_option(fn):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from ledger import tlog
+from ledger.store import tlog
 from ledger.cli import db_option, emit_json, json_option, note, user_errors
-from ledger.db import open_db, write_transaction
+from ledger.store.db import open_db, write_transaction
 from ledger.core.errors import LedgerError
 
 

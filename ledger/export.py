@@ -77,7 +77,7 @@ def _export_events(db: Database, out: Path) -> int:
     order made, so the rebuilt ledger gives each claim the same status
     (issue 5). Source revisions need nothing more: each is its own
     sources/<slug>@<n>.txt."""
-    from ledger.history import EVENTS_FILE, event_line
+    from ledger.store.history import EVENTS_FILE, event_line
 
     if not db["claim_events"].exists():
         return 0

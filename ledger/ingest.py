@@ -17,12 +17,12 @@ from typing import Callable, Iterable
 from sqlite_utils import Database
 
 from ledger.formats.claimfile import SUFFIXES, describe, iter_records, validate
-from ledger.db import write_transaction
+from ledger.store.db import write_transaction
 from ledger.core.errors import LedgerError
 from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
-from ledger.shape import ensure_shape
+from ledger.store.shape import ensure_shape
 from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
-from ledger.store import ClaimWriter, SourceIndex, prepare
+from ledger.store.writer import ClaimWriter, SourceIndex, prepare
 
 MAX_ERRORS_SHOWN = 20
 
@@ -137,7 +137,7 @@ def import_files(
     files = [Path(p) for p in paths]
     result = ImportResult(dry_run=dry_run)
     errors: list[str] = []
-    from ledger import history
+    from ledger.store import history
 
     try:
         with write_transaction(db), history.entry(db, "import", actor=history.default_actor(), at=history.now()):

@@ -17,8 +17,8 @@ import secrets
 import sys
 from pathlib import Path
 
-from ledger.db import open_db, write_transaction
-from ledger.shape import ensure_shape
+from ledger.store.db import open_db, write_transaction
+from ledger.store.shape import ensure_shape
 
 HOST = "127.0.0.1"
 # Datasette's defaults, stated so they cannot drift upwards; facet

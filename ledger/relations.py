@@ -138,8 +138,8 @@ def _write_case(case: dict, workdir: Path, where: str) -> list[tuple[str, int, i
 
 def score_case(case: dict, where: str) -> CaseResult:
     """Build a ledger holding only this case's claims and check its classification."""
-    from ledger import compare as comparison
-    from ledger.db import open_db
+    from ledger.store import compare as comparison
+    from ledger.store.db import open_db
     from ledger.ingest import build
 
     expected = case.get("expected")

@@ -205,7 +205,7 @@ def review_files(reviews_dir) -> list[Path]:
 
 
 def event_files(history_dir) -> list[Path]:
-    from ledger.history import EVENTS_FILE
+    from ledger.store.history import EVENTS_FILE
 
     d = Path(history_dir)
     legacy = [d / EVENTS_FILE] if (d / EVENTS_FILE).is_file() else []
@@ -279,13 +279,13 @@ class _Index:
     source added in a later act of the same replay: foreign keys are checked at commit)."""
 
     def __init__(self, db: Database):
-        from ledger.store import SourceIndex
+        from ledger.store.writer import SourceIndex
 
         self.held = SourceIndex(db)
         self.pending: dict = {}
 
     def add(self, src) -> None:
-        from ledger.store import HeldSource
+        from ledger.store.writer import HeldSource
 
         h = HeldSource(src.id, src.slug, src.text, src.published)
         self.pending[src.slug] = self.pending[src.id] = h
@@ -320,16 +320,16 @@ def replay(
     it has just written (``reread``: read them even when unchanged since the last build). All or nothing: every problem is collected and raised as one ``ImportFailed``.
     Returns an ``ImportResult`` with ``late`` (acts recorded before the ledger's head, appended after it).
     """
-    from ledger import history
+    from ledger.store import history
     from ledger.formats.claimfile import describe, iter_records, validate
-    from ledger.db import _immediate
+    from ledger.store.db import _immediate
     from ledger.ingest import ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files, source_file_digests, source_files_read
     from ledger.revisions import revision_sort_key
-    from ledger.shape import ensure_shape
+    from ledger.store.shape import ensure_shape
     from ledger import ingest
     from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
     from ledger.formats.sources import iter_source_files
-    from ledger.store import ClaimWriter, add_source, prepare
+    from ledger.store.writer import ClaimWriter, add_source, prepare
 
     result = ImportResult()
     errors: list[str] = []
@@ -523,9 +523,9 @@ def _review_extra(db: Database, a: Act) -> dict | None:
 
 def _apply(db: Database, a: Act, result, errors: list[str]) -> None:
     """Write an act's claims, events and reviews inside the open entry (sources are added by the caller)."""
-    from ledger import history
+    from ledger.store import history
     from ledger.formats.claimreview import add_review, make_review
-    from ledger.store import ClaimWriter
+    from ledger.store.writer import ClaimWriter
 
     writer = ClaimWriter(db)
     for row, where in a.claims:
@@ -633,7 +633,7 @@ def compare(db: Database, root=".") -> list[dict]:
     """What the repository's files under ``root`` and the ledger disagree on: every source, claim, status event
     and review that is in one and not the other, as verify failures (kind ``files``). The files are replayed
     into a database in memory (the ledger is only read)."""
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     root = Path(root)
     built = open_db(":memory:")

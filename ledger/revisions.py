@@ -37,9 +37,9 @@ from sqlite_utils import Database
 from ledger.core.anchor import fold_quote
 from ledger.formats.claimfile import ClaimInput
 from ledger.core.errors import InvalidSource, LedgerError
-from ledger.history import add_event, status_of
+from ledger.store.history import add_event, status_of
 from ledger.formats.sources import Source
-from ledger.store import SourceIndex, insert_claims, prepare
+from ledger.store.writer import SourceIndex, insert_claims, prepare
 
 REVISION_RE = re.compile(r"^(?P<doc>.+)@(?P<n>[1-9][0-9]*)$")
 MIN_SCORE = 90.0

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ledger import history
+from ledger.store import history
 
 EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
 # A claim row edited behind the ledger's back breaks its history entry too;
@@ -284,7 +284,7 @@ def check_schema(db: Database):
     """Every table, index, trigger and view against what the migrations the
     file records make (ledger/schema_check.py): a dropped trigger, a
     redefined view or an added object is named. Reads only."""
-    from ledger import schema_check
+    from ledger.store import schema_check
 
     for item, message in schema_check.check_schema(db.conn):
         yield Failure("schema", item, message)
@@ -322,7 +322,7 @@ def check_types(db: Database):
 def check_derived(db: Database):
     """``--deep``: every derived table recomputed from the recorded rows
     (ledger/derived_check.py), in a private copy."""
-    from ledger import derived_check
+    from ledger.store import derived_check
 
     for item, message in derived_check.check_derived(db):
         yield Failure("derived", item, message)
@@ -341,7 +341,7 @@ def check_chain(db: Database, head: str | None = None, digested: dict | None = N
 
 def check_checkpoint(db: Database, checkpoint):
     """The history extends the tree a signed checkpoint covers (ledger/tlog.py)."""
-    from ledger import tlog
+    from ledger.store import tlog
 
     for item, message in tlog.check_consistency(db, checkpoint):
         yield Failure("chain", item, message)

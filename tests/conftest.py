@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build
 
 ROOT = Path(__file__).resolve().parent.parent

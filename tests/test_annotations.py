@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ledger.formats import annotations
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
 from ledger.ingest import build, import_files
 
@@ -290,7 +290,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from ledger.core.anchor import make_span  # noqa: E402
 from ledger.formats.claimfile import Record, validate  # noqa: E402
-from ledger.store import anchor_claim  # noqa: E402
+from ledger.store.writer import anchor_claim  # noqa: E402
 
 SOME_TEXT = st.lists(
     st.sampled_from(list("ab cd\n,.’“”-") + ["é", "🎉", "𝔘", "\r\n", "\u00a0"]), min_size=1, max_size=60

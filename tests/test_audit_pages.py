@@ -26,7 +26,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build
 from ledger.plugin import audit
 from test_browser import CHROMIUM_ARGS, _chromium, _free_port

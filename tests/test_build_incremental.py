@@ -3,7 +3,7 @@
 import pytest
 
 from ledger import ingest
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import ImportFailed, build
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ledger.formats import claimreview
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "jsonld" / "claimreview.schema.json").read_text("utf-8"))
@@ -298,7 +298,7 @@ def test_a_fractional_scale_recorded_earlier_is_left_out_of_the_rating(two_sourc
                                   url="https://factcheck.example.net/2024/stadium", date="2024-05-20")
     row.update(rating_value=0.5, best_rating=1.0, worst_rating=0.0)  # as an older ledger may hold it
     row["id"] = claimreview.review_id(row)
-    from ledger.db import write_transaction
+    from ledger.store.db import write_transaction
 
     with write_transaction(db):  # a review is a history entry (issue 15): recorded inside a write transaction
         claimreview.add_review(db, row)

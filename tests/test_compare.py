@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger import compare as comparison
+from ledger.store import compare as comparison
 from ledger.cli import cli
-from ledger.db import open_db, write_transaction
+from ledger.store.db import open_db, write_transaction
 from ledger.ingest import build, import_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "compare"
@@ -273,7 +273,7 @@ def test_numbers_within_the_tolerance_agree():
                  "duplicate_of": None, "containment": None}}
 
     def member(cid, source, raw):
-        from ledger.compare import _EntityIndex  # noqa: F401 (only the row builder is used)
+        from ledger.store.compare import _EntityIndex  # noqa: F401 (only the row builder is used)
 
         class NoEntities:
             def get(self, name):

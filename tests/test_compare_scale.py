@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from ledger import compare as comparison
+from ledger.store import compare as comparison
 from ledger.cli import cli
 from tests.test_compare import add_fixtures, compare_db, db  # noqa: F401  (fixtures)
 
@@ -44,7 +44,7 @@ def test_a_conflict_lists_both_values_in_the_summary(db):
 def test_streamed_json_is_the_list_and_the_summary_prints_a_line_per_group(compare_db):
     r = CliRunner().invoke(cli, ["compare", "--db", str(compare_db), "--json"])
     assert r.exit_code == 0, r.output
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     d = open_db(compare_db, create=False)
     full = comparison.compare(d)
@@ -70,7 +70,7 @@ def test_a_refresh_in_small_batches_equals_one_in_a_single_batch(compare_db, mon
     """The refresh classifies new claims a batch at a time (flat memory at a
     million claims); a topic whose claims fall in several batches must end
     up classified exactly as when they all arrive together."""
-    from ledger.db import open_db, write_transaction
+    from ledger.store.db import open_db, write_transaction
 
     d = open_db(compare_db, create=False)
     n = d.execute("SELECT count(*) FROM claims").fetchone()[0]

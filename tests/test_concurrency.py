@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from _reliability import free_port, start_server, stop_server
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build, import_files
 
 LEDGER_BIN = Path(sys.executable).parent / "ledger"

@@ -21,7 +21,7 @@ from datasette.plugins import get_plugins
 
 from ledger import plugin, publish
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build
 from ledger.verify import verify
 

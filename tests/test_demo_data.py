@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ledger import evaluate as ev
 from ledger.core import extract as ex
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import build, import_files
 
 ROOT = Path(__file__).resolve().parent.parent

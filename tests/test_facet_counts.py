@@ -10,7 +10,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.facets import mismatches, recount
 from ledger.ingest import import_files
 

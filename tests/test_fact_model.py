@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ledger import compare as comparison
-from ledger.db import open_db
+from ledger.store import compare as comparison
+from ledger.store.db import open_db
 from ledger.ingest import build
 
 ENTITIES = """

@@ -34,10 +34,10 @@ from datasette.app import Datasette
 from markupsafe import escape
 
 from _reliability import free_port, ledger_state, start_server, stop_server
-from ledger.db import open_db, write_transaction
+from ledger.store.db import open_db, write_transaction
 from ledger.ingest import import_files
 from ledger.formats.sources import Source
-from ledger.store import add_source
+from ledger.store.writer import add_source
 
 LEDGER_BIN = Path(sys.executable).parent / "ledger"
 

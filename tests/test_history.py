@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from ledger import history
-from ledger.db import open_db, write_transaction
+from ledger.store import history
+from ledger.store.db import open_db, write_transaction
 from ledger.ingest import build
 
 from _cli import q, run
@@ -177,7 +177,7 @@ def test_head_and_log(seed_db, workdir):
 
 def test_a_write_outside_an_entry_is_refused(seed_db):
     from ledger.core.errors import LedgerError
-    from ledger.store import insert_claims
+    from ledger.store.writer import insert_claims
 
     db = open_db(seed_db)
     with pytest.raises(LedgerError, match="outside a history entry"):
@@ -193,7 +193,7 @@ def test_migrating_a_ledger_made_before_the_history(tmp_path):
 
     from sqlite_utils import Database
 
-    from ledger.migrations import migrations
+    from ledger.store.migrations import migrations
     from ledger.verify import verify
 
     path = tmp_path / "old.db"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from ledger.formats import html
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.core.errors import InvalidSource
 from ledger.ingest import ImportFailed, build
 

@@ -4,7 +4,7 @@ each row inserted into a parent table makes SQLite look up the rows that
 reference it; without an index that is a scan per inserted row, and an import
 becomes quadratic in the ledger's size."""
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 
 BULK_WRITTEN = {"claims", "sources"}
 

@@ -319,7 +319,7 @@ def test_verify_files_reports_what_is_in_the_files_and_not_the_database_and_back
 
 def test_recording_times_strictly_increase_even_when_the_clock_is_behind(seed_db):
     from ledger import repository
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     db = open_db(seed_db)
     future = "2999-01-01T00:00:00.000000+00:00"

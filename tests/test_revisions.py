@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.ingest import ImportFailed, build
 from ledger.revisions import place, revision_sort_key, split_slug
 

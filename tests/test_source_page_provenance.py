@@ -2,7 +2,7 @@
 capture behind the source (issue 20)."""
 
 from ledger.formats import warc
-from ledger.db import open_db
+from ledger.store.db import open_db
 from tests.test_datasette import get, make_ds
 from tests.test_warc import empty, server  # noqa: F401 (fixtures)
 

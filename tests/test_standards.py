@@ -102,7 +102,7 @@ def exported_w3c(db, out):
 @pytest.fixture
 def w3c_doc(workdir):
     from tests.test_annotations import add_emoji_source
-    from ledger.db import open_db
+    from ledger.store.db import open_db
     from ledger.ingest import build
 
     add_emoji_source(workdir)
@@ -162,7 +162,7 @@ def test_xsd_datetime(given, expected):
 
 
 def test_the_target_state_names_the_extracted_text_the_positions_count_in(w3c_doc, workdir):
-    from ledger.db import open_db
+    from ledger.store.db import open_db
 
     db = open_db(workdir / "ledger.db")
     rows = {r[0]: r[1] for r in db.execute("SELECT id, retrieved FROM sources")}

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
 from ledger.ingest import ImportFailed, build, import_files
 from ledger.formats.tabular import COLUMNS, export_csv, export_jsonl, iter_csv_records, write_csv

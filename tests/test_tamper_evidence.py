@@ -157,15 +157,15 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     """A ledger migrated up to just before m080, with a review recorded the
     old way (no entry): after m080 the review is covered by an appended
     `migrate` entry, verify passes, and the head published before still is in the chain."""
-    from ledger import shape
+    from ledger.store import shape
 
     from sqlite_utils import Database
 
-    from ledger import history
+    from ledger.store import history
     from ledger.formats import claimreview
-    from ledger.db import open_db, write_transaction
+    from ledger.store.db import open_db, write_transaction
     from ledger.ingest import build
-    from ledger.migrations import migrations
+    from ledger.store.migrations import migrations
 
     path = workdir / "old.db"
     db = Database(sqlite3.connect(path, isolation_level=None))

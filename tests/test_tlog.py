@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from ledger import history, tlog
+from ledger.store import history
+from ledger.store import tlog
 
 from _cli import run
 from test_verify import one, tamper, verify_json

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from ledger import history
+from ledger.store import history
 
 from _cli import run
 

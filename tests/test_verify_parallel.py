@@ -9,7 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from ledger import verify as v
-from ledger.db import open_db
+from ledger.store.db import open_db
 
 from _cli import run
 from test_verify import one

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from ledger.cli import cli
-from ledger.db import open_db
+from ledger.store.db import open_db
 
 PAGE = (Path(__file__).parent / "fixtures" / "html" / "stadium-opening.html").read_bytes()
 CHANGED = PAGE.replace("seating capacity of 60,000".encode(), "seating capacity of 55,000".encode())
@@ -206,7 +206,7 @@ def test_a_ledger_from_before_the_capture_tables_migrates_and_verifies(seed_db, 
 
     from sqlite_utils import Database
 
-    from ledger.migrations import migrations
+    from ledger.store.migrations import migrations
     from ledger.verify import verify
 
     path = tmp_path / "before.db"

@@ -1764,7 +1764,7 @@ def read_source_text(source: str, db=None, published: str | None = None) -> Sour
 
     from ledger.core.errors import InvalidSource, UnknownSource
     from ledger.formats.sources import check_slug, decode_text, read_source, sha256_text, slugify
-    from ledger.store import SourceIndex
+    from ledger.store.writer import SourceIndex
 
     path = Path(source)
     if path.is_file():
@@ -1823,13 +1823,13 @@ def record_candidates(
     A candidate whose span does not give its value (issue 14: e.g. "Wang Yi"
     resolved from "meet with Wang") is not recorded: its message goes to
     ``left_out`` (when given) for review, and the rest are recorded."""
-    from ledger import history
+    from ledger.store import history
     from ledger.formats.claimfile import Record, validate
-    from ledger.db import write_transaction
+    from ledger.store.db import write_transaction
     from ledger.core.errors import LedgerError
     from ledger.ingest import ImportFailed
-    from ledger.shape import ensure_shape
-    from ledger.store import ClaimWriter, SourceIndex, prepare
+    from ledger.store.shape import ensure_shape
+    from ledger.store.writer import ClaimWriter, SourceIndex, prepare
     from ledger.core.support import UnsupportedValue
 
     errors = []

@@ -37,7 +37,7 @@ from ledger.formats import annotations  # a module, not a name: the two import e
 from ledger.core.errors import LedgerError
 from ledger.export import exporter
 from ledger.core.normalize import fold_name
-from ledger.store import canonical_json
+from ledger.store.writer import canonical_json
 
 REVIEWER_TYPES = ("Organization", "Person")
 # Google: "claimReviewed: a short summary of the claim being evaluated. Try to keep this less than 75 characters"
@@ -225,7 +225,7 @@ def add_review(db: Database, row: dict) -> bool:
     and for a rebuild from files alike: the entry's who and when come from
     the review's own ``reviewer`` and ``recorded_at``, so replaying the same
     reviews gives the same entries."""
-    from ledger import history
+    from ledger.store import history
 
     if db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone():
         return False

@@ -261,11 +261,12 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
 
     Returns one summary per page (id, slug, path, snapshot, added).
     """
-    from ledger import history, revisions
-    from ledger.db import write_transaction
+    from ledger import revisions
+    from ledger.store import history
+    from ledger.store.db import write_transaction
     from ledger.formats.atomic import write_atomic
     from ledger.formats.sources import write_source
-    from ledger.store import add_source
+    from ledger.store.writer import add_source
 
     pages = html_files(path)
     if Path(path).is_dir():

@@ -250,11 +250,12 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     sidecar, the page as snapshot, the capture file beside them, and the
     exchange in ``captures``. Returns a summary (with ``revision_of`` and
     ``changes`` when it is a new revision of a page already held)."""
-    from ledger import history, revisions
-    from ledger.db import write_transaction
+    from ledger import revisions
+    from ledger.store import history
+    from ledger.store.db import write_transaction
     from ledger.formats.html import snapshot_path, source_from_html
     from ledger.formats.sources import make_source, slugify, write_source
-    from ledger.store import add_source
+    from ledger.store.writer import add_source
 
     cap, data = read_capture(path, url)
     where = f"{path} ({cap.target_uri})"

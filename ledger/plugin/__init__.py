@@ -323,7 +323,7 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
     # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
-    from ledger import tlog
+    from ledger.store import tlog
 
     page["proof"] = tlog.claim_proof(Database(conn), claim_id)
     return page
@@ -593,7 +593,7 @@ def asgi_wrapper(datasette):
     # CSV from a ledger database has its formula cells neutralised
     from ledger.facets import metadata_counted, page_query
     from ledger.publish import DATABASE_NAME
-    from ledger.shape import VIEWS, _load_features
+    from ledger.store.shape import VIEWS, _load_features
     from ledger.plugin.heavy import HeavyGate, is_heavy, query_params, request_parts
 
     _load_features()

@@ -44,7 +44,7 @@ def add_source(db: Database, source: Source) -> bool:
     never an overwrite (``ledger.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
-    from ledger.history import current_entry_id
+    from ledger.store.history import current_entry_id
     from ledger.revisions import split_slug
 
     document, revision = split_slug(source.slug)
@@ -280,7 +280,7 @@ class ClaimWriter:
 
 def insert_claims(db: Database, rows: list[dict]) -> None:
     """Insert new claim rows into the open history entry (never replacing one)."""
-    from ledger.history import current_entry_id
+    from ledger.store.history import current_entry_id
 
     if not rows:
         return

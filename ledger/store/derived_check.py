@@ -42,7 +42,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def _check_copy(copy: Database):
-    from ledger import compare
+    from ledger.store import compare
 
     present = _tables(copy)
     for fts in FTS:

@@ -40,8 +40,8 @@ def expected_schema(applied: tuple[str, ...]) -> dict:
     """{(type, name): sql} of the schema made by the migrations ``applied``
     (in that order), plus the views this version registers when the list is
     complete."""
-    from ledger.migrations import migrations
-    from ledger.shape import ensure_shape
+    from ledger.store.migrations import migrations
+    from ledger.store.shape import ensure_shape
 
     known = {m.name: m.fn for m in migrations._migrations}
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -70,7 +70,7 @@ def read_schema(conn: sqlite3.Connection) -> dict:
 def check_schema(conn: sqlite3.Connection):
     """Yield (item, message) for every object that differs from what the
     recorded migrations make: missing, redefined, or added."""
-    from ledger.migrations import migrations
+    from ledger.store.migrations import migrations
 
     applied = applied_migrations(conn)
     known = [m.name for m in migrations._migrations]

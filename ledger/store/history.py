@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
-from ledger.shape import view
+from ledger.store.shape import view
 from ledger.core.states import entry_state
 
 TYPE_TAG = "ledger.history/1"
@@ -782,7 +782,7 @@ def check_rows(db: Database, table: str, bodies: dict[int, dict], digested: dict
 def _altered_rows(db: Database, table: str, eid: int):
     """Name the rows of entry ``eid`` that no longer match their own identity."""
     if table == "claims":
-        from ledger.store import claim_id
+        from ledger.store.writer import claim_id
 
         for row in db.query("SELECT * FROM claims WHERE entry_id = ? ORDER BY rowid", [eid]):
             if claim_id(row) != row["id"]:
@@ -898,7 +898,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     moves the claim to another source). Returns the old and new ids, the new
     row, and the claims-file entry and path for the new claim."""
     from ledger.formats.claimfile import Record, validate
-    from ledger.store import SourceIndex, insert_claims, prepare
+    from ledger.store.writer import SourceIndex, insert_claims, prepare
 
     if not reason or not reason.strip():
         raise HistoryError("a correction needs a reason (--reason): readers see why the claim changed")

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ledger import history
+from ledger.store import history
 from ledger.core import merkle
 from ledger.core.errors import LedgerError
 from ledger.core.merkle import ProofError

@@ -195,7 +195,7 @@ def m010_history(db):
     has_rows = db.execute("SELECT EXISTS (SELECT 1 FROM sources) OR EXISTS (SELECT 1 FROM claims)").fetchone()[0]
     if has_rows:
         # a ledger made before history: one first entry covers what it holds
-        from ledger import history
+        from ledger.store import history
 
         db.execute("UPDATE sources SET document = slug, revision = 1, entry_id = 1")
         db.execute("UPDATE claims SET entry_id = 1")
@@ -218,7 +218,7 @@ def m010_history(db):
 @migrations()
 def m020_comparison_tables(db):
     # issue 4: derived tables for cross-source comparison, kept current by
-    # ledger.compare.refresh on every write (ensure_shape); never edited by hand
+    # ledger.store.compare.refresh on every write (ensure_shape); never edited by hand
     db.execute(
         """
         CREATE TABLE entities (
@@ -715,7 +715,7 @@ def m080_reviews_in_history(db):
     # Reviews recorded before this migration are covered by one entry
     # appended now (kind "migrate", no time: deterministic), so heads
     # published earlier stay in the chain.
-    from ledger import history
+    from ledger.store import history
 
     db.execute("ALTER TABLE reviews ADD COLUMN entry_id INTEGER REFERENCES history(id) DEFERRABLE INITIALLY DEFERRED")
     if not db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:

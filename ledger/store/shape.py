@@ -20,7 +20,7 @@ def view(name: str, sql: str) -> str:
 
 
 # Functions that bring derived tables up to date, run by ensure_shape after
-# the views, inside the writer's transaction (e.g. ledger.compare.refresh).
+# the views, inside the writer's transaction (e.g. ledger.store.compare.refresh).
 DERIVED: list = []
 
 
@@ -33,9 +33,9 @@ def derived(fn):
 
 def _load_features():
     # modules that register views; imported here so every writer gets them all
-    from ledger import views  # noqa: F401
-    from ledger import compare  # noqa: F401
-    from ledger import history  # noqa: F401  (claim_status, current_claims, claim_history, source_revisions)
+    from ledger.store import views  # noqa: F401
+    from ledger.store import compare  # noqa: F401
+    from ledger.store import history  # noqa: F401  (claim_status, current_claims, claim_history, source_revisions)
 
 
 def ensure_shape(db: Database) -> None:

@@ -5,7 +5,7 @@ auditor can run one ``SELECT`` in Datasette instead of writing the join.
 Their columns are described in ``metadata.yml``.
 """
 
-from ledger.shape import view
+from ledger.store.shape import view
 
 # Every claim beside the span recomputed from its source's text. substr()
 # counts code points, as Python indexing does; prefix/suffix are the context

@@ -66,7 +66,7 @@ from ledger.core.normalize import fold_name, fold_text, normalize_date, normaliz
 from ledger.core import originators
 from ledger.core import predicates
 from ledger.core.predicates import Profile
-from ledger.shape import derived, view
+from ledger.store.shape import derived, view
 
 STATE_WINDOW_DAYS = 180
 DEFAULT_TOLERANCE = 0.01

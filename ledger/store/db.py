@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerMissing, NotALedger
-from ledger.migrations import migrations
+from ledger.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -129,10 +129,10 @@ def write_transaction(db: Database):
     """One all-or-nothing write: ``BEGIN IMMEDIATE`` (so reading then writing
     cannot fail with "database is locked"), then ``db.atomic()`` inside it.
 
-    The rows it adds are one entry of the history (``ledger.history``); the
+    The rows it adds are one entry of the history (``ledger.store.history``); the
     code inside may describe it with ``history.entry(db, kind, …)``."""
     from ledger.formats.atomic import writer_lock
-    from ledger.history import entry
+    from ledger.store.history import entry
 
     path = _file_of(db)
     with writer_lock(Path(path).parent) if path else contextlib.nullcontext():
