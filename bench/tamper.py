@@ -184,7 +184,7 @@ def run_one(pristine, work: Path | None, rng: random.Random, kinds=KINDS):
     """One tampering of a copy of ``pristine`` (a path, copied to ``work``, or an in-memory ledger), then verify."""
     from sqlite_utils import Database
 
-    from ledger import verify
+    from ledger.services import verify
 
     if not isinstance(pristine, sqlite3.Connection):
         shutil.copyfile(pristine, work)
@@ -228,7 +228,7 @@ def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
     """The ledger after 1-3 random legitimate writes (a review, a retraction) must verify."""
     from sqlite_utils import Database
 
-    from ledger import verify
+    from ledger.services import verify
     from ledger.store import history
     from ledger.formats import claimreview
     from ledger.store.db import write_transaction

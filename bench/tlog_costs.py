@@ -42,7 +42,7 @@ def main(argv=None):
     from ledger.store import history
     from ledger.store import schema_check
     from ledger.store import tlog
-    from ledger import verify as v
+    from ledger.services import verify as v
     from ledger.store.db import open_db
 
     db = open_db(args.db, create=False)

@@ -45,7 +45,7 @@ def profiled(path: str | None):
 
 def import_ledger(db_path: str, *files: str, profile=None) -> dict:
     from ledger.store.db import open_db
-    from ledger.ingest import import_files
+    from ledger.services.ingest import import_files
 
     db = open_db(db_path)
     c = Clock()
@@ -115,7 +115,7 @@ def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profi
 
 def build(db_path: str, sources: str, claims: str, profile=None) -> dict:
     from ledger.store.db import open_db
-    from ledger.ingest import build as run_build
+    from ledger.services.ingest import build as run_build
 
     db = open_db(db_path)
     c = Clock()
@@ -140,7 +140,7 @@ def verify(db_path: str, repeat: str = "3", profile=None) -> dict:
     import os
 
     from ledger.store.db import open_db
-    from ledger import verify as v
+    from ledger.services import verify as v
 
     db = open_db(db_path, create=False)
     n = int(repeat)
@@ -211,7 +211,7 @@ def verify_parts(db_path: str, checks: str = "pass,pass-without-digests,referenc
     hashes and spans alone), ``references`` the default's
     foreign-key checks, ``database`` the --deep integrity check."""
     from ledger.store import history
-    from ledger import verify as v
+    from ledger.services import verify as v
     from ledger.store.db import open_db
 
     db = open_db(db_path, create=False, migrate=False)

@@ -18,19 +18,20 @@ from pathlib import Path
 
 import click
 
-from ledger import ingest
+from ledger.services import ingest
 from ledger.formats import claimfile
-from ledger.export import EXPORTERS
+from ledger.services.export import EXPORTERS
 from ledger.store.db import open_db, open_readonly, write_transaction
 from ledger.core.errors import LedgerError, ProvenanceConflict
 from ledger.formats.plainfile import max_source_bytes, parse_size, read_plain
 from ledger.store.shape import ensure_shape
 from ledger.formats.sources import make_source, slugify, write_source
-from ledger import repository, revisions
+from ledger.services import repository
+from ledger.services import revisions
 from ledger.store import history
 from ledger.formats.atomic import writer_lock
 from ledger.store.writer import SourceIndex, prepare
-from ledger.verify import verify as run_verify
+from ledger.services.verify import verify as run_verify
 
 DEFAULT_DB = "ledger.db"
 
@@ -368,7 +369,7 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
 
     The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with one
     more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
-    one, never a part (issue 13). Written before the database is built from it (``ledger.repository``), so
+    one, never a part (issue 13). Written before the database is built from it (``ledger.services.repository``), so
     the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
     the claim (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
     again, so that build skips it instead of re-reading the whole file."""
@@ -604,7 +605,7 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
     import subprocess
     import tempfile
 
-    from ledger import publish
+    from ledger.services import publish
 
     if metadata is None and Path("metadata.yml").exists():
         metadata = "metadata.yml"

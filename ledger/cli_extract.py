@@ -12,7 +12,7 @@ import click
 
 from ledger.formats import claimfile
 from ledger.formats.atomic import write_atomic
-from ledger import evaluate as ev
+from ledger.services import evaluate as ev
 from ledger.core import extract as ex
 from ledger.formats.atomic import writer_lock
 from ledger.cli import db_option, emit_json, json_option, note, user_errors
@@ -116,11 +116,11 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
     file, and record them from there. Returns (added, already held). A candidate whose span does not give its
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
-    from ledger import repository
+    from ledger.services import repository
     from ledger.store import history
     from ledger.cli import append_claim
     from ledger.core.errors import LedgerError
-    from ledger.ingest import ImportFailed
+    from ledger.services.ingest import ImportFailed
     from ledger.store.writer import SourceIndex, prepare
     from ledger.core.support import UnsupportedValue
 
@@ -206,7 +206,7 @@ def evaluate_cmd(paths, details, no_entities, calibrate, relations_files, as_jso
 
     Example: ledger evaluate tests/labelled/untuned --relations tests/relations/untuned.yml
     """
-    from ledger import relations as rel
+    from ledger.services import relations as rel
 
     with user_errors():
         report = ev.evaluate(list(paths) or None, use_entities=not no_entities)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ledger import repository
+from ledger.services import repository
 from ledger.store import history
 from ledger.formats import claimreview
 from ledger.formats import html

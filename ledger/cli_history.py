@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from ledger import repository, revisions
+from ledger.services import repository
+from ledger.services import revisions
 from ledger.store import history
 from ledger.formats.atomic import writer_lock
 from ledger.cli import append_claim, db_option, emit_json, json_option, note, user_errors

@@ -30,7 +30,7 @@ def package(out, db_path, metadata):
         ledger package build/site && docker build -t ledger-site build/site
         docker run -p 8001:8001 -e DATASETTE_SECRET=... ledger-site
     """
-    from ledger.package import docker_directory
+    from ledger.services.package import docker_directory
 
     try:
         done = docker_directory(db_path, out, metadata=metadata, project=ROOT)

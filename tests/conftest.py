@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 
 ROOT = Path(__file__).resolve().parent.parent
 

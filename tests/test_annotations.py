@@ -12,7 +12,7 @@ from ledger.formats import annotations
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
-from ledger.ingest import build, import_files
+from ledger.services.ingest import build, import_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEMA = json.loads((FIXTURES / "jsonld" / "web-annotation.schema.json").read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ import yaml
 from datasette.app import Datasette
 
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 from ledger.plugin import audit
 from test_browser import CHROMIUM_ARGS, _chromium, _free_port
 

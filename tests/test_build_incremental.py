@@ -2,9 +2,9 @@
 
 import pytest
 
-from ledger import ingest
+from ledger.services import ingest
 from ledger.store.db import open_db
-from ledger.ingest import ImportFailed, build
+from ledger.services.ingest import ImportFailed, build
 
 
 def count_reads(monkeypatch):

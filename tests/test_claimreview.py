@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ledger.formats import claimreview
 from ledger.cli import cli
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "jsonld" / "claimreview.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ledger.store import compare as comparison
 from ledger.cli import cli
 from ledger.store.db import open_db, write_transaction
-from ledger.ingest import build, import_files
+from ledger.services.ingest import build, import_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "compare"
 

@@ -23,7 +23,7 @@ import pytest
 
 from _reliability import free_port, start_server, stop_server
 from ledger.store.db import open_db
-from ledger.ingest import build, import_files
+from ledger.services.ingest import build, import_files
 
 LEDGER_BIN = Path(sys.executable).parent / "ledger"
 WRITERS = 4

@@ -19,11 +19,12 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.plugins import get_plugins
 
-from ledger import plugin, publish
+from ledger import plugin
+from ledger.services import publish
 from ledger.cli import cli
 from ledger.store.db import open_db
-from ledger.ingest import build
-from ledger.verify import verify
+from ledger.services.ingest import build
+from ledger.services.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 
 ROOT = Path(__file__).resolve().parent.parent
 STADIUM = "Morodok Techo National Stadium"

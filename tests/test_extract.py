@@ -11,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ledger import evaluate as ev
+from ledger.services import evaluate as ev
 from ledger.core import extract as ex
 from ledger.cli import cli
 from ledger.store.db import open_db
-from ledger.ingest import build, import_files
+from ledger.services.ingest import build, import_files
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "labelled"
@@ -428,7 +428,7 @@ def test_robust_on_odd_text():
 
 
 def _titles(text, published="2024-12-03"):
-    from ledger.evaluate import default_entities
+    from ledger.services.evaluate import default_entities
 
     return [(c.subject, c.value) for c in ex.extract(text, published, entities=default_entities(), kinds=("title",))]
 
@@ -464,7 +464,7 @@ def test_a_list_of_posts_after_a_name_is_each_a_title():
 
 
 def _events(text, published):
-    from ledger.evaluate import default_entities
+    from ledger.services.evaluate import default_entities
 
     return [(c.subject, c.predicate, c.value, c.valid_from, c.valid_to)
             for c in ex.extract(text, published, entities=default_entities(), kinds=("event",))]
@@ -493,7 +493,7 @@ def test_a_meeting_during_a_visit_dated_in_the_same_sentence_takes_its_dates():
 
 
 def test_a_currency_after_a_scaled_number_is_its_unit():
-    from ledger.evaluate import default_entities
+    from ledger.services.evaluate import default_entities
 
     got = [(c.text, c.normalized["value"], c.normalized["unit"]) for c in
            ex.extract("It will earn 88 million USD in its first year and 1.7 billion US dollars by 2050.", "2024-08-05",

@@ -12,7 +12,7 @@ from datasette.app import Datasette
 
 from ledger.store.db import open_db
 from ledger.facets import mismatches, recount
-from ledger.ingest import import_files
+from ledger.services.ingest import import_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import yaml
 
 from ledger.store import compare as comparison
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 
 ENTITIES = """
 entities:

@@ -35,7 +35,7 @@ from markupsafe import escape
 
 from _reliability import free_port, ledger_state, start_server, stop_server
 from ledger.store.db import open_db, write_transaction
-from ledger.ingest import import_files
+from ledger.services.ingest import import_files
 from ledger.formats.sources import Source
 from ledger.store.writer import add_source
 

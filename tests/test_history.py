@@ -7,7 +7,7 @@ import pytest
 
 from ledger.store import history
 from ledger.store.db import open_db, write_transaction
-from ledger.ingest import build
+from ledger.services.ingest import build
 
 from _cli import q, run
 
@@ -194,7 +194,7 @@ def test_migrating_a_ledger_made_before_the_history(tmp_path):
     from sqlite_utils import Database
 
     from ledger.store.migrations import migrations
-    from ledger.verify import verify
+    from ledger.services.verify import verify
 
     path = tmp_path / "old.db"
     old = Database(path)

@@ -17,7 +17,7 @@ from ledger.formats import html
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import InvalidSource
-from ledger.ingest import ImportFailed, build
+from ledger.services.ingest import ImportFailed, build
 
 PAGES = Path(__file__).parent / "fixtures" / "html"
 STADIUM = PAGES / "stadium-opening.html"

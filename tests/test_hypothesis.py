@@ -12,7 +12,7 @@ from ledger.formats import hypothesis as hyp
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
-from ledger.ingest import build, import_files
+from ledger.services.ingest import build, import_files
 from tests.test_annotations import CLAIM_FIELDS, add_emoji_source, fresh_with_sources
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ledger.store.db import open_db
-from ledger.ingest import build
+from ledger.services.ingest import build
 from ledger.core.localized import normalize_date_in, normalize_quantity_in, parse_local_number
 from ledger.core.normalize import normalize_date, normalize_quantity
 

@@ -74,7 +74,7 @@ def test_every_readme_tour_command_runs_in_order_on_a_fresh_copy(fresh_copy):
 
 def test_the_first_screen_links_to_pages_the_demo_has(tmp_path):
     from ledger.store.db import open_db
-    from ledger.ingest import build
+    from ledger.services.ingest import build
 
     for d in ("sources", "claims", "history"):
         shutil.copytree(ROOT / d, tmp_path / d)

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ledger import evaluate as ev
+from ledger.services import evaluate as ev
 from ledger.cli import cli
-from ledger.evaluate import InvalidLabels
-from ledger.relations import evaluate_relations
+from ledger.services.evaluate import InvalidLabels
+from ledger.services.relations import evaluate_relations
 
 ROOT = Path(__file__).resolve().parent.parent
 UNTUNED = ROOT / "tests" / "relations" / "untuned.yml"

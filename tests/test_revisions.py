@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.store.db import open_db
-from ledger.ingest import ImportFailed, build
-from ledger.revisions import place, revision_sort_key, split_slug
+from ledger.services.ingest import ImportFailed, build
+from ledger.services.revisions import place, revision_sort_key, split_slug
 
 from _cli import q, run
 

@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 
-from ledger import publish
+from ledger.services import publish
 from ledger.cli import cli
 from ledger.core.csvsafe import StreamNeutraliser, is_formula, neutralise
 from ledger.store.db import open_db, write_transaction
@@ -52,7 +52,7 @@ def get(ds: Datasette, path: str, **params):
 @pytest.fixture
 def formula_db(seed_db, workdir):
     """The seed ledger with claims whose notes are spreadsheet formulas."""
-    from ledger.ingest import import_files
+    from ledger.services.ingest import import_files
 
     source = sorted((workdir / "sources").glob("*.txt"))[0]
     words = source.read_text(encoding="utf-8").split()

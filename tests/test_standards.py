@@ -103,7 +103,7 @@ def exported_w3c(db, out):
 def w3c_doc(workdir):
     from tests.test_annotations import add_emoji_source
     from ledger.store.db import open_db
-    from ledger.ingest import build
+    from ledger.services.ingest import build
 
     add_emoji_source(workdir)
     (workdir / "sources" / "emoji.yml").write_text(

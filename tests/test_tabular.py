@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
-from ledger.ingest import ImportFailed, build, import_files
+from ledger.services.ingest import ImportFailed, build, import_files
 from ledger.formats.tabular import COLUMNS, export_csv, export_jsonl, iter_csv_records, write_csv
 
 # A source with what breaks naive CSV and offset handling: CRLF line breaks,

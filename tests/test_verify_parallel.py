@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from ledger import verify as v
+from ledger.services import verify as v
 from ledger.store.db import open_db
 
 from _cli import run

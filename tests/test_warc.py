@@ -133,7 +133,7 @@ def test_a_fetched_warc_adds_to_another_ledger_with_the_same_text(server, empty)
     assert json.loads(r.stdout)["id"] == first["id"]
     assert Path("elsewhere", Path(first["capture"]).name).read_bytes() == Path(first["capture"]).read_bytes()
     # the kept capture beside the text does not disturb `ledger build` of the sources directory
-    from ledger.ingest import build
+    from ledger.services.ingest import build
 
     Path("no-claims").mkdir()
     rebuilt = open_db("rebuilt.db")
@@ -207,7 +207,7 @@ def test_a_ledger_from_before_the_capture_tables_migrates_and_verifies(seed_db, 
     from sqlite_utils import Database
 
     from ledger.store.migrations import migrations
-    from ledger.verify import verify
+    from ledger.services.verify import verify
 
     path = tmp_path / "before.db"
     old = Database(path)

@@ -1827,7 +1827,7 @@ def record_candidates(
     from ledger.formats.claimfile import Record, validate
     from ledger.store.db import write_transaction
     from ledger.core.errors import LedgerError
-    from ledger.ingest import ImportFailed
+    from ledger.services.ingest import ImportFailed
     from ledger.store.shape import ensure_shape
     from ledger.store.writer import ClaimWriter, SourceIndex, prepare
     from ledger.core.support import UnsupportedValue

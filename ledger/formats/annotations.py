@@ -44,7 +44,7 @@ from sqlite_utils import Database
 
 from ledger.formats.claimfile import Record
 from ledger.core.errors import InvalidClaimFile
-from ledger.export import exporter
+from ledger.services.export import exporter
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ANNO_CONTEXTS = {ANNO_CONTEXT, "https://www.w3.org/ns/anno.jsonld"}

@@ -35,7 +35,7 @@ from sqlite_utils import Database
 
 from ledger.formats import annotations  # a module, not a name: the two import each other through export.py
 from ledger.core.errors import LedgerError
-from ledger.export import exporter
+from ledger.services.export import exporter
 from ledger.core.normalize import fold_name
 from ledger.store.writer import canonical_json
 

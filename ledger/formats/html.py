@@ -261,7 +261,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
 
     Returns one summary per page (id, slug, path, snapshot, added).
     """
-    from ledger import revisions
+    from ledger.services import revisions
     from ledger.store import history
     from ledger.store.db import write_transaction
     from ledger.formats.atomic import write_atomic
@@ -302,7 +302,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     if errors:
         raise InvalidSource("\n".join(errors) + (f"\n{len(errors)} problems; nothing was written" if len(errors) > 1 else " (nothing was written)"))
     out = []
-    from ledger import repository
+    from ledger.services import repository
 
     # the act's time and author go into each sidecar, so a fresh `ledger build` replays it as this same entry
     at, actor = repository.record_time(db), history.default_actor()

@@ -31,7 +31,7 @@ from sqlite_utils import Database
 from ledger.formats.annotations import BODY_OPTIONAL, ni_uri, sha256_from_ni, standing
 from ledger.formats.claimfile import Record
 from ledger.core.errors import InvalidClaimFile, LedgerError
-from ledger.export import exporter
+from ledger.services.export import exporter
 
 CLAIM_MARK = "ledger-claim"
 _CLAIM_RE = re.compile(r"<!--\s*" + CLAIM_MARK + r"\s+(\{.*?\})\s*-->", re.S)

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 from ledger.formats.claimfile import OPTIONAL, REQUIRED, Record, decode
 from ledger.core.csvsafe import neutralise
 from ledger.core.errors import InvalidClaimFile, LedgerError
-from ledger.export import FILE_FIELDS, exporter
+from ledger.services.export import FILE_FIELDS, exporter
 
 COLUMNS = ("id", "source", *FILE_FIELDS[:4], "start", "end", *FILE_FIELDS[4:])
 INT_COLUMNS = ("start", "end", "occurrence")

@@ -250,7 +250,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     sidecar, the page as snapshot, the capture file beside them, and the
     exchange in ``captures``. Returns a summary (with ``revision_of`` and
     ``changes`` when it is a new revision of a page already held)."""
-    from ledger import revisions
+    from ledger.services import revisions
     from ledger.store import history
     from ledger.store.db import write_transaction
     from ledger.formats.html import snapshot_path, source_from_html
@@ -271,7 +271,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     else:
         src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
     sources_dir = Path(sources_dir)
-    from ledger import repository
+    from ledger.services import repository
     from ledger.formats.atomic import write_atomic
 
     # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry

@@ -592,7 +592,7 @@ def asgi_wrapper(datasette):
     # issue 18: visitors' own queries run a few at a time (heavy.py), and
     # CSV from a ledger database has its formula cells neutralised
     from ledger.facets import metadata_counted, page_query
-    from ledger.publish import DATABASE_NAME
+    from ledger.services.publish import DATABASE_NAME
     from ledger.store.shape import VIEWS, _load_features
     from ledger.plugin.heavy import HeavyGate, is_heavy, query_params, request_parts
 

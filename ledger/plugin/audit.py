@@ -232,7 +232,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return None
     if template == "index.html":
         async def home():
-            from ledger.publish import DATABASE_NAME
+            from ledger.services.publish import DATABASE_NAME
 
             if DATABASE_NAME not in datasette.databases:
                 return {}
@@ -354,7 +354,7 @@ def default_columns(path: str, query: str, database: str) -> str:
 
 @hookimpl
 def asgi_wrapper(datasette):
-    from ledger.publish import DATABASE_NAME
+    from ledger.services.publish import DATABASE_NAME
 
     def wrap(app):
         async def claims_columns(scope, receive, send):

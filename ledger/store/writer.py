@@ -41,11 +41,11 @@ def add_source(db: Database, source: Source) -> bool:
 
     A slug ``<document>@<n>`` is revision n (n >= 2) of the source whose slug
     is ``<document>``: a changed text of the same article is a new revision,
-    never an overwrite (``ledger.revisions.resolve_revision`` picks the slug
+    never an overwrite (``ledger.services.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
     from ledger.store.history import current_entry_id
-    from ledger.revisions import split_slug
+    from ledger.services.revisions import split_slug
 
     document, revision = split_slug(source.slug)
     existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()

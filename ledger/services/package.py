@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ledger.core.errors import LedgerError
-from ledger.publish import DATABASE_NAME, settings, snapshot
+from ledger.services.publish import DATABASE_NAME, settings, snapshot
 
 
 class PackageError(LedgerError):

@@ -323,10 +323,10 @@ def replay(
     from ledger.store import history
     from ledger.formats.claimfile import describe, iter_records, validate
     from ledger.store.db import _immediate
-    from ledger.ingest import ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files, source_file_digests, source_files_read
-    from ledger.revisions import revision_sort_key
+    from ledger.services.ingest import ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files, source_file_digests, source_files_read
+    from ledger.services.revisions import revision_sort_key
     from ledger.store.shape import ensure_shape
-    from ledger import ingest
+    from ledger.services import ingest
     from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
     from ledger.formats.sources import iter_source_files
     from ledger.store.writer import ClaimWriter, add_source, prepare
@@ -572,7 +572,7 @@ REVIEW_ARGS = (
 def import_files(db: Database, paths: list[Path], *, claims_dir="claims", progress=None):
     """``ledger import``: copy each file from outside ``claims/`` into ``claims/imported/`` (its name kept), then
     replay the files. All or nothing: on any error the copies are removed and errors name the files given."""
-    from ledger.ingest import ImportFailed, display_path
+    from ledger.services.ingest import ImportFailed, display_path
 
     at = record_time(db)
     targets, written, names = [], [], {}

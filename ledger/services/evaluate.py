@@ -38,7 +38,7 @@ from ledger.core.anchor import locate
 from ledger.core.errors import LedgerError
 from ledger.core.normalize import fold_name, normalize_title
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVALUATED = ("date", "quantity", "quotation", "title", "event")
 # What the threshold is about; events are scored and reported too.
 TARGET_KINDS = ("date", "quantity", "quotation", "title")

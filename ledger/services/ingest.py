@@ -226,10 +226,10 @@ def build(
     ``claims/`` unless ``history_dir``/``reviews_dir`` say otherwise) are
     replayed with them. Each act recorded in the files is one history entry
     with the act's own recorded time, replayed in order of that time
-    (``ledger.repository``), so the same files give the same rows and the
+    (``ledger.services.repository``), so the same files give the same rows and the
     same hashes.
     """
-    from ledger.repository import REVIEWS_DIR, replay
+    from ledger.services.repository import REVIEWS_DIR, replay
 
     root = Path(claims_dir).parent
     return replay(

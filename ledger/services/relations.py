@@ -22,7 +22,7 @@ import yaml
 
 from ledger.core.anchor import locate
 from ledger.core.errors import LedgerError
-from ledger.evaluate import ROOT, InvalidLabels, load_document
+from ledger.services.evaluate import ROOT, InvalidLabels, load_document
 
 LABELLED = ROOT / "tests" / "labelled"
 TOGETHER = ("corroborated", "conflicting")
@@ -140,7 +140,7 @@ def score_case(case: dict, where: str) -> CaseResult:
     """Build a ledger holding only this case's claims and check its classification."""
     from ledger.store import compare as comparison
     from ledger.store.db import open_db
-    from ledger.ingest import build
+    from ledger.services.ingest import build
 
     expected = case.get("expected")
     if expected not in comparison.STATUSES:
