@@ -28,7 +28,7 @@ from datasette.app import Datasette
 
 from ledger.store.db import open_db
 from ledger.services.ingest import build
-from ledger.plugin import audit
+from ledger.web import audit
 from test_browser import CHROMIUM_ARGS, _chromium, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.plugins import get_plugins
 
-from ledger import plugin
+import ledger.web as plugin
 from ledger.services import publish
 from ledger.cli import cli
 from ledger.store.db import open_db
@@ -134,7 +134,7 @@ def span_mark(page: str) -> str:
 def test_plugin_is_registered_through_the_entry_point_with_its_templates():
     ours = [p for p in get_plugins() if p["name"] == "provenance-ledger"]
     assert ours, "the datasette entry point in pyproject.toml is not installed (pip install -e .)"
-    # two modules: ledger.plugin (claim and source pages, with the templates) and ledger.plugin.audit (issue 17)
+    # two modules: ledger.web (claim and source pages, with the templates) and ledger.web.audit (issue 17)
     main = [p for p in ours if p["templates_path"]]
     assert len(main) == 1 and Path(main[0]["templates_path"], "row-ledger-claims.html").exists()
     assert {"extra_template_vars", "render_cell"} <= set(main[0]["hooks"])

@@ -11,7 +11,7 @@ import yaml
 from datasette.app import Datasette
 
 from ledger.store.db import open_db
-from ledger.facets import mismatches, recount
+from ledger.web.facets import mismatches, recount
 from ledger.services.ingest import import_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def test_view_counts_hold_after_every_kind_of_write(seed_db, workdir):
     run("compare", "--db", seed_db, "--rebuild")
     _counts_hold(seed_db)
     # counts that fell to 0 (m063 keeps them) are not shown: each view's facets equal a live GROUP BY
-    from ledger.facets import COUNTED
+    from ledger.web.facets import COUNTED
 
     db = open_db(seed_db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -187,7 +187,7 @@ def test_a_failed_import_leaves_the_view_counts_untouched(seed_db, tmp_path):
     "view", ["claim_status", "claim_provenance", "current_claims", "fact_groups", "single_source_facts", "fact_claims", "conflicts"]
 )
 def test_view_pages_show_the_kept_counts_and_no_row_count(seed_db, view):
-    from ledger.facets import COUNTED
+    from ledger.web.facets import COUNTED
 
     run_ = __import__("_cli").run
     run_("claim", "add", "sokhonn-plans-china-trip", "--db", seed_db, "--subject", "Morodok Techo National Stadium",
@@ -210,7 +210,7 @@ def test_view_pages_show_the_kept_counts_and_no_row_count(seed_db, view):
 
 
 def test_page_query_rewrites_only_view_pages_and_duplicate_counted_facets():
-    from ledger.facets import page_query
+    from ledger.web.facets import page_query
 
     counted = {"claims": {"predicate", "status", "source_id"}}
     rewrite = lambda path, qs: page_query(path, qs, database="ledger", views={"fact_members"}, counted=counted)  # noqa: E731

@@ -34,7 +34,7 @@ def test_package_writes_a_datasette_build_directory_with_the_plugin_and_a_verifi
         entry_points = next(z.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert {"ledger/plugin/templates/row-ledger-claims.html", "ledger/plugin/templates/ledger-fact.html",
             "ledger/plugin/audit.py"} <= names
-    assert "ledger = ledger.plugin" in entry_points and "ledger_audit = ledger.plugin.audit" in entry_points
+    assert "ledger = ledger.web" in entry_points and "ledger_audit = ledger.web.audit" in entry_points
     # the snapshot holds the same rows, is read-only on disk, and verifies
     snap = out / "ledger.db"
     assert not (snap.stat().st_mode & 0o222)

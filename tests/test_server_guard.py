@@ -26,7 +26,7 @@ from ledger.services import publish
 from ledger.cli import cli
 from ledger.core.csvsafe import StreamNeutraliser, is_formula, neutralise
 from ledger.store.db import open_db, write_transaction
-from ledger.plugin import guard
+from ledger.web import guard
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
@@ -315,7 +315,7 @@ def test_plain_pages_answer_during_three_hostile_queries(seed_db, tmp_path):
 
 
 def test_visitor_chosen_sql_is_heavy_and_pages_are_not(seed_db, other_db):
-    from ledger.plugin.heavy import is_heavy, request_parts
+    from ledger.web.heavy import is_heavy, request_parts
 
     ds = make_ds(seed_db, other_db)
     canned = next(iter(METADATA["databases"]["ledger"]["queries"]))
@@ -338,7 +338,7 @@ def test_visitor_chosen_sql_is_heavy_and_pages_are_not(seed_db, other_db):
 
 
 def test_heavy_requests_run_one_at_a_time_and_the_overflow_gets_503():
-    from ledger.plugin.heavy import HeavyGate
+    from ledger.web.heavy import HeavyGate
 
     async def scenario():
         gate = HeavyGate(slots=1, queue=1, wait_s=5)

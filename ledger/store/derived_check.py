@@ -25,7 +25,7 @@ FTS = ("claims_fts", "sources_fts")
 def check_derived(db: Database):
     """Yield (item, message) for every derived table that does not match its
     recomputation from the recorded rows."""
-    from ledger import facets
+    from ledger.web import facets
 
     for name in facets.mismatches(db):
         yield f"facet counts {name}", "differ from a fresh count of the rows: facet_counts was altered"

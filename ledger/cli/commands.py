@@ -33,55 +33,9 @@ from ledger.formats.atomic import writer_lock
 from ledger.store.writer import SourceIndex, prepare
 from ledger.services.verify import verify as run_verify
 
-DEFAULT_DB = "ledger.db"
-
-
-class LedgerCommandError(click.ClickException):
-    """A library error shown as ``Error: …`` with the error's exit code."""
-
-    def __init__(self, error: LedgerError):
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
-
-
-@contextlib.contextmanager
-def user_errors():
-    try:
-        yield
-    except LedgerError as e:
-        raise LedgerCommandError(e) from None
-    except sqlite3.OperationalError as e:
-        if "full" not in str(e) and "disk I/O" not in str(e):
-            raise
-        # a full disk (or a file-size limit) while SQLite wrote: its transaction was rolled back
-        raise click.ClickException(
-            f"the ledger database could not be written ({e}); nothing was recorded: free some space and run "
-            "the command again (`ledger build` brings the ledger up to date with any files already written)"
-        ) from None
-
-
-def db_option(fn):
-    return click.option(
-        "--db",
-        "db_path",
-        default=DEFAULT_DB,
-        show_default=True,
-        envvar="LEDGER_DB",
-        type=click.Path(dir_okay=False),
-        help="The ledger database file (env LEDGER_DB)",
-    )(fn)
-
-
-def json_option(fn):
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON only")(fn)
-
-
-def emit_json(obj):
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
-
-
-def note(msg: str):
-    click.echo(msg, err=True)
+from ledger.cli.options import (  # noqa: F401  (DEFAULT_DB and LedgerCommandError are re-exported)
+    DEFAULT_DB, LedgerCommandError, db_option, emit_json, json_option, note, user_errors,
+)
 
 
 @click.group()
@@ -184,14 +138,14 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
         ledger source add saved-pages/
     """
     if not Path(file).is_dir() and str(file).lower().endswith((".warc", ".warc.gz", ".wacz")):
-        from ledger.cli_capture import add_capture_source  # issue 20
+        from ledger.cli.capture import add_capture_source  # issue 20
 
         return add_capture_source(
             db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
             date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
         )
     if Path(file).is_dir() or Path(file).suffix.lower() in (".html", ".htm", ".xhtml"):
-        from ledger.cli_formats import add_html_sources  # issue 9
+        from ledger.cli.formats import add_html_sources  # issue 9
 
         return add_html_sources(
             db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
@@ -548,7 +502,7 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, files_root, as_json):
     head_hash = whole_head_hash(head_hash)
     with user_errors():
         if checkpoint:
-            from ledger import cli_tlog
+            from ledger.cli import tlog as cli_tlog
             from ledger.store import tlog
 
             if tlog.is_signed_checkpoint(Path(checkpoint).read_text(encoding="utf-8", errors="replace")):
@@ -671,14 +625,3 @@ def export(db_path, fmt, out, exact_cells, force, as_json):
         emit_json(summary)
     else:
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
-
-
-# ---------------------------------------------------------------- feature commands
-# Each feature module defines its commands and a ``register(cli)`` that adds
-# them (to the top level, or to a noun group via ``cli.commands["claim"]``).
-FEATURE_COMMANDS: tuple[str, ...] = (
-    "cli_formats", "cli_compare", "cli_extract", "cli_history", "cli_tlog", "cli_package", "cli_capture"
-)
-
-for _name in FEATURE_COMMANDS:
-    __import__(f"ledger.{_name}", fromlist=["register"]).register(cli)

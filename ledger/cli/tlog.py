@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ledger.store import tlog
-from ledger.cli import db_option, emit_json, json_option, note, user_errors
+from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
 from ledger.store.db import open_db, write_transaction
 from ledger.core.errors import LedgerError
 

@@ -8,7 +8,7 @@ import click
 
 from ledger.core.errors import LedgerError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @click.command("package")

@@ -14,7 +14,7 @@ from ledger.services import repository
 from ledger.services import revisions
 from ledger.store import history
 from ledger.formats.atomic import writer_lock
-from ledger.cli import append_claim, db_option, emit_json, json_option, note, user_errors
+from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
 from ledger.core.fields import InvalidField, escaped, one_line
 from ledger.store.db import open_db, write_transaction
 
@@ -102,6 +102,7 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
         epath = repository.events_path(history_dir, actor)
         with repository.changing([cpath, epath]):
             if out["added"]:
+                from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
                 append_claim(cpath, out["source"], out["file_entry"])
             repository.append_jsonl(epath, [_event(out["event"])])
             repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
@@ -277,6 +278,7 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
                 for row, entry in result.new_claims:
                     if row["id"] not in held and row["id"] not in written:
                         # the new claim is recorded by this act (the claim it replaces keeps its own time)
+                        from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
                         append_claim(cpath, result.target, {**entry, "recorded_by": actor, "recorded_at": at})
                         written.add(row["id"])
                 repository.append_jsonl(epath, [_event({**ev, "actor": actor, "at": at}) for ev in result.events])

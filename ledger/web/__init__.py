@@ -445,7 +445,7 @@ def _is_ledger_file(db) -> bool:
 def prepare_connection(conn, database, datasette):
     # issue 18: bounded work per statement and no connection state from SQL
     if ledger_database(datasette, database):
-        from ledger.plugin.guard import guard_connection
+        from ledger.web.guard import guard_connection
 
         guard_connection(conn, datasette.setting("sql_time_limit_ms"))
 
@@ -579,7 +579,7 @@ def snippet_html(snippet: str) -> Markup:
 def register_facet_classes():
     # the `counted` facet type: the claims page's facets from counts kept on
     # every write (ledger/facets.py, issue 7)
-    from ledger.facets import CountedFacet
+    from ledger.web.facets import CountedFacet
 
     return [CountedFacet]
 
@@ -588,13 +588,13 @@ def register_facet_classes():
 def asgi_wrapper(datasette):
     # issue 7: a view's table page is not counted row by row, and a facet the
     # metadata already keeps counts for is not grouped again live
-    # (ledger.facets.page_query says why)
+    # (ledger.web.facets.page_query says why)
     # issue 18: visitors' own queries run a few at a time (heavy.py), and
     # CSV from a ledger database has its formula cells neutralised
-    from ledger.facets import metadata_counted, page_query
+    from ledger.web.facets import metadata_counted, page_query
     from ledger.services.publish import DATABASE_NAME
     from ledger.store.shape import VIEWS, _load_features
-    from ledger.plugin.heavy import HeavyGate, is_heavy, query_params, request_parts
+    from ledger.web.heavy import HeavyGate, is_heavy, query_params, request_parts
 
     _load_features()
     views = frozenset(VIEWS)

@@ -57,7 +57,7 @@ def compare_cmd(db_path, subject, predicate, status, claim_id, summary, rebuild,
 
         ledger compare --status conflicting --summary
     """
-    from ledger.cli import user_errors
+    from ledger.cli.options import user_errors
 
     with user_errors():
         db = open_db(db_path, create=False)
@@ -119,6 +119,6 @@ def _emit_json_stream(first, rest) -> None:
 
 
 def register(cli):
-    from ledger.cli import db_option, json_option
+    from ledger.cli.options import db_option, json_option
 
     cli.add_command(json_option(db_option(compare_cmd)))

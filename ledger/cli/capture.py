@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from ledger.formats import warc
-from ledger.cli import db_option, emit_json, json_option, user_errors
+from ledger.cli.options import db_option, emit_json, json_option, user_errors
 from ledger.store.db import open_db
 
 

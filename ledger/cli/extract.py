@@ -15,7 +15,7 @@ from ledger.formats.atomic import write_atomic
 from ledger.services import evaluate as ev
 from ledger.core import extract as ex
 from ledger.formats.atomic import writer_lock
-from ledger.cli import db_option, emit_json, json_option, note, user_errors
+from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
 
@@ -118,7 +118,7 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
     from ledger.services import repository
     from ledger.store import history
-    from ledger.cli import append_claim
+    from ledger.cli.commands import append_claim
     from ledger.core.errors import LedgerError
     from ledger.services.ingest import ImportFailed
     from ledger.store.writer import SourceIndex, prepare

@@ -32,7 +32,7 @@ each connection Datasette opens to a ledger database (the plugin's
   1,000 instructions, and one instruction on a large value can take long.
 
 The bound on how many visitors' queries run at once is in
-:mod:`ledger.plugin.heavy`.
+:mod:`ledger.web.heavy`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 conflicts, audit spans, read a source, check the history.
 
 A second Datasette plugin module (its own ``datasette`` entry point in
-``pyproject.toml``), so the hooks of ``ledger.plugin`` stay as they are:
+``pyproject.toml``), so the hooks of ``ledger.web`` stay as they are:
 
 - a **fact page** per fact group, ``/ledger/-/fact/<fact_key>``: every source
   side by side grouped by the value it gives, the fact's timeline, why each
@@ -31,12 +31,12 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from ledger.plugin import is_ledger, passage_html, url_html
+from ledger.web import is_ledger, passage_html, url_html
 
 FACT_KEY_RE = re.compile(r"^f[0-9a-f]{16}$")
 # What a person reads first on the claims table; every other column is one click away (the column menu)
 CLAIMS_DEFAULT_COLUMNS = ("subject", "predicate", "value", "span_text", "source_id", "confidence", "status", "as_of")
-# fetched with them so the span cell can show its context (ledger.plugin.render_cell), and not shown as columns
+# fetched with them so the span cell can show its context (ledger.web.render_cell), and not shown as columns
 CLAIMS_CONTEXT_COLUMNS = ("prefix", "suffix")
 DEFAULT_COLUMNS_FLAG = "_ledger_default_columns"
 # a sources row one line tall: the text is on the source's page

@@ -18,7 +18,7 @@ from ledger.formats import claimreview
 from ledger.formats import html
 from ledger.formats import hypothesis  # noqa: F401 (hypothesis registers its exporter)
 from ledger.formats.atomic import writer_lock
-from ledger.cli import db_option, emit_json, json_option, user_errors
+from ledger.cli.options import db_option, emit_json, json_option, user_errors
 from ledger.store.db import open_db
 
 
