@@ -132,3 +132,16 @@ def test_an_exported_row_in_a_later_state_is_refused_on_import_naming_it(three, 
     assert result.exit_code == 1
     assert "one.jsonl:1" in result.output and "`status` 'retracted' is a state a claim reaches after it is recorded" in result.output
     assert q(fresh, "SELECT count(*) FROM claims") == before
+
+
+def test_an_exported_claims_file_never_carries_a_word_from_before_the_vocabulary(seed_db, tmp_path):
+    cid = _claim(seed_db, "seating_capacity")
+    conn = sqlite3.connect(seed_db)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE claims SET status = 'machine-extracted' WHERE id = ?", [cid])
+    conn.commit()
+    conn.close()
+    run("export", "--db", seed_db, "--format", "files", "-o", tmp_path / "out")
+    written = (tmp_path / "out" / "claims" / "sokhonn-plans-china-trip.yml").read_text(encoding="utf-8")
+    assert cid in written and "machine-extracted" not in written and "status:" not in written
