@@ -80,6 +80,8 @@ def test_a_declared_paraphrase_is_only_used_when_nothing_stronger_holds():
 
 
 def test_every_seed_claim_is_supported_and_only_the_declared_ones_are_paraphrases(seed_db):
+    # the seed files as first recorded (tests/conftest.py copies claims/<slug>.yml only); the repository
+    # supersedes these three paraphrases with claims whose spans give the value (tests/test_demo_data.py)
     rows = q(seed_db, "SELECT support, paraphrase IS NOT NULL, subject, predicate, value FROM claims")
     assert len(rows) == 40
     assert {r[0] for r in rows} <= set(SUPPORTED)
