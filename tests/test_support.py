@@ -80,6 +80,8 @@ def test_a_declared_paraphrase_is_only_used_when_nothing_stronger_holds():
 
 
 def test_every_seed_claim_is_supported_and_only_the_declared_ones_are_paraphrases(seed_db):
+    # the seed files as first recorded (tests/conftest.py copies claims/<slug>.yml only); the repository
+    # supersedes these three paraphrases with claims whose spans give the value (tests/test_demo_data.py)
     rows = q(seed_db, "SELECT support, paraphrase IS NOT NULL, subject, predicate, value FROM claims")
     assert len(rows) == 40
     assert {r[0] for r in rows} <= set(SUPPORTED)
@@ -170,7 +172,7 @@ def test_verify_names_an_unsupported_claim_written_behind_the_ledgers_back(seed_
     tamper(seed_db, "UPDATE claims SET value = '70,000' WHERE id = ?", [cid])
     result = run("verify", "--db", seed_db, "--json", ok=False)
     report = json.loads(result.output)
-    assert result.exit_code != 0
+    assert result.exit_code != 0  # the dropped triggers and the changed row fail first (7, 4)
     support = [f for f in report["failures"] if f["kind"] == "support"]
     assert support == [{
         "kind": "support", "item": cid,
@@ -184,6 +186,32 @@ def test_verify_names_a_paraphrase_whose_declaration_was_removed(seed_db):
     tamper(seed_db, "UPDATE claims SET paraphrase = NULL WHERE id = ?", [cid])
     report = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)
     assert [f["item"] for f in report["failures"] if f["kind"] == "support"] == [cid]
+
+
+def test_verify_exits_11_naming_an_unsupported_claim_recorded_without_the_input_check(seed_db):
+    """A claim written by code that skips the input check (an older version,
+    a script calling the store directly), in a proper history entry so that
+    every hash and the schema hold: the support check alone fails, exit 11."""
+    from ledger.store import history
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
+    from ledger.store.writer import claim_id, insert_claims
+
+    db = open_db(seed_db)
+    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
+    row.pop("entry_id")
+    row.update(value="70,000", support="exact", recorded_at="2026-12-07T06:00:00+00:00")
+    row["id"] = claim_id(row)
+    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
+        insert_claims(db, [row])
+        ensure_shape(db)
+    db.close()
+    result = run("verify", "--db", seed_db, ok=False)
+    assert result.exit_code == 11, result.output
+    assert (f"support: {row['id']}: the value '70,000' is not supported by its span 'a seating capacity of "
+            "60,000': the span gives 60,000 seats; the claim says 70,000") in result.output
+    failures = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)["failures"]
+    assert [(f["kind"], f["item"]) for f in failures] == [("support", row["id"])]
 
 
 # ---------------------------------------------------------------- the claim page

@@ -129,3 +129,57 @@ def test_any_quoted_scalar_is_read_as_exactly_its_characters(text):
 def test_json_and_yaml_read_the_same_text():
     text = "10:30 \u2014 \u201cquoted\u201d \\ \t tab"
     assert value_of(double_quoted(text)) == text == json.loads(json.dumps(text))
+
+
+# ---------------------------------------------------------------- stored, not only read
+
+
+@pytest.fixture(scope="module")
+def stored_ledger(tmp_path_factory):
+    """The seed ledger (built once for the property below) and a folder for its claim files."""
+    from pathlib import Path
+
+    from ledger.store.db import open_db
+    from ledger.services.ingest import build
+
+    root = Path(__file__).resolve().parent.parent
+    work = tmp_path_factory.mktemp("stored")
+    for d in ("sources", "claims"):
+        (work / d).mkdir()
+    for ext in ("txt", "yml"):
+        (work / "sources" / f"{SEED}.{ext}").write_bytes((root / "sources" / f"{SEED}.{ext}").read_bytes())
+    db = open_db(work / "ledger.db")
+    build(db, work / "sources", work / "claims")
+    yield db, work
+    db.close()
+
+
+def _import_value(db, work, scalar: str) -> None:
+    """Import a claim file whose value is written as ``scalar`` (on the seed's stadium span)."""
+    from ledger.services.ingest import import_files
+
+    f = work / "one.yml"
+    f.write_text(
+        f"source: {SEED}\nclaims:\n- subject: Morodok Techo National Stadium\n  predicate: p\n  value: {scalar}\n"
+        "  quote: a seating capacity of 60,000\n  confidence: 0.5\n"
+        "  paraphrase: a test value, declared so that any text can be recorded on this span\n",
+        encoding="utf-8",
+    )
+    import_files(db, [f])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(written=LOOKS_TYPED)
+def test_any_plain_scalar_in_a_claim_file_is_stored_as_exactly_its_characters(stored_ledger, written):
+    """Issue 14's property, end to end: the text written in the file is the text in claims.value."""
+    db, work = stored_ledger
+    _import_value(db, work, written)
+    assert db.execute("SELECT count(*) FROM claims WHERE predicate = 'p' AND value = ?", [written]).fetchone()[0] == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda t: t.strip()))
+def test_any_quoted_scalar_in_a_claim_file_is_stored_as_exactly_its_characters(stored_ledger, text):
+    db, work = stored_ledger
+    _import_value(db, work, double_quoted(text))
+    assert db.execute("SELECT count(*) FROM claims WHERE predicate = 'p' AND value = ?", [text]).fetchone()[0] == 1

@@ -19,6 +19,8 @@ from __future__ import annotations
 STATES = ("candidate", "current", "superseded", "retracted", "orphaned")
 # what a claim may enter the ledger as
 ENTRY_STATES = ("candidate", "current")
+# what only an event in claim_events makes of a recorded claim
+LATER_STATES = ("superseded", "retracted", "orphaned")
 # the claims.status words written before issue 14, and the state each means
 LEGACY = {"recorded": "current", "machine-extracted": "current"}
 # how a stored claims.status reads as a state, in SQL (for views)

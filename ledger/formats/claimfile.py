@@ -27,7 +27,7 @@ import yaml
 from ledger.core import yaml12
 from ledger.core.errors import InvalidClaim, InvalidClaimFile
 from ledger.core.fields import InvalidField, escaped, one_line
-from ledger.core.states import ENTRY_STATES, LEGACY
+from ledger.core.states import ENTRY_STATES, LATER_STATES, LEGACY
 
 SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # issue 9: CSV claim files (ledger/tabular.py); W3C Web Annotation JSON-LD is
@@ -532,6 +532,14 @@ def validate(rec: Record) -> ClaimInput:
         out["recorded_at"] = _timestamp(v, fail)
     v = data.get("status")
     if v is not None:
+        if v in LATER_STATES:
+            # an export's row (csv, jsonl) says the state the claim had in the ledger it came from
+            fail(
+                f"`status` {v!r} is a state a claim reaches after it is recorded (by `ledger claim supersede`, "
+                f"`claim retract` or `reanchor`), not one it can enter with; its correction or retraction is not "
+                "in this file: leave the claim out, or set `status: current` to record it again as current "
+                "(`ledger export --format files` carries the events with the claims)"
+            )
         if v not in STATUSES:
             fail(f"`status` {v!r} is not one of {', '.join(ENTRY_STATES)} (a claim enters the ledger as one of these)")
         out["status"] = LEGACY.get(v, v)

@@ -2,7 +2,9 @@
 
 Both hold one claim per row with the claim-file fields (see ``ledger
 import``) plus ``id``, ``source`` (the source's slug) and the exact span as
-``start``/``end`` (code points, end excluded). Importing an export into a
+``start``/``end`` (code points, end excluded); ``status`` is the claim's
+state now (``ledger/states.py``), so a retracted claim says ``retracted``.
+Importing an export into a
 ledger holding the same sources gives the same claim ids, spans and fields:
 ``start``/``end`` anchor first, the quote confirms them.
 
@@ -53,14 +55,24 @@ def output_file(out: str | Path, fmt: str) -> Path:
 
 def claim_rows(db: Database) -> Iterator[dict]:
     """Every claim as an export row (claim-file fields), in a stable order."""
+    from ledger.core.states import ENTRY_STATE_SQL
+
+    # issue 14: `status` is the claim's state now (current, superseded, retracted, ...), the word the CLI,
+    # the claim_status view and the claim page use, never the word it was first stored with
+    latest = (
+        "(SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1)"
+        if db["claim_events"].exists() else "NULL"
+    )
     sql = (
-        "SELECT c.*, s.slug AS source_slug FROM claims c JOIN sources s ON s.id = c.source_id "
+        f"SELECT c.*, s.slug AS source_slug, coalesce({latest}, {ENTRY_STATE_SQL.format(col='c.status')}) AS state "
+        "FROM claims c JOIN sources s ON s.id = c.source_id "
         "ORDER BY s.slug, c.span_start, c.span_end, c.id"
     )
     for c in db.query(sql):
         row = {"id": c["id"], "source": c["source_slug"], "start": c["span_start"], "end": c["span_end"]}
         for k in FILE_FIELDS:
             row[k] = c.get(k)
+        row["status"] = c["state"]
         yield {k: row[k] for k in COLUMNS}
 
 

@@ -59,8 +59,8 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             "SELECT * FROM claims WHERE source_id = ? ORDER BY span_start, span_end, id", [src["id"]]
         ):
             entry = {k: c[k] for k in FILE_FIELDS if c.get(k) is not None}
-            if entry.get("status") in ("current", "recorded"):  # the default
-                del entry["status"]
+            if entry.get("status") != "candidate":  # current is the default; recorded, machine-extracted mean it
+                entry.pop("status", None)
             # the exact span: rebuilding anchors by position first, then by quote
             entry["start"], entry["end"] = c["span_start"], c["span_end"]
             entry["id"] = c["id"]

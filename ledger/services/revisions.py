@@ -348,8 +348,8 @@ def reanchor(
                 continue
             entry = {k: row[k] for k in FILE_FIELDS if row.get(k) is not None}
             entry["quote"] = row["quote"] if p.outcome == "exact" else p.new_text
-            if entry.get("status") in ("current", "recorded"):
-                del entry["status"]
+            if entry.get("status") != "candidate":  # current is the default; recorded, machine-extracted mean it
+                entry.pop("status", None)
             entry["start"], entry["end"] = p.start, p.end
             claim_in = ClaimInput(source=target["slug"], path=claims_file, **{k: v for k, v in entry.items()})
             new_row = prepare(claim_in, index, claims_file)

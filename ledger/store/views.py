@@ -31,7 +31,8 @@ FROM claims c LEFT JOIN sources s ON s.id = c.source_id
 # span_audit view it replaced; `ledger verify` is the whole audit).
 
 # Each claim with its source's provenance, a confidence band and its status
-# (current, or its last correction: superseded, retracted, orphaned) to facet on.
+# (candidate or current, or its last correction: superseded, retracted,
+# orphaned; ledger/states.py) to facet on.
 view(
     "claim_provenance",
     """
@@ -42,7 +43,8 @@ SELECT c.id, c.subject, c.predicate, c.value, c.confidence,
          ELSE 'low (below 0.7)'
        END AS confidence_band,
        c.speaker, c.as_of, c.valid_from, c.valid_to,
-       coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1), 'current')
+       coalesce((SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1),
+                CASE WHEN c.status = 'candidate' THEN 'candidate' ELSE 'current' END)
          AS status,
        c.span_text,
        s.slug AS source, s.title, s.publisher, s.published, s.date_basis, s.url,

@@ -317,9 +317,10 @@ def claim_page(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     # the history feature's status (current, superseded, ...) when it is there
     status_rows = page["claim_status"][1] if page["claim_status"] else []
     latest = status_rows[0] if status_rows else {}
-    from ledger.core.states import state
+    from ledger.core.states import entry_state, state
 
     page["status"] = state(claim.get("status"), latest.get("status"))  # issue 14: one vocabulary
+    page["entered_as"] = entry_state(claim.get("status"))  # never an older word (recorded, machine-extracted)
     page["withdrawn"] = page["status"] in ("superseded", "retracted", "orphaned")
     page["status_note"] = {k: latest.get(k) for k in ("replaced_by", "reason", "changed_at", "changed_by")}
     # issue 15: the claim's inclusion proof against the latest signed checkpoint that covers it
@@ -543,6 +544,10 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('{}\u2026 <span class="ledger-missing">({:,} characters: the whole text, annotated, is on the source\'s page)</span>').format(
             text_html(value[:240]), len(value)
         )
+    if table in ("claims", "current_claims") and column == "status" and value in ("recorded", "machine-extracted"):
+        from ledger.core.states import LEGACY
+
+        return LEGACY[value]  # issue 14: a word stored before the one vocabulary, shown in it
     if table in ("claims", "sources") and column == "url":
         return url_html(value)
     is_claim_link = isinstance(value, str) and CLAIM_ID_RE.match(value) and (
