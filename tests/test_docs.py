@@ -1,5 +1,5 @@
-"""Docs that cannot drift: the README's command reference is generated, and
-every command has help with an example."""
+"""Docs that cannot drift: the command reference and the schema are generated,
+and every command has help with an example."""
 
 import re
 import subprocess
@@ -11,6 +11,9 @@ import pytest
 from ledger.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+GENERATED = [p for p in [ROOT / "README.md", *PAGES] if "[[[cog" in p.read_text(encoding="utf-8")]
 
 
 def all_commands(cmd=cli, path=()):
@@ -19,11 +22,23 @@ def all_commands(cmd=cli, path=()):
         yield from all_commands(sub, path + (name,))
 
 
-def test_command_reference_is_current():
+def test_the_command_reference_and_the_schema_are_generated():
+    assert {p.name for p in GENERATED} >= {"cli.md", "schema.md"}
+
+
+@pytest.mark.parametrize("page", GENERATED, ids=lambda p: p.name)
+def test_generated_page_is_current(page):
     result = subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", "docs/cli.md"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cogapp", "--check", str(page.relative_to(ROOT))], cwd=ROOT, capture_output=True, text=True
     )
-    assert result.returncode == 0, "docs/cli.md is out of date: run `make docs`\n" + result.stdout + result.stderr
+    assert result.returncode == 0, f"{page.relative_to(ROOT)} is out of date: run `make docs`\n" + result.stdout + result.stderr
+
+
+def test_make_docs_regenerates_every_generated_page():
+    result = subprocess.run(["make", "-n", "docs"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    [cog] = [line.split() for line in result.stdout.splitlines() if "cog -r" in line]
+    assert set(cog[cog.index("-r") + 1:]) == {str(p.relative_to(ROOT)) for p in GENERATED}
 
 
 @pytest.mark.parametrize("path, cmd", list(all_commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
