@@ -1,9 +1,12 @@
 """Docs that cannot drift: the command reference and the schema are generated,
-and every command has help with an example."""
+every command has help with an example, every page is listed and every link,
+file path and module name the docs mention exists."""
 
+import importlib
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ from ledger.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
+# what a reader is sent to: the README, the pages under docs/, and the top-level reports they link to
+LINKED = [ROOT / "README.md", *PAGES, ROOT / "BENCHMARKS.md", ROOT / "RELIABILITY.md"]
 GENERATED = [p for p in [ROOT / "README.md", *PAGES] if "[[[cog" in p.read_text(encoding="utf-8")]
 
 
@@ -57,6 +62,95 @@ def test_readme_starts_with_the_two_commands_and_the_makefile_has_them():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+# ---- every page listed, every link resolves, every path and module named exists ----
+
+def links(page: Path):
+    """(target, line) of every Markdown link and image in ``page`` outside code blocks."""
+    in_code = False
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group().count("\n"), page.read_text(encoding="utf-8"), flags=re.S)
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        elif not in_code:
+            for target in re.findall(r"\]\(([^)\s]+)\)", re.sub(r"`[^`]*`", "", line)):
+                yield target, n
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``page``."""
+    found, seen, in_code = set(), {}, False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        elif not in_code and re.match(r"#{1,6} ", line):
+            text = re.sub(r"[`*_]{2,}|`", "", line.lstrip("#").strip()).lower()
+            slug = "".join(c for c in text if c in "-_ " or unicodedata.category(c)[0] in "LN").replace(" ", "-")
+            found.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+            seen[slug] = seen.get(slug, 0) + 1
+    return found
+
+
+@pytest.mark.parametrize("page", LINKED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_resolves(page):
+    broken = []
+    for target, line in links(page):
+        if re.match(r"[a-z]+:", target):  # http(s), mailto: not checked offline
+            continue
+        path, _, anchor = target.partition("#")
+        dest = (page.parent / path).resolve() if path else page
+        if not dest.exists():
+            broken.append(f"{page.relative_to(ROOT)}:{line}: {target}: no such file")
+        elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
+            broken.append(f"{page.relative_to(ROOT)}:{line}: {target}: no heading #{anchor} in {dest.name}")
+    assert not broken, "\n".join(broken)
+
+
+def test_every_page_is_listed_in_the_index_and_the_index_in_the_readme():
+    index = DOCS / "README.md"
+    listed = {(index.parent / t.partition("#")[0]).resolve() for t, _ in links(index)}
+    missing = [p.name for p in PAGES if p != index and p.resolve() not in listed]
+    assert not missing, f"docs/README.md does not list {missing}: add a line for each"
+    assert "docs/README.md" in {t for t, _ in links(ROOT / "README.md")}
+
+
+# a path inside the package, as prose names it: `ledger/store/db.py`, ledger/core/predicates.yml; not a URL's
+# /ledger/claims/... (preceded by a slash) nor ~/.ledger/signing.key
+PACKAGE_PATH = re.compile(r"(?<![\w./~-])ledger/[\w./-]*[\w/]")
+# a module or a name in it: ledger.store.db.write_transaction, ledger.web (not ledger.db, the database file)
+MODULE_NAME = re.compile(r"(?<![\w./-])ledger\.(?:core|formats|store|services|cli|web)(?:\.\w+)*\b|(?<![\w./-])ledger(?:\.\w+){2,}\b")
+
+
+def prose(page: Path) -> str:
+    """The text of ``page`` that people wrote: a generated part (the commands' --help, the migrations' SQL,
+    frozen with its comments) is left out."""
+    text = page.read_text(encoding="utf-8")
+    return re.sub(r"<!-- \[\[\[cog.*?\[\[\[end\]\]\] -->", "", text, flags=re.S)
+
+
+@pytest.mark.parametrize("page", [ROOT / "README.md", *PAGES], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_and_module_the_docs_name_exists(page):
+    text = prose(page)
+    missing = [p for p in sorted(set(PACKAGE_PATH.findall(text))) if not (ROOT / p).exists()]
+    assert not missing, f"{page.relative_to(ROOT)} names files that do not exist: {missing}"
+    unresolved = []
+    for name in sorted(set(MODULE_NAME.findall(text))):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            try:
+                for attr in parts[i:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                unresolved.append(name)
+            break
+        else:
+            unresolved.append(name)
+    assert not unresolved, f"{page.relative_to(ROOT)} names modules or functions that do not exist: {unresolved}"
 
 
 def test_architecture_lists_every_module():
