@@ -115,9 +115,10 @@ def test_every_page_is_listed_in_the_index_and_the_index_in_the_readme():
     assert "docs/README.md" in {t for t, _ in links(ROOT / "README.md")}
 
 
-# a path inside the package, as prose names it: `ledger/store/db.py`, ledger/core/predicates.yml; not a URL's
-# /ledger/claims/... (preceded by a slash) nor ~/.ledger/signing.key
-PACKAGE_PATH = re.compile(r"(?<![\w./~-])ledger/[\w./-]*[\w/]")
+# a path in the repository's code, as prose names it: `ledger/store/db.py`, ledger/core/predicates.yml,
+# tests/test_docs.py, bench/serve_load.py; not a URL's /ledger/claims/... (preceded by a slash) nor
+# ~/.ledger/signing.key. (sources/, claims/ and history/ paths in the docs are examples of a ledger's files.)
+PACKAGE_PATH = re.compile(r"(?<![\w./~-])(?:ledger|tests|bench|fuzz|examples)/[\w./-]*[\w/]")
 # a module or a name in it: ledger.store.db.write_transaction, ledger.web (not ledger.db, the database file)
 MODULE_NAME = re.compile(r"(?<![\w./-])ledger\.(?:core|formats|store|services|cli|web)(?:\.\w+)*\b|(?<![\w./-])ledger(?:\.\w+){2,}\b")
 
