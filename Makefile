@@ -34,8 +34,10 @@ demo: build
 test: setup-test
 	$(BIN)/python -m pytest -q
 
+# every generated page (a file with a cog block): the CLI reference, the schema; tests/test_docs.py checks them
+COG_FILES = $(shell grep -lF '[[[cog' README.md docs/*.md)
 docs: setup-test
-	$(BIN)/cog -r docs/cli.md
+	$(BIN)/cog -r $(COG_FILES)
 
 # A Docker build directory for a read-only public copy (docs/publishing.md): build, verify, checkpoint, package
 SITE ?= build/site
