@@ -48,7 +48,7 @@ def med(xs):
     return statistics.median(xs)
 
 
-def one_ledger(path: str, repeat: int) -> dict:
+def one_ledger(path: str, repeat: int, n_proofs: int = 3) -> dict:
     from ledger import tlog
     from ledger import verify as v
     from ledger.db import open_db
@@ -89,7 +89,7 @@ def one_ledger(path: str, repeat: int) -> dict:
     cons, cons_wall, cons_cpu = timed(lambda: v.verify(db, checkpoint=cp))
     lo, hi = db.execute("SELECT min(rowid), max(rowid) FROM claims").fetchone()
     picks = [db.execute("SELECT id FROM claims WHERE rowid >= ? ORDER BY rowid LIMIT 1", [r]).fetchone()[0]
-             for r in (lo, (lo + hi) // 2, hi)]
+             for r in (lo, (lo + hi) // 2, hi)][:n_proofs]
     proofs = []
     for cid in picks:
         proof, w, c = timed(lambda: tlog.prove_claim(db, cid, cp))
@@ -134,6 +134,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("db", nargs="+")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--proofs", type=int, default=3, help="Claims to prove: the first, the middle, the last (1-3)")
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--udf", action="store_true",
                     help="Digest REAL columns with the Python function alone (the form before the SQL fast path), for a before/after")
@@ -144,7 +145,7 @@ def main(argv=None):
         history.exact_real_sql = lambda q: f"ledger_real({q})"
     rows = []
     for path in args.db:
-        r = one_ledger(path, args.repeat)
+        r = one_ledger(path, args.repeat, args.proofs)
         rows.append(r)
         m, rw, rc = r["medians"], r["ratios_wall"], r["ratios_cpu"]
         p = r["proofs"]
