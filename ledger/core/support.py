@@ -73,7 +73,11 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066
 
 def _words(text: str) -> list[str]:
     # zero-width and bidi controls are stored verbatim in spans (and flagged); they split no word
-    t = fold_text(_INVISIBLE_RE.sub("", text)).casefold().replace("'s ", " ").replace("'", "")
+    if text.isascii():  # NFKC, the typographic folds and the invisible characters leave ASCII as it is
+        t = " ".join(text.split()).lower()
+    else:
+        t = fold_text(_INVISIBLE_RE.sub("", text)).casefold()
+    t = t.replace("'s ", " ").replace("'", "")
     if t.endswith("'s"):
         t = t[:-2]
     return _WORD_RE.findall(t)
@@ -333,7 +337,10 @@ def check_ledger(db) -> list[tuple[str, str]]:
 
 def _fast_exact(value: str, span: str) -> bool:
     v = value.strip().casefold()
-    return bool(v) and v.isascii() and v in span.casefold() and all(w in set(_words(span)) for w in _words(value))
+    if not (v and v.isascii() and v in span.casefold()):
+        return False
+    words = set(_words(span))  # once, not once per word of the value
+    return all(w in words for w in _words(value))
 
 
 def _source_text(db, sid):

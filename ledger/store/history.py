@@ -112,6 +112,37 @@ def entry_leaf(id: int, kind: str, at, actor, reason, body: dict, prev) -> bytes
     return canonical_json(doc).encode("utf-8")
 
 
+def _json_scalar(v) -> str | None:
+    """``v`` as canonical_json writes it, for a string, an integer or None; else None."""
+    if v is None:
+        return "null"
+    if type(v) is str:
+        return json.encoder.encode_basestring(v)  # what json.dumps(ensure_ascii=False) writes for a str
+    if type(v) is int:
+        return str(v)
+    return None
+
+
+def entry_leaf_spliced(id, kind, at, actor, reason, body_text, prev) -> bytes | None:
+    """``entry_leaf`` of an entry whose stored body text is already the
+    canonical JSON of its body: the text spliced into the entry's canonical
+    form (its keys in sorted order) instead of parsed and written again,
+    several times faster over a long history. None when a field is of a
+    type canonical_json would not write as a string, integer or null (the
+    caller takes the slow path, which says what is wrong). The caller must
+    know the body text is canonical (``read_chain`` checks it) or check the
+    result against the entry's recorded hash (``tlog.leaves``)."""
+    fields = [_json_scalar(v) for v in (actor, at, id, kind, prev, reason)]
+    if None in fields or type(body_text) is not str:
+        return None
+    a, t, i, k, p, r = fields
+    return f'{{"actor":{a},"at":{t},"body":{body_text},"id":{i},"kind":{k},"prev":{p},"reason":{r},"type":"{TYPE_TAG}"}}'.encode("utf-8")
+
+
+def _no_float(text):
+    raise ValueError(f"history bodies hold integers only, not {text}")
+
+
 def entry_hash(id: int, kind: str, at, actor, reason, body: dict, prev) -> str:
     """The hash of one entry: its canonical form with the type tag and the previous hash."""
     return sha256_tagged(entry_leaf(id, kind, at, actor, reason, body, prev))
@@ -152,6 +183,46 @@ def exact_real(v):
     return f"text:{v}"
 
 
+# The REALs whose repr() SQL can write without calling Python: positional
+# ones (repr writes 1e-4 <= |x| < 1e16 without an exponent) of at most 15
+# significant digits, the usual case (a confidence such as 0.85).
+_FAST_DECIMALS = 18  # 1e-4 with 14 more significant digits
+
+
+def exact_real_sql(q: str) -> str:
+    """The SQL expression giving ``exact_real(q)``, for a column expression
+    ``q``: the same text, computed in SQLite where that is exact, else by the
+    ``ledger_real`` function.
+
+    For j = 0, 1, … decimals, s = round(|x| * 10^j) is tried: when s <
+    10^15 and s / 10^j (one IEEE division of two exactly represented
+    numbers, so correctly rounded on every platform) gives x back exactly,
+    the decimal s / 10^j reads back as x, and the first such j gives the
+    fewest digits, which is what repr() writes: repr's shortest round-trip
+    digits, in its positional form (no two 15-digit decimals read back as
+    the same double, so there is no closer one to choose). It is written
+    from the integer s (integer division and remainder), never by SQLite's
+    printf of the float. Zero (repr tells -0.0 apart), exponent forms,
+    more than 15 digits, NaN/infinity, NULL and a value of another type
+    fall through to ``ledger_real``. Either way two different doubles never
+    give the same text (the text reads back as its double), and
+    tests/test_exact_real_sql.py checks the text equals repr() over
+    hypothesis's floats, subnormals and signed zeros included."""
+    a = f"abs({q})"
+    branches = []
+    for j in range(_FAST_DECIMALS + 1):
+        p = 10**j
+        s = f"CAST(round({a} * {p}) AS INTEGER)"
+        ok = f"{a} * {p} < 1000000000000000 AND CAST({s} AS REAL) / {p} = {a}"
+        text = f"({s} || '.0')" if j == 0 else f"(({s} / {p}) || '.' || printf('%0{j}d', {s} % {p}))"
+        branches.append(f"WHEN {ok} THEN {text}")
+    fast = (
+        f"CASE WHEN typeof({q}) = 'real' AND {a} >= 0.0001 AND {a} < 1000000000000000 THEN "
+        f"CASE WHEN {q} < 0 THEN '-' ELSE '' END || CASE {' '.join(branches)} END END"
+    )
+    return f"coalesce({fast}, ledger_real({q}))"  # coalesce() evaluates its second argument only when needed
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions canonical rows use; every connection that digests rows needs them."""
     conn.create_function("ledger_real", 1, exact_real, deterministic=True)
@@ -186,7 +257,7 @@ def row_sql(columns: list[tuple[str, str]] | list[str], types: dict | None = Non
     for col in columns:
         name, ctype = col if isinstance(col, (tuple, list)) else (col, (types or {}).get(col, ""))
         if name.endswith(EXACT):
-            parts.append(f'ledger_real("{name[: -len(EXACT)]}")')
+            parts.append(exact_real_sql(f'"{name[: -len(EXACT)]}"'))
             continue
         q = f'"{name}"'
         if _is_real(ctype):
@@ -653,15 +724,18 @@ def read_chain(db: Database):
             breaks.append((f"entry {expected_id}", f"missing: the history goes from entry {expected_id - 1} to {id_} (entries were removed)"))
         if prev != prev_hash:
             breaks.append((f"entry {id_}", f"links to {prev}, expected {prev_hash} (the hash of entry {id_ - 1}): the chain is broken here"))
+        leaf = None
         try:
-            body = json.loads(body_text)
-            if not isinstance(body, dict) or canonical_json(body) != body_text:
+            # a number that is not an integer is refused as it is parsed (canonical_json refuses to write one)
+            body = json.loads(body_text, parse_float=_no_float, parse_constant=_no_float)
+            if not isinstance(body, dict) or json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False) != body_text:
                 raise ValueError("not canonical")
+            leaf = entry_leaf_spliced(id_, kind, at, actor, reason, body_text, prev)
         except (ValueError, TypeError):
             breaks.append((f"entry {id_}", f"({kind}) its body is not canonical JSON: the entry was altered"))
             body = {}
         bodies[id_] = body
-        actual = entry_hash(id_, kind, at, actor, reason, body, prev)
+        actual = sha256_tagged(leaf) if leaf is not None else entry_hash(id_, kind, at, actor, reason, body, prev)
         if actual != h:
             breaks.append((f"entry {id_}", f"({kind}) hashes to {actual}, expected the recorded {h}: the entry was altered"))
         prev_hash, expected_id = h, id_ + 1
