@@ -69,7 +69,7 @@ TITLE_WORDS = {
     "sergeant", "brigadier", "commissar", "registrar", "ombudsman", "comptroller", "trustee", "governors",
     "activist", "campaigner", "journalist", "academic", "observer", "consultant", "founder", "president",
     "farmer", "vendor", "villager", "driver", "trader", "shopkeeper", "student", "resident", "fisherman",
-    "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm",
+    "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm", "assistant",
 }
 # Head words of the most common titles: a phrase must contain one to count as a title.
 TITLE_HEADS = TITLE_WORDS - {"prime", "deputy", "vice", "general", "chief", "member", "partner", "speaker",
@@ -848,8 +848,25 @@ def _paragraph_distance(doc: Doc, a: int, b: int) -> int:
     return (max(idx) - min(idx)) if idx else 99
 
 
+# verbs that introduce the quoted words of their own subject right before the quotation: 'protesters
+# chanted "...", Smith said' gives the chant to the protesters, not to Smith who reports it
+_VOICE_VERBS = SPEECH_RE + "|chanted|chant|shouted|shout|sang|cried|yelled|read|reads|wrote|shouting|chanting"
+_VOICED_BEFORE = re.compile(r"\b(" + _VOICE_VERBS + r")\s*[:,]?\s*$", re.I)
+
+
 def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     text = doc.text
+    s0, _ = doc.sentence_at(q.start)
+    voiced = _VOICED_BEFORE.search(text[s0 : q.start])
+    if voiced and not any(s0 <= o.start < q.start for o in doc.quotes):
+        who, how = subject_of_verb(doc, s0 + voiced.start(1), entities)
+        if who is None and how == "none":
+            # a plural common noun ("Protesters chanted", "the crowd shouted"): their words, not the reporter's
+            bare = text[s0 : s0 + voiced.start(1)].strip()
+            if bare and re.fullmatch(r"(?:the\s+)?[A-Za-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}", bare):
+                return None, "none"
+        elif who:
+            return who, "quote.before.verb"
     _, pe = doc.paragraph_at(q.end - 1)
     after = text[q.end : min(pe, q.end + 160)]
     m = _AFTER_PRON.match(after)
@@ -860,6 +877,11 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     m = _AFTER_VERB.match(after)
     if m:
         at = q.end + m.end()
+        # '," said U.S. Secretary of State Antony Blinken': a title (which may begin with an abbreviation or a
+        # demonym) between the verb and the name; the speaker is the person the title is given to
+        titled = next((x for x in doc.mentions if at < x.start <= at + 80 and x.type == "person"), None)
+        if titled is not None and (_pre_title(text, titled.start, at) or (None,))[0] == at:
+            return titled.name, "quote.after.verb-name"
         who = next((x for x in doc.mentions if x.start == at or (at <= x.start <= at + 4 and text[at:x.start].lower().strip() in ("", "mr", "ms", "mrs", "dr"))), None)
         if who and who.type in ("person", "org", "unknown"):
             return who.name, "quote.after.verb-name"
@@ -1038,6 +1060,10 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
             article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the|its|his|her|their)\s", text[m.end : lim]))
             t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
+            if t and _next_in_list(doc, m, t, lim):
+                # "Foreign Minister A, Commerce Adviser B and Special Assistant C": the phrase after the comma
+                # is the next person's title (it runs into their name, or the series goes on), not A's
+                t = None
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
                 continue_rel = False
@@ -1073,6 +1099,12 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
         prev = [x.end for x in doc.mentions if s0 <= x.end <= m.start and x.type == "person" and x is not m]
         pre = _pre_title(text, m.start, max([s0] + prev))
+        if pre and re.search(r"\s(?:of|for|to|on|at)$", text[pre[0] : pre[1]].rstrip()):
+            pre = None  # "the Prime Minister of Nepal": what follows "of" is the office's country, not its holder
+        if pre:
+            lead = re.match(r"(?:[A-Z][a-z]+ing)\s+", text[pre[0] : pre[1]])
+            if lead and pre[0] == s0 + len(text[s0 : pre[0]]) and not text[s0 : pre[0]].strip():
+                pre = (pre[0] + lead.end(), pre[1])  # "Accompanying Prime Minister Dahal are ...": a verb, not a title
         if pre:
             add(m.name, (pre[0], m.end), pre, "title.prenominal")
     # "in his capacity as Senate president"; "he remains the leader of ..."
@@ -1097,6 +1129,22 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 subject = men.name
             add(subject, (mm.start(), t[1]), t, rule)
     return out
+
+
+def _next_in_list(doc: Doc, m, t: tuple[int, int], lim: int) -> bool:
+    """Is the title phrase ``t`` after "<name>, " the start of the next item of a list of people?
+    Yes when the name itself carries a title before it and the phrase names another person or is followed
+    by the next item ("Energy Minister A, Transport Minister B, Chief Secretary, Secretaries ...")."""
+    text = doc.text
+    if any(x.type == "person" and t[0] <= x.start < t[1] for x in doc.mentions if x is not m):
+        return True
+    s0, _ = doc.sentence_at(m.start)
+    pt = _pre_title(text, m.start, s0)
+    if not pt:
+        return False
+    if text[s0 : pt[0]].rstrip().endswith(","):
+        return True  # the name is itself a later item of a list of titled people
+    return bool(re.match(r"\s*(?:,\s*(?:and\s+)?[A-Z]|and\s+[A-Z])", text[t[1] : lim]))
 
 
 _CAPACITY_RE = re.compile(r"\b(?P<who>his|her)\s+(?:capacity|role|position)\s+as\s+(?:(?:the|a|an)\s+)?", re.I)
@@ -1276,6 +1324,25 @@ def _dv(dv, name):
     return dv.get(name) if isinstance(dv, dict) else getattr(dv, name, None)
 
 
+_SAID_ON = re.compile(r"^[^.!?\n“”\"]{0,80}?\b(?:" + SPEECH_RE + r")\b[^.!?\n“”\"]{0,40}?\b((?:on\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}|yesterday|today))\b", re.I)
+
+
+def _spoken_on(doc: Doc, q, fn) -> tuple[dt.date | None, str | None]:
+    """The day the quoted words were spoken, when the attribution dates it ('," she said on Friday'):
+    (that day, a note); otherwise (None, a note): a relative day in undated quoted words is not resolved
+    against the publication date, which may be days after the words were spoken."""
+    m = _SAID_ON.match(doc.text[q.end : q.end + 160])
+    if m and fn is not None and doc.published is not None:
+        try:
+            dv = fn(m.group(1), doc.published)
+        except Exception:  # noqa: BLE001
+            dv = None
+        day = _dv(dv, "start") if dv is not None else None
+        if day and _dv(dv, "precision") in (None, "day"):
+            return dt.date.fromisoformat(str(day)[:10]), f"the day the words were spoken ({str(day)[:10]}: {m.group(1)!r})"
+    return None, None
+
+
 def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
     text = doc.text
     fn = _normalizer("normalize_date")
@@ -1293,11 +1360,15 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             if fn is None:
                 continue
+            anchor, spoken = doc.published, None
+            if name in ("relative.day", "relative.period", "weekday") and doc.in_quote(s) is not None:
+                # "yesterday" in someone's words is the day before they spoke, not before publication
+                anchor, spoken = _spoken_on(doc, doc.in_quote(s), fn)
             try:
                 if name in ("range.month", "range.year"):
-                    dv = _range_of(fn, raw, doc.published)
+                    dv = _range_of(fn, raw, anchor)
                 else:
-                    dv = fn(_tensed(raw, doc.published) if name == "month.bare" else raw, doc.published)
+                    dv = fn(_tensed(raw, anchor) if name == "month.bare" else raw, anchor)
             except Exception:  # noqa: BLE001 - a date the normaliser cannot read is not proposed
                 dv = None
             if dv is None or not _dv(dv, "start"):
@@ -1309,7 +1380,9 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
             subject = sentence_actor(doc, s, entities) or "unknown"
             flags = _dv(dv, "flags") or ()
             note = f"{raw!r} read as {value} ({precision} precision)"
-            if doc.published:
+            if spoken:
+                note += f", inside a quotation: resolved against {spoken}"
+            elif doc.published:
                 note += f", resolved against the publication date {doc.published.isoformat()}"
             if flags:
                 note += f"; flags: {', '.join(flags)}"
@@ -1332,10 +1405,10 @@ def _iso(v):
 
 # ---------------------------------------------------------------- quantities
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM = r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # "1,10,000": South Asian grouping
 _NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred|a dozen|dozen)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
 _NUMWORD_CAP = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|Sixteen|Seventeen|Eighteen|Nineteen|Twenty|Thirty|Forty|Fifty|Sixty|Seventy|Eighty|Ninety|Hundreds|Dozens)"
-_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|m|k)\b)?"
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|lakhs?|crores?|bn|m|k)\b)?"
 _QUALIFIER = r"(?:(?:more than|less than|fewer than|up to|over|about|around|nearly|almost|at least|some|roughly|approximately|an estimated)\s+)?"
 _UNITS = (
     "days?|weeks?|months?|years?|decades?|hours?|minutes?|seconds?|centuries|century|nights?|km|kilomet(?:re|er)s?|"
@@ -1369,9 +1442,9 @@ _MODIFIER = rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*|[A-Z]{{2,}})"
 _QTY_PATTERNS += [
     # a number and what it counts: "25 ambulances", "40 health workers", "seven million passengers"
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
-    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
+    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred|lakhs?|crores?))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     # "2.6 million": a number with a scale word is a quantity on its own
-    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
+    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion|lakhs?|crores?)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
     # "remained stable at 89", "rose to 1,200": a level a count reached
     ("level", rf"\b(?:stable|steady|stood|stands|remained|reached|rose|fell|climbed|dropped|increased|decreased|totalled|totaled|grew)\s+(?:at|to)\s+{_QUALIFIER}{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
     # "two of them", "three of the victims"
