@@ -127,6 +127,9 @@ def overall(scores: dict, kinds=None) -> dict:
     for kind, s in scores.items():
         if kinds is not None and kind not in kinds:
             continue
+        if isinstance(s, dict) and not all(k in s for k in keys):
+            # an early first run recorded only its ratios (tests/labelled/first-runs.json): no overall figure
+            return {**dict.fromkeys(keys), "precision": None, "recall": None}
         for k in keys:
             got[k] += s[k] if isinstance(s, dict) else getattr(s, k)
     got["precision"] = _round(got["matched_candidates"] / got["candidates"]) if got["candidates"] else None

@@ -43,7 +43,7 @@ SPEECH_VERBS = (
     "continued", "replied", "commented", "emphasised", "emphasized", "observed", "suggested", "confirmed",
     "concluded", "recalled", "asked", "acknowledged", "admitted", "predicted", "cautioned", "urged", "pledged",
     "vowed", "maintained", "reiterated", "underlined", "highlighted", "affirmed", "posted", "tweeted", "quipped",
-    "reported",
+    "reported", "underscored",
 )
 # Verbs that attribute a short quoted phrase ("called the event 'a dream come true'"), but
 # are too ambiguous to attribute a full quotation on their own.
@@ -747,6 +747,12 @@ def subject_of_verb(doc: Doc, verb_at: int, entities=None) -> tuple[str | None, 
     m = _mention_ending_at(doc, verb_at, s0)
     if m and (m.type in ("person", "org") or m.type == "unknown" and len(m.name.split()) >= 2):
         return m.name, "name"
+    t = re.search(r"\b[Tt]he\s+(?:[a-z\-]+\s+)?(" + "|".join(sorted(TITLE_HEADS - {"chief executive"}, key=len, reverse=True)) + r")\s*" + _ADVERBS + r"$", head)
+    if t:
+        # "The premier spoke on Thursday": a title with no name is the person last named with it
+        p = doc.salient_person(verb_at, quote=q)
+        if p:
+            return p.name, "title-np"
     d = _DEF_NP_RE.search(re.sub(r"\s*" + _ADVERBS + r"$", "", head, flags=re.I) + " ")
     if d:
         return resolve_definite(doc, d.group(0), verb_at, entities), "definite"
@@ -769,6 +775,10 @@ def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
     s0, s1 = doc.sentence_at(pos)
     head = doc.text[s0:s1]
     intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking)\b[^,;]{0,120},\s*)", head, re.I)
+    if intro is None:
+        # a participial phrase opening the sentence modifies the subject after its comma:
+        # "Wrapping up a visit to neighboring Vietnam on Saturday, Wang said ..."
+        intro = re.match(r"^\s*[A-Z][a-z]+ing\b[^,;“”\"]{0,120},\s*", head)
     body = s0 + (intro.end() if intro else 0)
     first = [x for x in doc.mentions if body <= x.start < s1 and not x.in_quote and x.type in ("person", "org")]
     m = re.match(r"\s*(he|she)\b", doc.text[body:s1], re.I)
@@ -1011,6 +1021,10 @@ def _split_stacked(value: str) -> list[str]:
     Central Committee and Chinese president". A post names its organisation ("of the Senate", "(CPP)", a party
     or committee word) before the "and" is read as a second title; "State Councilor and Foreign Minister",
     with no organisation before the "and", stays one title."""
+    cp = re.match(r"((?:[\w\-’']+\s+){0,2}counterparts?)\s+(?=[A-Z])", value)
+    if cp and any(w.lower() in TITLE_HEADS for w in value[cp.end():].split()):
+        # "Indian counterpart Prime Minister Modi": the relation, then the post
+        return [cp.group(1)] + _split_stacked(value[cp.end():])
     for m in _STACK_AND.finditer(value):
         first, second = value[: m.start()], value[m.end() :]
         sw = [w.lower().strip("’'") for w in re.findall(r"[\w\-’']+", second)]
@@ -1136,8 +1150,9 @@ def _next_in_list(doc: Doc, m, t: tuple[int, int], lim: int) -> bool:
     Yes when the name itself carries a title before it and the phrase names another person or is followed
     by the next item ("Energy Minister A, Transport Minister B, Chief Secretary, Secretaries ...")."""
     text = doc.text
-    if any(x.type == "person" and t[0] <= x.start < t[1] for x in doc.mentions if x is not m):
-        return True
+    for x in doc.mentions:
+        if x is not m and x.type == "person" and t[0] < x.start < t[1] and _pre_title(text, x.start, t[0]):
+            return True  # "A, Commerce Adviser B": the phrase is the next person's title and name
     s0, _ = doc.sentence_at(m.start)
     pt = _pre_title(text, m.start, s0)
     if not pt:
@@ -1168,7 +1183,7 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     pos = name_start
     for s, e, w in reversed(words):
         gap = text[e:pos]
-        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
+        if gap.strip() not in ("", "&") and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
         if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:
@@ -1329,8 +1344,7 @@ _SAID_ON = re.compile(r"^[^.!?\n“”\"]{0,80}?\b(?:" + SPEECH_RE + r")\b[^.!?\
 
 def _spoken_on(doc: Doc, q, fn) -> tuple[dt.date | None, str | None]:
     """The day the quoted words were spoken, when the attribution dates it ('," she said on Friday'):
-    (that day, a note); otherwise (None, a note): a relative day in undated quoted words is not resolved
-    against the publication date, which may be days after the words were spoken."""
+    (that day, a note); otherwise the publication date, with a note saying the words are not dated."""
     m = _SAID_ON.match(doc.text[q.end : q.end + 160])
     if m and fn is not None and doc.published is not None:
         try:
@@ -1340,7 +1354,9 @@ def _spoken_on(doc: Doc, q, fn) -> tuple[dt.date | None, str | None]:
         day = _dv(dv, "start") if dv is not None else None
         if day and _dv(dv, "precision") in (None, "day"):
             return dt.date.fromisoformat(str(day)[:10]), f"the day the words were spoken ({str(day)[:10]}: {m.group(1)!r})"
-    return None, None
+    if doc.published is None:
+        return None, None
+    return doc.published, f"the publication date {doc.published.isoformat()} (the quoted words are not dated)"
 
 
 def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
@@ -1542,7 +1558,8 @@ def _quantity_subject(doc: Doc, pos: int, entities=None) -> str | None:
 # ---------------------------------------------------------------- events
 
 _VISIT_RE = re.compile(
-    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|visit(?:ed|s|ing)(?=\s+[a-z]+\s+[a-z]+)|arriv(?:e|es|ed|ing)\s+in|trip\s+to|tour\s+of|"
+    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|visit(?:ed|s|ing)(?=\s+[a-z]+\s+[a-z]+)|arriv(?:e|es|ed|ing)\s+(?:here\s+|there\s+)?in|trip\s+to|tour\s+of|"
+    r"(?:lead|leads|led|leading|head|heads|headed|heading)\s+(?:a|an|the|his|her)\s+(?:[\w\-]+\s+){0,2}?delegation\s+to|"
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
@@ -1556,7 +1573,7 @@ _MEET_RE = re.compile(
 # clause's subject's
 _WHO_IS_ON = re.compile(r",\s+who\s+(?:is|was|will be|has been)\s+(?:on\s+|paying\s+|making\s+)?(?:an?\s+|his\s+|her\s+)?(?:[\w\-]+\s+){0,3}$")
 _STATEMENT_RE = re.compile(
-    r"\b(?:(?P<verb>" + SPEECH_RE + r"|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s))"
+    r"\b(?:(?P<verb>" + SPEECH_RE + r"|spoke|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s)|informed\s+the\s+(?:media|press|reporters))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
     r"(?:\s+(?:issued|released|published))?\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on|dated)\s+"
 )
@@ -1574,12 +1591,16 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             dend = _DEST_END.search(text, m.end(), s1)
             dest = text[m.end() : dend.start() if dend else s1].strip()
             verb_visit = re.match(r"visit(?:s|ed|ing)\s", m.group())
+            if re.match(r"visiting\s", m.group()) and any(
+                    x.type == "person" and m.end() <= x.start < m.end() + len(dest) for x in doc.mentions):
+                continue  # "his visiting counterpart Pushpa Kamal Dahal": an adjective, not a visit to a place
+            dest = _place_of(dest)
             if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$|the [A-Z]", dest) or verb_visit) or len(dest.split()) > 10:
                 continue
             vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
             if vf is None:
                 continue
-            subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            subject = _reported_actor(doc, s0, m.start()) or sentence_actor(doc, m.start(), entities) or "unknown"
             rel = _WHO_IS_ON.search(text, s0, m.start())
             if rel and rel.end() == m.start():
                 who = next((x for x in reversed(doc.mentions) if x.end == rel.start() and x.type == "person"), None)
@@ -1627,6 +1648,20 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             v = re.match(r"\s+(" + SPEECH_RE + r")\b", text[d.end : s1])
             pre = re.search(r"\b(?:on|in)\s+$", text[s0 : d.start])
+            fronted = re.match(r"\s*On\s+$", text[s0 : d.start])
+            if fronted and not v:
+                # "On 30 November 2024, the Ministry of Foreign Affairs announced ...": the date opens the sentence
+                v = re.match(r",\s+(?:[^,.;“”\"]{1,80}?)\s+(" + SPEECH_RE + r")\b", text[d.end : s1])
+                if v:
+                    verb_at = d.end + v.start(1)
+                    subject, _ = subject_of_verb(doc, verb_at, entities)
+                    if subject:
+                        span = (s0 + fronted.start() + len(text[s0 : d.start]) - len(text[s0 : d.start].lstrip()), d.end + v.end())
+                        out.append(Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]],
+                                             subject=subject, predicate="statement_date", value=d.value,
+                                             normalized={"from": d.as_of, "to": d.as_of},
+                                             rule="event.statement.date-first", as_of=d.as_of))
+                    continue
             if v and pre:
                 subject, _ = subject_of_verb(doc, s0 + pre.start(), entities)
                 subject = subject or sentence_actor(doc, d.start, entities) or "unknown"
@@ -1655,6 +1690,45 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
                                  normalized={"from": d.as_of, "to": d.as_of}, rule="event.statement",
                                  as_of=d.as_of))
     return out
+
+
+_PLACE_WORD = r"(?:[A-Z][\w’'\-]*|of|the|and|de|da|du|la)"
+
+
+def _place_of(dest: str) -> str:
+    """The place a destination phrase names: "neighboring Afghanistan" -> "Afghanistan"; "the southern city of
+    Nanning" -> "Nanning"; "Sri Lanka’s capital Colombo" -> "Colombo"; "Kabul since becoming prime minister"
+    -> "Kabul". A phrase with no capitalised word is left as written ("the stadium")."""
+    d = dest.strip()
+    m = re.match(r"(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}?(?:city|town|province|state|region|district|village|port|capital|island|county)\s+of\s+(?=[A-Z])", d)
+    if m:
+        d = d[m.end():]
+    m = re.match(r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*[’']s\s+(?:[a-z]+\s+)?capital(?:,)?\s+(?=[A-Z])", d)
+    if m:
+        d = d[m.end():]
+    m = re.match(r"(?:[a-z][\w\-]*\s+){1,2}(?=[A-Z])", d)
+    if m and not re.match(r"the\s", d):
+        d = d[m.end():]  # "neighboring Afghanistan", "southern Nanning"
+    m = re.match(rf"(?:the\s+)?[A-Z][\w’'\-]*(?:\s+{_PLACE_WORD})*", d)
+    if m:
+        d = re.sub(r"(?:\s+(?:of|the|and|de|da|du|la))+$", "", m.group())
+    return d
+
+
+_REPORTING = re.compile(r"\b(?:" + SPEECH_RE + r")\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?that\s+(?:[^,]{0,60},\s+)?")
+
+
+def _reported_actor(doc: Doc, s0: int, pos: int) -> str | None:
+    """The actor of a reported clause: "the ministry said that Hun Manet paid a visit", "the statement said that
+    ahead of the visit, Khan's adviser Razaq Dawood travelled" -> the first person named after "that"."""
+    rep = None
+    for r in _REPORTING.finditer(doc.text, s0, pos):
+        rep = r
+    if rep is None:
+        return None
+    who = next((x for x in doc.mentions if rep.end() <= x.start < pos and x.type in ("person", "org") and not x.in_quote
+                and not x.possessive), None)
+    return who.name if who else None
 
 
 def _event_dates(doc: Doc, sent_dates, s0, s1, durations: bool = True) -> tuple[str | None, str | None, str]:
