@@ -173,3 +173,62 @@ def test_two_reports_quoting_one_speaker_are_not_copies(tmp_path, monkeypatch):
         "b": ("Paper B", "2024-08-05", b, [claim("Canal", "cost", "$1.7 billion", "the prime minister", paraphrase="x")]),
     })
     assert status_of(groups, "a", "$1.7 billion")["independent_sources"] == 2
+
+
+# ---------------------------------------------------------------- events
+
+
+def visits(text, published="2024-06-07"):
+    return {(c.subject, c.value, c.valid_from, c.valid_to) for c in ex.extract(text, published, kinds=("event",))
+            if c.predicate == "visit"}
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Prime Minister Ann Poe will embark on a one-day visit to neighboring Ruritania on June 9.", "Ruritania"),
+    ("Prime Minister Ann Poe will travel to the southern city of Hill Town on June 9.", "Hill Town"),
+    ("Prime Minister Ann Poe arrived here in Ruritania’s capital Old Town on June 9.", "Old Town"),
+    ("Prime Minister Ann Poe will visit Old Town on June 9 since taking office last year.", "Old Town"),
+    ("Prime Minister Ann Poe will lead a high-level delegation to Ruritania on June 9.", "Ruritania"),
+])
+def test_a_visits_place_is_the_name_the_phrase_gives(text, place):
+    assert {v[1] for v in visits(text)} == {place}
+
+
+def test_the_visitor_of_a_reported_clause_is_its_own_subject():
+    got = visits("Previously, the foreign ministry said that Prime Minister Ann Poe paid an official visit to "
+                 "Ruritania from June 4 to 6.")
+    assert {v[0] for v in got} == {"Ann Poe"}
+
+
+def test_a_visiting_counterpart_is_not_a_visit_to_a_place():
+    assert visits("Prime Minister Bob Roe and his visiting counterpart Ann Poe held talks on Thursday.") == set()
+
+
+def test_a_title_with_no_name_speaks_for_the_person_last_named_with_it():
+    text = "Prime Minister Ann Poe opened the bridge. The premier spoke on Thursday at the riverside."
+    got = [(c.subject, c.value) for c in ex.extract(text, "2024-06-07", kinds=("event",)) if c.predicate == "statement_date"]
+    assert got == [("Ann Poe", "2024-06-06")]
+
+
+def test_a_date_opening_the_sentence_dates_the_statement():
+    text = "On 30 November 2024, the Ministry of Foreign Affairs announced the visit."
+    got = [(c.subject, c.value) for c in ex.extract(text, "2024-12-01", kinds=("event",)) if c.predicate == "statement_date"]
+    assert got and got[0][1] == "2024-11-30" and "Ministry of Foreign Affairs" in got[0][0]
+
+
+def test_counterpart_and_the_post_after_it_are_two_titles():
+    assert {("Ann Poe", "Indian counterpart"), ("Ann Poe", "Prime Minister")} <= titles(
+        "He will hold talks with his Indian counterpart Prime Minister Ann Poe on Monday.")
+
+
+def test_evaluate_prints_overall_rows_beside_first_runs_recorded_with_or_without_counts():
+    from click.testing import CliRunner
+
+    from ledger.cli import cli
+
+    result = CliRunner().invoke(cli, ["evaluate", "tests/labelled/composed", "tests/labelled/holdout"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    holdout = lines.index(next(l for l in lines if l.startswith("holdout:")))
+    assert "first run" in lines[holdout] and lines[holdout + 7].split()[0] == "overall"
+    assert lines[holdout + 8].split()[0] == "no-event"
