@@ -780,6 +780,9 @@ def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
         # "Wrapping up a visit to neighboring Vietnam on Saturday, Wang said ..."
         intro = re.match(r"^\s*[A-Z][a-z]+ing\b[^,;“”\"]{0,120},\s*", head)
     body = s0 + (intro.end() if intro else 0)
+    lead = next((x for x in doc.mentions if x.start >= body and not x.in_quote), None)
+    if lead is not None and not doc.text[body : lead.start].strip() and re.match(r",\s+who\s", doc.text[lead.end : s1]):
+        return lead.name  # "Prachanda, who arrived on Wednesday, paid tributes ...": "who" names a person
     first = [x for x in doc.mentions if body <= x.start < s1 and not x.in_quote and x.type in ("person", "org")]
     m = re.match(r"\s*(he|she)\b", doc.text[body:s1], re.I)
     if m:
@@ -1339,6 +1342,20 @@ def _dv(dv, name):
     return dv.get(name) if isinstance(dv, dict) else getattr(dv, name, None)
 
 
+# a verb in the future in the clause before a bare weekday: "will travel", "is scheduled to arrive", "is due to"
+_FUTURE = re.compile(r"\b(?:will|shall|is\s+(?:scheduled|set|due|expected|slated|to)|are\s+(?:scheduled|set|due|expected|to)|plans?\s+to)\b", re.I)
+_TOLD = re.compile(r"\b(?:" + SPEECH_RE + r"|announced)\b|,", re.I)
+
+
+def _future_before(head: str) -> bool:
+    """Is the verb governing a date at the end of ``head`` in the future? The last future marker, with no
+    speech verb or comma after it ("..., the port's chief executive, said on Wednesday" is past)."""
+    last = None
+    for last in _FUTURE.finditer(head):
+        pass
+    return last is not None and not _TOLD.search(head, last.end())
+
+
 _SAID_ON = re.compile(r"^[^.!?\n“”\"]{0,80}?\b(?:" + SPEECH_RE + r")\b[^.!?\n“”\"]{0,40}?\b((?:on\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}|yesterday|today))\b", re.I)
 
 
@@ -1376,15 +1393,19 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             if fn is None:
                 continue
-            anchor, spoken = doc.published, None
+            anchor, spoken, read = doc.published, None, raw
             if name in ("relative.day", "relative.period", "weekday") and doc.in_quote(s) is not None:
                 # "yesterday" in someone's words is the day before they spoke, not before publication
                 anchor, spoken = _spoken_on(doc, doc.in_quote(s), fn)
+            if name == "weekday" and re.fullmatch(r"(?:on\s+)?[A-Z][a-z]+day", raw) and _future_before(
+                    text[doc.sentence_at(s)[0] : s]) and not doc.in_quote(s):
+                # "will travel to India on Wednesday": the coming Wednesday, not the nearest one (which may be past)
+                read = "coming " + raw.split()[-1]
             try:
                 if name in ("range.month", "range.year"):
                     dv = _range_of(fn, raw, anchor)
                 else:
-                    dv = fn(_tensed(raw, anchor) if name == "month.bare" else raw, anchor)
+                    dv = fn(_tensed(raw, anchor) if name == "month.bare" else read, anchor)
             except Exception:  # noqa: BLE001 - a date the normaliser cannot read is not proposed
                 dv = None
             if dv is None or not _dv(dv, "start"):
@@ -1600,6 +1621,18 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
             if vf is None:
                 continue
+            if vf == vt and rule == "":
+                # "X arrived in Sri Lanka today. Khan has arrived ... as part of his official two-day state visit.":
+                # the visit's length in the next sentence of the paragraph, with no date of its own
+                nxt = next(((a, b) for a, b in doc.sentences if a >= s1), None)
+                if nxt and _paragraph_distance(doc, s0, nxt[0]) <= 1:
+                    later = doc.text[nxt[0] : nxt[1]]
+                    dur = re.search(r"\b(\w+)-day\s+(?:[\w\-]+\s+){0,3}?(?:visit|trip|tour)\b", later)
+                    if dur and not any(nxt[0] <= d.start < nxt[1] for d in doc.dates):
+                        n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
+                        if n and re.fullmatch(r"\d{4}-\d{2}-\d{2}", vf or ""):
+                            vt = (dt.date.fromisoformat(vf) + dt.timedelta(days=n - 1)).isoformat()
+                            rule = ".duration"
             subject = _reported_actor(doc, s0, m.start()) or sentence_actor(doc, m.start(), entities) or "unknown"
             rel = _WHO_IS_ON.search(text, s0, m.start())
             if rel and rel.end() == m.start():
@@ -1736,6 +1769,11 @@ def _event_dates(doc: Doc, sent_dates, s0, s1, durations: bool = True) -> tuple[
     N-day duration (a visit's: not a meeting's, "met him on December 3, as part of
     a three-day visit"), or a single date."""
     rank = {"day": 0, "month": 1, "year": 2}
+    # "..., it was announced on Saturday": the date of a statement about the event is not the event's
+    told = [d for d in sent_dates if re.search(r"\b(?:" + SPEECH_RE + r")\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on\s+)?$",
+                                               doc.text[max(s0, d.start - 60) : d.start])]
+    if len(told) < len(sent_dates):
+        sent_dates = [d for d in sent_dates if d not in told]
     sent_dates = sorted(sent_dates, key=lambda d: rank.get(d.normalized.get("precision"), 3))
     for d in sent_dates:
         if d.valid_from and d.normalized.get("precision") == "day":

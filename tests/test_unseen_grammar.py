@@ -194,6 +194,12 @@ def test_a_visits_place_is_the_name_the_phrase_gives(text, place):
     assert {v[1] for v in visits(text)} == {place}
 
 
+def test_a_visits_length_in_the_next_sentence_gives_its_end():
+    got = visits("Prime Minister Ann Poe arrived in Ruritania today.\n\nShe has arrived as part of her official "
+                 "two-day state visit.", "2021-02-23")
+    assert ("Ann Poe", "Ruritania", "2021-02-23", "2021-02-24") in got
+
+
 def test_the_visitor_of_a_reported_clause_is_its_own_subject():
     got = visits("Previously, the foreign ministry said that Prime Minister Ann Poe paid an official visit to "
                  "Ruritania from June 4 to 6.")
@@ -232,3 +238,20 @@ def test_evaluate_prints_overall_rows_beside_first_runs_recorded_with_or_without
     holdout = lines.index(next(l for l in lines if l.startswith("holdout:")))
     assert "first run" in lines[holdout] and lines[holdout + 7].split()[0] == "overall"
     assert lines[holdout + 8].split()[0] == "no-event"
+
+
+def test_a_weekday_after_a_verb_in_the_future_is_the_coming_one():
+    text = "Prime Minister Ann Poe will travel to Ruritania on Wednesday on a four-day official visit, it was announced on Saturday."
+    got = {c.text: c.value for c in ex.extract(text, "2023-05-27", kinds=("date",))}
+    assert got["Wednesday"] == "2023-05-31" and got["Saturday"] == "2023-05-27"
+    # the visit takes the coming Wednesday and its four days, not the date of the announcement
+    assert ("Ann Poe", "Ruritania", "2023-05-31", "2023-06-03") in visits(text, "2023-05-27")
+    # a weekday told in the past ("said on Wednesday") after an earlier "will" stays the nearest one
+    text = "The port will double its capacity by 2029, its chief executive, Ann Poe, said on Wednesday."
+    assert {c.text: c.value for c in ex.extract(text, "2024-04-18", kinds=("date",))}["Wednesday"] == "2024-04-17"
+
+
+def test_a_one_word_name_followed_by_who_is_the_sentences_actor():
+    text = ("Poe, who arrived in Old Town on Wednesday on a four-day official visit, paid tributes to "
+            "Mahatma Gandhi at the memorial on Thursday morning.")
+    assert {v[0] for v in visits(text, "2023-06-01")} == {"Poe"}
