@@ -896,7 +896,7 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
         if titled is not None and (_pre_title(text, titled.start, at) or (None,))[0] == at:
             return titled.name, "quote.after.verb-name"
         who = next((x for x in doc.mentions if x.start == at or (at <= x.start <= at + 4 and text[at:x.start].lower().strip() in ("", "mr", "ms", "mrs", "dr"))), None)
-        if who and who.type in ("person", "org", "unknown"):
+        if who and who.type in ("person", "org", "agency", "unknown"):
             return who.name, "quote.after.verb-name"
         d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\b", text[at : at + 60], re.I)
         if d:
@@ -905,7 +905,7 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     at = q.end + m.end()
     who = next((x for x in doc.mentions if x.start == at or (
         at < x.start <= at + 12 and re.fullmatch(r"(?:Mr|Mrs|Ms|Dr|Prof|H\.E\.)\.?\s+", text[at : x.start]))), None)
-    if who and who.type in ("person", "org", "unknown"):
+    if who and who.type in ("person", "org", "agency", "unknown"):
         rest = text[who.end : who.end + 160]
         if re.match(r"^\s*(?:,[^,.“”\"]{0,140},\s*)?" + _ADVERBS + r"(" + SPEECH_RE + r")\b", rest, re.I):
             return who.name, "quote.after.name-verb"
@@ -917,6 +917,12 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[at : at + 80], re.I)
     if d:
         return resolve_definite(doc, d.group(1), at, entities), "quote.after.org"
+    # '," state broadcaster CCTV said': a lowercase description, then the name, then the verb
+    desc = re.match(r"(?:[a-z][\w\-]*\s+){1,3}", text[at : at + 60])
+    if desc and not re.match(r"(?:the|a|an|he|she|they|it|and|but|as|which|who)\b", desc.group()):
+        who = next((x for x in doc.mentions if x.start == at + desc.end() and x.type in ("person", "org", "agency", "unknown")), None)
+        if who and re.match(r"^\s*" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[who.end : who.end + 40], re.I):
+            return who.name, "quote.after.name-verb"
     m = _AFTER_ACCORDING.match(after)
     if m:
         at2 = q.end + m.end()

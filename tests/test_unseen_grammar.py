@@ -149,11 +149,16 @@ STORY = ("The premier on Monday launched a disputed canal project that aims to g
 
 def test_a_light_rewrite_that_keeps_the_storys_narration_counts_once(tmp_path, monkeypatch):
     original = STORY.format(q='"We must build this canal at all costs,"')
-    rewrite = ("The prime minister inaugurated a contentious canal project on Monday with the goal of creating a new "
-               "route from the river to the ocean. " + original.split(". ", 1)[1])
+    # the rewrite rewords the rest, so under half its text is shared (the near-duplicate rule does not apply),
+    # but keeps one long run of the story's narration word for word (short texts, whose shingles are all kept:
+    # in long ones a sample is kept, and a shared run of ~20 words is found only when the sample holds it)
+    rewrite = ("The prime minister inaugurated a contentious waterway on Monday, hoping it would open a fresh route "
+               "from the river to the ocean. He pledged to finish it whatever the cost, speaking at the launch ceremony "
+               "before fireworks shot into the air and drums sounded after he pressed the launch button for the project. "
+               "The waterway is to link the gulf with the river southeast of the capital.")
     groups = ledger(tmp_path, monkeypatch, {
         "a": ("Wire A", "2024-08-05", original, [claim("Canal", "cost", "$1.7 billion", "canal project", paraphrase="x")]),
-        "b": ("Site B", "2024-08-06", rewrite, [claim("Canal", "cost", "$1.7 billion", "canal project", paraphrase="x")]),
+        "b": ("Site B", "2024-08-06", rewrite, [claim("Canal", "cost", "$1.7 billion", "contentious waterway", paraphrase="x")]),
     })
     g = status_of(groups, "a", "$1.7 billion")
     assert g["independent_sources"] == 1, g
@@ -187,7 +192,8 @@ def visits(text, published="2024-06-07"):
     ("Prime Minister Ann Poe will embark on a one-day visit to neighboring Ruritania on June 9.", "Ruritania"),
     ("Prime Minister Ann Poe will travel to the southern city of Hill Town on June 9.", "Hill Town"),
     ("Prime Minister Ann Poe arrived here in Ruritania’s capital Old Town on June 9.", "Old Town"),
-    ("Prime Minister Ann Poe will visit Old Town on June 9 since taking office last year.", "Old Town"),
+    ("Prime Minister Ann Poe paid her first visit to Old Town since taking office as prime minister in 2018 on Tuesday.",
+     "Old Town"),
     ("Prime Minister Ann Poe will lead a high-level delegation to Ruritania on June 9.", "Ruritania"),
 ])
 def test_a_visits_place_is_the_name_the_phrase_gives(text, place):
@@ -201,13 +207,13 @@ def test_a_visits_length_in_the_next_sentence_gives_its_end():
 
 
 def test_the_visitor_of_a_reported_clause_is_its_own_subject():
-    got = visits("Previously, the foreign ministry said that Prime Minister Ann Poe paid an official visit to "
-                 "Ruritania from June 4 to 6.")
+    got = visits("Previously, the Ruritanian Foreign Ministry said that Prime Minister Ann Poe paid an official visit "
+                 "to Ruritania from June 4 to 6.")
     assert {v[0] for v in got} == {"Ann Poe"}
 
 
 def test_a_visiting_counterpart_is_not_a_visit_to_a_place():
-    assert visits("Prime Minister Bob Roe and his visiting counterpart Ann Poe held talks on Thursday.") == set()
+    assert visits("Prime Minister Bob Roe and his visiting Ruritanian counterpart Ann Poe held talks on Thursday.") == set()
 
 
 def test_a_title_with_no_name_speaks_for_the_person_last_named_with_it():
@@ -255,3 +261,8 @@ def test_a_one_word_name_followed_by_who_is_the_sentences_actor():
     text = ("Poe, who arrived in Old Town on Wednesday on a four-day official visit, paid tributes to "
             "Mahatma Gandhi at the memorial on Thursday morning.")
     assert {v[0] for v in visits(text, "2023-06-01")} == {"Poe"}
+
+
+def test_a_described_broadcaster_after_the_quotation_is_its_speaker():
+    text = '"The leaders met at the palace," state broadcaster RTV said, without giving further details.'
+    assert [c.speaker for c in ex.extract(text, "2024-06-07", kinds=("quotation",))] == ["RTV"]
