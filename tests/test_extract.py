@@ -58,7 +58,7 @@ def test_recall_and_precision_meet_the_target(report, set_name, kind):
 
 
 def test_labelled_sets_are_separate_and_substantial(report):
-    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3", "untuned"}
+    assert set(report.by_set) == {"seed", "composed", "heldout", "heldout-2", "heldout-3", "untuned", "holdout"}
     composed = sum(s.labels for name in ("composed", "heldout", "heldout-2", "heldout-3") for s in report.by_set[name].values())
     assert composed >= 150
     for f in [*LABELLED.glob("composed/*.yml"), *LABELLED.glob("heldout*/*.yml")]:
@@ -75,6 +75,13 @@ def test_labelled_sets_are_separate_and_substantial(report):
         assert data["publisher"] != "The Phnom Penh Post", f
         publishers.add(data["publisher"])
     assert len(publishers) >= 20
+    # the holdout set (issue 16): real reports from outlets the untuned set does not use
+    holdout = list(LABELLED.glob("holdout/*.yml"))
+    assert len(holdout) >= 12
+    for f in holdout:
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        assert data["url"].startswith("http") and data["publisher"] and data["published"], f
+        assert data["publisher"] not in publishers, f
 
 
 def test_calibration_file_is_current(report):

@@ -85,3 +85,19 @@ def test_evaluate_prints_comparison_figures_with_their_set_and_first_run(tmp_pat
     assert out["relations"][0]["set"] == "untuned" and out["relations"][0]["right"] == 1
     assert out["first_runs"]["untuned"]["extraction"]["title"]["recall"] == ev.first_runs()["untuned"]["extraction"]["title"]["recall"]
     assert out["relations_first_runs"]["untuned"]["cases"] == 29
+
+
+def test_a_case_whose_span_names_the_office_but_not_its_holder_is_scored(tmp_path):
+    # "Prime Minister of the Kingdom of Cambodia" anchors Cambodia / prime_minister / Hun Sen: the value-support
+    # check (issue 14) refused the whole file before the scorer declared the labeller's reading a paraphrase
+    report = evaluate_relations(write(tmp_path, cases("cambodia-prime-minister-changes")))
+    assert report.as_dict()["cases"] == 1 and report.as_dict()["right"] == 1
+
+
+def test_the_holdout_relations_anchor_in_their_own_real_reports():
+    data = yaml.safe_load((ROOT / "tests" / "relations" / "holdout.yml").read_text(encoding="utf-8"))
+    assert data["set"] == "holdout" and len(data["cases"]) >= 10
+    for c in data["cases"]:
+        for claim in c["claims"]:
+            assert claim["document"].startswith("holdout/"), claim
+            assert (ROOT / "tests" / "labelled" / f"{claim['document']}.yml").is_file(), claim

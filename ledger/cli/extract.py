@@ -241,11 +241,22 @@ def evaluate_cmd(paths, details, no_entities, calibrate, relations_files, as_jso
                     click.echo(f"      missed: {m['document']}: {m['text'][:70]!r} {m['label']}")
                 for f in s.false_positives:
                     click.echo(f"      extra:  {f['document']}: {f['text'][:70]!r} ({f['rule']}: {f['subject']} / {f['value'][:40]})")
+        for row, kinds in ev.OVERALL.items():
+            o = ev.overall(scores, kinds)
+            then = ""
+            if was:
+                f = ev.overall({k: v for k, v in was.items() if isinstance(v, dict)}, kinds)
+                then = f"  {_fig(f['precision']):>11} {_fig(f['recall']):>6}"
+            click.echo(f"  {row:10} {o['labels']:6} {o['candidates']:6} {_fig(o['precision']):>6} {_fig(o['recall']):>6}{then}")
     click.echo("rules (correct/proposed -> confidence):")
     for rule, (c, n) in sorted(report.rules.items()):
         click.echo(f"  {rule:32} {c:3}/{n:<3} -> {ev.calibrated(c, n):.2f}")
     for r in relations:
         _echo_relations(r, first.get(r.set, {}).get("relations"))
+
+
+def _fig(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
 
 
 def _echo_relations(r, was: dict | None) -> None:

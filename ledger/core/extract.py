@@ -43,7 +43,7 @@ SPEECH_VERBS = (
     "continued", "replied", "commented", "emphasised", "emphasized", "observed", "suggested", "confirmed",
     "concluded", "recalled", "asked", "acknowledged", "admitted", "predicted", "cautioned", "urged", "pledged",
     "vowed", "maintained", "reiterated", "underlined", "highlighted", "affirmed", "posted", "tweeted", "quipped",
-    "reported",
+    "reported", "underscored",
 )
 # Verbs that attribute a short quoted phrase ("called the event 'a dream come true'"), but
 # are too ambiguous to attribute a full quotation on their own.
@@ -69,7 +69,7 @@ TITLE_WORDS = {
     "sergeant", "brigadier", "commissar", "registrar", "ombudsman", "comptroller", "trustee", "governors",
     "activist", "campaigner", "journalist", "academic", "observer", "consultant", "founder", "president",
     "farmer", "vendor", "villager", "driver", "trader", "shopkeeper", "student", "resident", "fisherman",
-    "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm",
+    "counterpart", "gen", "brig", "lt", "col", "maj", "capt", "sgt", "cpl", "pol", "adm", "assistant",
 }
 # Head words of the most common titles: a phrase must contain one to count as a title.
 TITLE_HEADS = TITLE_WORDS - {"prime", "deputy", "vice", "general", "chief", "member", "partner", "speaker",
@@ -747,6 +747,12 @@ def subject_of_verb(doc: Doc, verb_at: int, entities=None) -> tuple[str | None, 
     m = _mention_ending_at(doc, verb_at, s0)
     if m and (m.type in ("person", "org") or m.type == "unknown" and len(m.name.split()) >= 2):
         return m.name, "name"
+    t = re.search(r"\b[Tt]he\s+(?:[a-z\-]+\s+)?(" + "|".join(sorted(TITLE_HEADS - {"chief executive"}, key=len, reverse=True)) + r")\s*" + _ADVERBS + r"$", head)
+    if t:
+        # "The premier spoke on Thursday": a title with no name is the person last named with it
+        p = doc.salient_person(verb_at, quote=q)
+        if p:
+            return p.name, "title-np"
     d = _DEF_NP_RE.search(re.sub(r"\s*" + _ADVERBS + r"$", "", head, flags=re.I) + " ")
     if d:
         return resolve_definite(doc, d.group(0), verb_at, entities), "definite"
@@ -769,7 +775,14 @@ def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
     s0, s1 = doc.sentence_at(pos)
     head = doc.text[s0:s1]
     intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking)\b[^,;]{0,120},\s*)", head, re.I)
+    if intro is None:
+        # a participial phrase opening the sentence modifies the subject after its comma:
+        # "Wrapping up a visit to neighboring Vietnam on Saturday, Wang said ..."
+        intro = re.match(r"^\s*[A-Z][a-z]+ing\b[^,;“”\"]{0,120},\s*", head)
     body = s0 + (intro.end() if intro else 0)
+    lead = next((x for x in doc.mentions if x.start >= body and not x.in_quote), None)
+    if lead is not None and not doc.text[body : lead.start].strip() and re.match(r",\s+who\s", doc.text[lead.end : s1]):
+        return lead.name  # "Prachanda, who arrived on Wednesday, paid tributes ...": "who" names a person
     first = [x for x in doc.mentions if body <= x.start < s1 and not x.in_quote and x.type in ("person", "org")]
     m = re.match(r"\s*(he|she)\b", doc.text[body:s1], re.I)
     if m:
@@ -848,8 +861,25 @@ def _paragraph_distance(doc: Doc, a: int, b: int) -> int:
     return (max(idx) - min(idx)) if idx else 99
 
 
+# verbs that introduce the quoted words of their own subject right before the quotation: 'protesters
+# chanted "...", Smith said' gives the chant to the protesters, not to Smith who reports it
+_VOICE_VERBS = SPEECH_RE + "|chanted|chant|shouted|shout|sang|cried|yelled|read|reads|wrote|shouting|chanting"
+_VOICED_BEFORE = re.compile(r"\b(" + _VOICE_VERBS + r")\s*[:,]?\s*$", re.I)
+
+
 def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     text = doc.text
+    s0, _ = doc.sentence_at(q.start)
+    voiced = _VOICED_BEFORE.search(text[s0 : q.start])
+    if voiced and not any(s0 <= o.start < q.start for o in doc.quotes):
+        who, how = subject_of_verb(doc, s0 + voiced.start(1), entities)
+        if who is None and how == "none":
+            # a plural common noun ("Protesters chanted", "the crowd shouted"): their words, not the reporter's
+            bare = text[s0 : s0 + voiced.start(1)].strip()
+            if bare and re.fullmatch(r"(?:the\s+)?[A-Za-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}", bare):
+                return None, "none"
+        elif who:
+            return who, "quote.before.verb"
     _, pe = doc.paragraph_at(q.end - 1)
     after = text[q.end : min(pe, q.end + 160)]
     m = _AFTER_PRON.match(after)
@@ -860,8 +890,13 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     m = _AFTER_VERB.match(after)
     if m:
         at = q.end + m.end()
+        # '," said U.S. Secretary of State Antony Blinken': a title (which may begin with an abbreviation or a
+        # demonym) between the verb and the name; the speaker is the person the title is given to
+        titled = next((x for x in doc.mentions if at < x.start <= at + 80 and x.type == "person"), None)
+        if titled is not None and (_pre_title(text, titled.start, at) or (None,))[0] == at:
+            return titled.name, "quote.after.verb-name"
         who = next((x for x in doc.mentions if x.start == at or (at <= x.start <= at + 4 and text[at:x.start].lower().strip() in ("", "mr", "ms", "mrs", "dr"))), None)
-        if who and who.type in ("person", "org", "unknown"):
+        if who and who.type in ("person", "org", "agency", "unknown"):
             return who.name, "quote.after.verb-name"
         d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\b", text[at : at + 60], re.I)
         if d:
@@ -870,7 +905,7 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     at = q.end + m.end()
     who = next((x for x in doc.mentions if x.start == at or (
         at < x.start <= at + 12 and re.fullmatch(r"(?:Mr|Mrs|Ms|Dr|Prof|H\.E\.)\.?\s+", text[at : x.start]))), None)
-    if who and who.type in ("person", "org", "unknown"):
+    if who and who.type in ("person", "org", "agency", "unknown"):
         rest = text[who.end : who.end + 160]
         if re.match(r"^\s*(?:,[^,.“”\"]{0,140},\s*)?" + _ADVERBS + r"(" + SPEECH_RE + r")\b", rest, re.I):
             return who.name, "quote.after.name-verb"
@@ -882,6 +917,12 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[at : at + 80], re.I)
     if d:
         return resolve_definite(doc, d.group(1), at, entities), "quote.after.org"
+    # '," state broadcaster CCTV said': a lowercase description, then the name, then the verb
+    desc = re.match(r"(?:[a-z][\w\-]*\s+){1,3}", text[at : at + 60])
+    if desc and not re.match(r"(?:the|a|an|he|she|they|it|and|but|as|which|who)\b", desc.group()):
+        who = next((x for x in doc.mentions if x.start == at + desc.end() and x.type in ("person", "org", "agency", "unknown")), None)
+        if who and re.match(r"^\s*" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[who.end : who.end + 40], re.I):
+            return who.name, "quote.after.name-verb"
     m = _AFTER_ACCORDING.match(after)
     if m:
         at2 = q.end + m.end()
@@ -989,6 +1030,10 @@ def _split_stacked(value: str) -> list[str]:
     Central Committee and Chinese president". A post names its organisation ("of the Senate", "(CPP)", a party
     or committee word) before the "and" is read as a second title; "State Councilor and Foreign Minister",
     with no organisation before the "and", stays one title."""
+    cp = re.match(r"((?:[\w\-’']+\s+){0,2}counterparts?)\s+(?=[A-Z])", value)
+    if cp and any(w.lower() in TITLE_HEADS for w in value[cp.end():].split()):
+        # "Indian counterpart Prime Minister Modi": the relation, then the post
+        return [cp.group(1)] + _split_stacked(value[cp.end():])
     for m in _STACK_AND.finditer(value):
         first, second = value[: m.start()], value[m.end() :]
         sw = [w.lower().strip("’'") for w in re.findall(r"[\w\-’']+", second)]
@@ -1038,6 +1083,10 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
             article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the|its|his|her|their)\s", text[m.end : lim]))
             t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
+            if t and _next_in_list(doc, m, t, lim):
+                # "Foreign Minister A, Commerce Adviser B and Special Assistant C": the phrase after the comma
+                # is the next person's title (it runs into their name, or the series goes on), not A's
+                t = None
             if t and t[1] - t[0] >= 4:
                 add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
                 continue_rel = False
@@ -1073,6 +1122,12 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
         prev = [x.end for x in doc.mentions if s0 <= x.end <= m.start and x.type == "person" and x is not m]
         pre = _pre_title(text, m.start, max([s0] + prev))
+        if pre and re.search(r"\s(?:of|for|to|on|at)$", text[pre[0] : pre[1]].rstrip()):
+            pre = None  # "the Prime Minister of Nepal": what follows "of" is the office's country, not its holder
+        if pre:
+            lead = re.match(r"(?:[A-Z][a-z]+ing)\s+", text[pre[0] : pre[1]])
+            if lead and pre[0] == s0 + len(text[s0 : pre[0]]) and not text[s0 : pre[0]].strip():
+                pre = (pre[0] + lead.end(), pre[1])  # "Accompanying Prime Minister Dahal are ...": a verb, not a title
         if pre:
             add(m.name, (pre[0], m.end), pre, "title.prenominal")
     # "in his capacity as Senate president"; "he remains the leader of ..."
@@ -1097,6 +1152,23 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 subject = men.name
             add(subject, (mm.start(), t[1]), t, rule)
     return out
+
+
+def _next_in_list(doc: Doc, m, t: tuple[int, int], lim: int) -> bool:
+    """Is the title phrase ``t`` after "<name>, " the start of the next item of a list of people?
+    Yes when the name itself carries a title before it and the phrase names another person or is followed
+    by the next item ("Energy Minister A, Transport Minister B, Chief Secretary, Secretaries ...")."""
+    text = doc.text
+    for x in doc.mentions:
+        if x is not m and x.type == "person" and t[0] < x.start < t[1] and _pre_title(text, x.start, t[0]):
+            return True  # "A, Commerce Adviser B": the phrase is the next person's title and name
+    s0, _ = doc.sentence_at(m.start)
+    pt = _pre_title(text, m.start, s0)
+    if not pt:
+        return False
+    if text[s0 : pt[0]].rstrip().endswith(","):
+        return True  # the name is itself a later item of a list of titled people
+    return bool(re.match(r"\s*(?:,\s*(?:and\s+)?[A-Z]|and\s+[A-Z])", text[t[1] : lim]))
 
 
 _CAPACITY_RE = re.compile(r"\b(?P<who>his|her)\s+(?:capacity|role|position)\s+as\s+(?:(?:the|a|an)\s+)?", re.I)
@@ -1276,6 +1348,40 @@ def _dv(dv, name):
     return dv.get(name) if isinstance(dv, dict) else getattr(dv, name, None)
 
 
+# a verb in the future in the clause before a bare weekday: "will travel", "is scheduled to arrive", "is due to"
+_FUTURE = re.compile(r"\b(?:will|shall|is\s+(?:scheduled|set|due|expected|slated|to)|are\s+(?:scheduled|set|due|expected|to)|plans?\s+to)\b", re.I)
+_TOLD = re.compile(r"\b(?:" + SPEECH_RE + r"|announced)\b|,", re.I)
+
+
+def _future_before(head: str) -> bool:
+    """Is the verb governing a date at the end of ``head`` in the future? The last future marker, with no
+    speech verb or comma after it ("..., the port's chief executive, said on Wednesday" is past)."""
+    last = None
+    for last in _FUTURE.finditer(head):
+        pass
+    return last is not None and not _TOLD.search(head, last.end())
+
+
+_SAID_ON = re.compile(r"^[^.!?\n“”\"]{0,80}?\b(?:" + SPEECH_RE + r")\b[^.!?\n“”\"]{0,40}?\b((?:on\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}|yesterday|today))\b", re.I)
+
+
+def _spoken_on(doc: Doc, q, fn) -> tuple[dt.date | None, str | None]:
+    """The day the quoted words were spoken, when the attribution dates it ('," she said on Friday'):
+    (that day, a note); otherwise the publication date, with a note saying the words are not dated."""
+    m = _SAID_ON.match(doc.text[q.end : q.end + 160])
+    if m and fn is not None and doc.published is not None:
+        try:
+            dv = fn(m.group(1), doc.published)
+        except Exception:  # noqa: BLE001
+            dv = None
+        day = _dv(dv, "start") if dv is not None else None
+        if day and _dv(dv, "precision") in (None, "day"):
+            return dt.date.fromisoformat(str(day)[:10]), f"the day the words were spoken ({str(day)[:10]}: {m.group(1)!r})"
+    if doc.published is None:
+        return None, None
+    return doc.published, f"the publication date {doc.published.isoformat()} (the quoted words are not dated)"
+
+
 def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
     text = doc.text
     fn = _normalizer("normalize_date")
@@ -1293,11 +1399,19 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             if fn is None:
                 continue
+            anchor, spoken, read = doc.published, None, raw
+            if name in ("relative.day", "relative.period", "weekday") and doc.in_quote(s) is not None:
+                # "yesterday" in someone's words is the day before they spoke, not before publication
+                anchor, spoken = _spoken_on(doc, doc.in_quote(s), fn)
+            if name == "weekday" and re.fullmatch(r"(?:on\s+)?[A-Z][a-z]+day", raw) and _future_before(
+                    text[doc.sentence_at(s)[0] : s]) and not doc.in_quote(s):
+                # "will travel to India on Wednesday": the coming Wednesday, not the nearest one (which may be past)
+                read = "coming " + raw.split()[-1]
             try:
                 if name in ("range.month", "range.year"):
-                    dv = _range_of(fn, raw, doc.published)
+                    dv = _range_of(fn, raw, anchor)
                 else:
-                    dv = fn(_tensed(raw, doc.published) if name == "month.bare" else raw, doc.published)
+                    dv = fn(_tensed(raw, anchor) if name == "month.bare" else read, anchor)
             except Exception:  # noqa: BLE001 - a date the normaliser cannot read is not proposed
                 dv = None
             if dv is None or not _dv(dv, "start"):
@@ -1309,7 +1423,9 @@ def date_candidates(doc: Doc, entities=None) -> list[Candidate]:
             subject = sentence_actor(doc, s, entities) or "unknown"
             flags = _dv(dv, "flags") or ()
             note = f"{raw!r} read as {value} ({precision} precision)"
-            if doc.published:
+            if spoken:
+                note += f", inside a quotation: resolved against {spoken}"
+            elif doc.published:
                 note += f", resolved against the publication date {doc.published.isoformat()}"
             if flags:
                 note += f"; flags: {', '.join(flags)}"
@@ -1332,10 +1448,10 @@ def _iso(v):
 
 # ---------------------------------------------------------------- quantities
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM = r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # "1,10,000": South Asian grouping
 _NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred|a dozen|dozen)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
 _NUMWORD_CAP = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|Sixteen|Seventeen|Eighteen|Nineteen|Twenty|Thirty|Forty|Fifty|Sixty|Seventy|Eighty|Ninety|Hundreds|Dozens)"
-_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|m|k)\b)?"
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|lakhs?|crores?|bn|m|k)\b)?"
 _QUALIFIER = r"(?:(?:more than|less than|fewer than|up to|over|about|around|nearly|almost|at least|some|roughly|approximately|an estimated)\s+)?"
 _UNITS = (
     "days?|weeks?|months?|years?|decades?|hours?|minutes?|seconds?|centuries|century|nights?|km|kilomet(?:re|er)s?|"
@@ -1369,9 +1485,9 @@ _MODIFIER = rf"(?!(?:{_FUNCTION_WORDS})\b)(?:[a-z][a-z\-]*|[A-Z]{{2,}})"
 _QTY_PATTERNS += [
     # a number and what it counts: "25 ambulances", "40 health workers", "seven million passengers"
     ("count.noun", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}{_SCALE}\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
-    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
+    ("count.noun.word", rf"(?<![\w\-])(?<!\bthe\s)(?<!\bThe\s)(?<!\btheir\s)(?<!\bboth\s)(?<!\bthese\s)(?<!\bthose\s)(?<!\bits\s)(?<!\ball\s){_QUALIFIER}(?:{_NUMWORD}|{_NUMWORD_CAP})(?:\s+(?:million|billion|thousand|hundred|lakhs?|crores?))?\s+(?:{_MODIFIER}\s+){{0,2}}?{_PLURAL}\b"),
     # "2.6 million": a number with a scale word is a quantity on its own
-    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
+    ("scaled", rf"(?<![\w.,$€£¥\-]){_QUALIFIER}{_NUM}\s(?:million|billion|trillion|lakhs?|crores?)\b(?:\s(?:USD|US\sdollars|dollars|euros|yuan|riels|baht)\b)?"),
     # "remained stable at 89", "rose to 1,200": a level a count reached
     ("level", rf"\b(?:stable|steady|stood|stands|remained|reached|rose|fell|climbed|dropped|increased|decreased|totalled|totaled|grew)\s+(?:at|to)\s+{_QUALIFIER}{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
     # "two of them", "three of the victims"
@@ -1469,7 +1585,8 @@ def _quantity_subject(doc: Doc, pos: int, entities=None) -> str | None:
 # ---------------------------------------------------------------- events
 
 _VISIT_RE = re.compile(
-    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|visit(?:ed|s|ing)(?=\s+[a-z]+\s+[a-z]+)|arriv(?:e|es|ed|ing)\s+in|trip\s+to|tour\s+of|"
+    r"\b(?:visit(?:s|ed|ing)?\s+to|visit(?:s|ed|ing)?(?=\s+(?:[A-Z]|the\s))|visit(?:ed|s|ing)(?=\s+[a-z]+\s+[a-z]+)|arriv(?:e|es|ed|ing)\s+(?:here\s+|there\s+)?in|trip\s+to|tour\s+of|"
+    r"(?:lead|leads|led|leading|head|heads|headed|heading)\s+(?:a|an|the|his|her)\s+(?:[\w\-]+\s+){0,2}?delegation\s+to|"
     r"travel(?:s|led|ed|ling)?\s+to|fl(?:ew|ies|y)\s+to|(?:is|was|will be)\s+in(?=\s+[A-Z]\w+\s+(?:for|on|from)\b))\s+"
 )
 _DEST_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|today|yesterday|tomorrow|where|with|and\s+(?:will|is|was))\b|[,.;:()]|\s[–—-]\s")
@@ -1483,7 +1600,7 @@ _MEET_RE = re.compile(
 # clause's subject's
 _WHO_IS_ON = re.compile(r",\s+who\s+(?:is|was|will be|has been)\s+(?:on\s+|paying\s+|making\s+)?(?:an?\s+|his\s+|her\s+)?(?:[\w\-]+\s+){0,3}$")
 _STATEMENT_RE = re.compile(
-    r"\b(?:(?P<verb>" + SPEECH_RE + r"|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s))"
+    r"\b(?:(?P<verb>" + SPEECH_RE + r"|spoke|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s)|informed\s+the\s+(?:media|press|reporters))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
     r"(?:\s+(?:issued|released|published))?\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on|dated)\s+"
 )
@@ -1501,12 +1618,28 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             dend = _DEST_END.search(text, m.end(), s1)
             dest = text[m.end() : dend.start() if dend else s1].strip()
             verb_visit = re.match(r"visit(?:s|ed|ing)\s", m.group())
+            if re.match(r"visiting\s", m.group()) and any(
+                    x.type == "person" and m.end() <= x.start < m.end() + len(dest) for x in doc.mentions):
+                continue  # "his visiting counterpart Pushpa Kamal Dahal": an adjective, not a visit to a place
+            dest = _place_of(dest)
             if not dest or not (dest[0].isupper() or re.match(r"the [a-z]+$|the [A-Z]", dest) or verb_visit) or len(dest.split()) > 10:
                 continue
             vf, vt, rule = _event_dates(doc, sent_dates, s0, s1)
             if vf is None:
                 continue
-            subject = sentence_actor(doc, m.start(), entities) or "unknown"
+            if vf == vt and rule == "":
+                # "X arrived in Sri Lanka today. Khan has arrived ... as part of his official two-day state visit.":
+                # the visit's length in the next sentence of the paragraph, with no date of its own
+                nxt = next(((a, b) for a, b in doc.sentences if a >= s1), None)
+                if nxt and _paragraph_distance(doc, s0, nxt[0]) <= 1:
+                    later = doc.text[nxt[0] : nxt[1]]
+                    dur = re.search(r"\b(\w+)-day\s+(?:[\w\-]+\s+){0,3}?(?:visit|trip|tour)\b", later)
+                    if dur and not any(nxt[0] <= d.start < nxt[1] for d in doc.dates):
+                        n = NUMBER_WORDS.get(dur.group(1).lower()) or (int(dur.group(1)) if dur.group(1).isdigit() else None)
+                        if n and re.fullmatch(r"\d{4}-\d{2}-\d{2}", vf or ""):
+                            vt = (dt.date.fromisoformat(vf) + dt.timedelta(days=n - 1)).isoformat()
+                            rule = ".duration"
+            subject = _reported_actor(doc, s0, m.start()) or sentence_actor(doc, m.start(), entities) or "unknown"
             rel = _WHO_IS_ON.search(text, s0, m.start())
             if rel and rel.end() == m.start():
                 who = next((x for x in reversed(doc.mentions) if x.end == rel.start() and x.type == "person"), None)
@@ -1554,6 +1687,20 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 continue
             v = re.match(r"\s+(" + SPEECH_RE + r")\b", text[d.end : s1])
             pre = re.search(r"\b(?:on|in)\s+$", text[s0 : d.start])
+            fronted = re.match(r"\s*On\s+$", text[s0 : d.start])
+            if fronted and not v:
+                # "On 30 November 2024, the Ministry of Foreign Affairs announced ...": the date opens the sentence
+                v = re.match(r",\s+(?:[^,.;“”\"]{1,80}?)\s+(" + SPEECH_RE + r")\b", text[d.end : s1])
+                if v:
+                    verb_at = d.end + v.start(1)
+                    subject, _ = subject_of_verb(doc, verb_at, entities)
+                    if subject:
+                        span = (s0 + fronted.start() + len(text[s0 : d.start]) - len(text[s0 : d.start].lstrip()), d.end + v.end())
+                        out.append(Candidate(kind="event", start=span[0], end=span[1], text=text[span[0] : span[1]],
+                                             subject=subject, predicate="statement_date", value=d.value,
+                                             normalized={"from": d.as_of, "to": d.as_of},
+                                             rule="event.statement.date-first", as_of=d.as_of))
+                    continue
             if v and pre:
                 subject, _ = subject_of_verb(doc, s0 + pre.start(), entities)
                 subject = subject or sentence_actor(doc, d.start, entities) or "unknown"
@@ -1584,11 +1731,55 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
     return out
 
 
+_PLACE_WORD = r"(?:[A-Z][\w’'\-]*|of|the|and|de|da|du|la)"
+
+
+def _place_of(dest: str) -> str:
+    """The place a destination phrase names: "neighboring Afghanistan" -> "Afghanistan"; "the southern city of
+    Nanning" -> "Nanning"; "Sri Lanka’s capital Colombo" -> "Colombo"; "Kabul since becoming prime minister"
+    -> "Kabul". A phrase with no capitalised word is left as written ("the stadium")."""
+    d = dest.strip()
+    m = re.match(r"(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}?(?:city|town|province|state|region|district|village|port|capital|island|county)\s+of\s+(?=[A-Z])", d)
+    if m:
+        d = d[m.end():]
+    m = re.match(r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*[’']s\s+(?:[a-z]+\s+)?capital(?:,)?\s+(?=[A-Z])", d)
+    if m:
+        d = d[m.end():]
+    m = re.match(r"(?:[a-z][\w\-]*\s+){1,2}(?=[A-Z])", d)
+    if m and not re.match(r"the\s", d):
+        d = d[m.end():]  # "neighboring Afghanistan", "southern Nanning"
+    m = re.match(rf"(?:the\s+)?[A-Z][\w’'\-]*(?:\s+{_PLACE_WORD})*", d)
+    if m:
+        d = re.sub(r"(?:\s+(?:of|the|and|de|da|du|la))+$", "", m.group())
+    return d
+
+
+_REPORTING = re.compile(r"\b(?:" + SPEECH_RE + r")\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?that\s+(?:[^,]{0,60},\s+)?")
+
+
+def _reported_actor(doc: Doc, s0: int, pos: int) -> str | None:
+    """The actor of a reported clause: "the ministry said that Hun Manet paid a visit", "the statement said that
+    ahead of the visit, Khan's adviser Razaq Dawood travelled" -> the first person named after "that"."""
+    rep = None
+    for r in _REPORTING.finditer(doc.text, s0, pos):
+        rep = r
+    if rep is None:
+        return None
+    who = next((x for x in doc.mentions if rep.end() <= x.start < pos and x.type in ("person", "org") and not x.in_quote
+                and not x.possessive), None)
+    return who.name if who else None
+
+
 def _event_dates(doc: Doc, sent_dates, s0, s1, durations: bool = True) -> tuple[str | None, str | None, str]:
     """The dates of an event told in one sentence: a range, or a day plus an
     N-day duration (a visit's: not a meeting's, "met him on December 3, as part of
     a three-day visit"), or a single date."""
     rank = {"day": 0, "month": 1, "year": 2}
+    # "..., it was announced on Saturday": the date of a statement about the event is not the event's
+    told = [d for d in sent_dates if re.search(r"\b(?:" + SPEECH_RE + r")\s+(?:(?:in|on)\s+(?:a|an|its|his|her|their)\s+[\w\s]{0,30}?\s+)?(?:on\s+)?$",
+                                               doc.text[max(s0, d.start - 60) : d.start])]
+    if len(told) < len(sent_dates):
+        sent_dates = [d for d in sent_dates if d not in told]
     sent_dates = sorted(sent_dates, key=lambda d: rank.get(d.normalized.get("precision"), 3))
     for d in sent_dates:
         if d.valid_from and d.normalized.get("precision") == "day":

@@ -425,9 +425,19 @@ def normalize_date(text: str, published: dt.date | str | None = None) -> DateVal
     return _normalize_date_cached(str(text), _as_date(published))
 
 
+_WEEK_OF = re.compile(r"\b(?:the\s+)?week\s+(?:of|beginning|starting)\s+", re.I)
+
+
 @lru_cache(maxsize=65536)
 def _normalize_date_cached(text: str, published: dt.date | None) -> DateValue | None:
     folded = fold_text(text)
+    week = _WEEK_OF.search(folded)
+    if week:
+        # "the week of June 9": the seven days from that day, so that a day inside the week agrees with it
+        day = _normalize_date_cached(folded[week.end():], published)
+        if day is not None and day.start and day.precision == "day" and day.start == day.end:
+            end = (dt.date.fromisoformat(day.start) + dt.timedelta(days=6)).isoformat()
+            return DateValue(day.start, end, "day", text, tuple(day.flags) + ("range", "week-of"), "week-of")
     for rule, pattern in _PATTERNS:
         m = pattern.search(folded)
         if not m:
@@ -478,6 +488,8 @@ _WORD_NUMBERS.update({"a hundred": 100, "hundred": 100, "a dozen": 12, "dozen": 
 _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "mln": 1e6,
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+    # South Asian English: a lakh is 100,000, a crore 10 million ("one lakh spectators", "Rs 700 crore")
+    "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
 }
 _CURRENCIES = {
     "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "us dollars": "USD",
@@ -516,10 +528,11 @@ _BOUNDS = [
     (re.compile(r"\b(?:more than|over|at least|in excess of|upwards of|a minimum of|no fewer than|no less than)\s*$", re.I), "lower-bound"),
     (re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|an estimated|estimated|close to|approx\.?)\s*$", re.I), "approximate"),
 ]
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# "1,10,000" is South Asian digit grouping (1 lakh 10 thousand): pairs of digits, then the last three
+_NUMBER = r"(?P<num>\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _WORDNUM = r"(?P<word>" + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")"
 _CUR_PREFIX = r"(?P<cur>US\$|\$|€|£|¥|USD|EUR|GBP|CNY|RMB|KHR)?\s*"
-_SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
+_SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|lakhs?|crores?|mln|mn|bn|tn|k|m|b)\b)?"
 _QUANTITY_RE = re.compile(
     rf"{_CUR_PREFIX}(?:{_NUMBER}|\b{_WORDNUM}\b){_SCALE}(?P<tail>(?:\s*-\s*|\s+)?(?P<unit>[A-Za-z%]+(?:\s+cent|(?<=US)\s+dollars)?))?",
     re.I,

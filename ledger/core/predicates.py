@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +70,8 @@ class Profiles:
     ladders: dict[str, int]
     demonyms: dict[str, str]
     digest: str
+    # one word spelled two ways inside any post ("advisor" / "adviser", "councilor" / "councillor")
+    spellings: dict[str, str] = field(default_factory=dict)
 
     def profile(self, predicate: str) -> Profile:
         p = self.by_name.get(predicate)
@@ -160,6 +162,7 @@ def load(user_path: str | Path | None = None) -> Profiles:
     synonyms: dict[str, str] = {}
     ladders: dict[str, int] = {}
     demonyms: dict[str, str] = {}
+    spellings: dict[str, str] = {}
     digest = hashlib.sha256()
     for path, doc, data in docs:
         digest.update(data)
@@ -193,9 +196,11 @@ def load(user_path: str | Path | None = None) -> Profiles:
                 ladders[_norm_post(str(s))] = idx
         for k, v in (titles.get("demonyms") or {}).items():
             demonyms[str(k).casefold()] = str(v)
+        for k, v in (titles.get("spellings") or {}).items():
+            spellings[_norm_post(str(k))] = _norm_post(str(v))
     if default is None:
         raise InvalidPredicates(f"{SHIPPED}: needs a `default:` profile")
-    return Profiles(by_name, patterns, default, synonyms, ladders, demonyms, "sha256:" + digest.hexdigest())
+    return Profiles(by_name, patterns, default, synonyms, ladders, demonyms, "sha256:" + digest.hexdigest(), spellings)
 
 
 def default_path(cwd: str | Path | None = None) -> Path | None:
@@ -236,6 +241,11 @@ def split_title(title: str, profiles: Profiles, resolve) -> tuple[str, str | Non
     Foreign Minister" -> ("foreign minister", "china")."""
     t = re.sub(r"\s*\([^)]*\)", "", fold_text(title)).strip()
     t = _LEADING.sub("", t)
+    # "Adviser on Commerce" is the "Commerce Adviser": a post's field after "on" moves before it
+    # ("Advisor to the Prime Minister on Commerce" -> "Commerce Advisor to the Prime Minister")
+    on = re.search(r"\s+on\s+(?:the\s+)?([\w'’&-]+(?:\s+(?:and\s+)?[\w'’&-]+){0,3})$", t, re.I)
+    if on and not re.search(r"\s(?:of|at|to|for)\s", on.group(1)):
+        t = f"{on.group(1)} {t[: on.start()]}"
     org = None
     post = t
     splits = [m for m in re.finditer(r"\s+(?:of|at|to|for)\s+(?:the\s+)?", t, re.I)]
@@ -251,7 +261,16 @@ def split_title(title: str, profiles: Profiles, resolve) -> tuple[str, str | Non
                 post, org_text, org = t[: m.start()], rest, got
                 break
         if org is None:
-            org = "~" + _norm_post(org_text)
+            # no organisation is known: the longest reading whose post is a known post ("Minister of Foreign
+            # Affairs" is the foreign minister, not a "minister" of an organisation called "Foreign Affairs")
+            if _norm_post(t) in profiles.synonyms:
+                post, org_text = t, None
+            else:
+                for m in reversed(splits):
+                    if _norm_post(t[: m.start()]) in profiles.synonyms and m is not splits[0]:
+                        post, org_text = t[: m.start()], t[m.end() :]
+                        break
+            org = "~" + _norm_post(org_text) if org_text else None
     else:
         # "Senate President", "Cambodia's Deputy Prime Minister", "Chinese Foreign Minister"
         words = t.split()
@@ -262,7 +281,12 @@ def split_title(title: str, profiles: Profiles, resolve) -> tuple[str, str | Non
             if got:
                 org, post = got, tail
                 break
+    on = re.search(r"\s+on\s+(?:the\s+)?([\w'’&-]+(?:\s+(?:and\s+)?[\w'’&-]+){0,3})$", post, re.I)
+    if on:
+        post = f"{on.group(1)} {post[: on.start()]}"
     key = _norm_post(post)
+    if profiles.spellings:
+        key = " ".join(profiles.spellings.get(w, w) for w in key.split())
     key = profiles.synonyms.get(key, key)
     return key, org
 

@@ -121,6 +121,11 @@ def _write_case(case: dict, workdir: Path, where: str) -> list[tuple[str, int, i
             "value": str(c["value"]),
             "quote": doc.text[span.start : span.end],
             "confidence": 0.9,
+            # the labeller's reading of the span, as a fact-checker records it: where the span does not
+            # give the value in its own words ("Prime Minister of the Kingdom of Cambodia" for
+            # Cambodia / prime_minister / Hun Sen), the value-support check needs a declared paraphrase
+            # (used only when nothing stronger holds; ledger/support.py)
+            "paraphrase": f"labelled relation case {case.get('id')}",
             "recorded_at": "2026-12-07T00:00:00+00:00",
         }
         if c.get("occurrence"):

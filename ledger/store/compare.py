@@ -74,6 +74,10 @@ DUPLICATE_CONTAINMENT = 0.5
 SHINGLE_WORDS = 5
 SHINGLE_SAMPLE = 8  # keep shingles whose hash is 0 mod 8 (texts of 80+ shingles)
 COMMON_SHINGLE_SOURCES = 50  # a shingle in more sources than this is boilerplate
+# a pair sharing this many (sampled) shingles is read in full; it is a copy when it shares at least
+# REWRITE_NARRATION_SHINGLES runs of narration (about 20 words of the story's own prose, word for word)
+REWRITE_CANDIDATE_SHINGLES = 3
+REWRITE_NARRATION_SHINGLES = 15
 # statuses whose claims are not compared: not yet reviewed, or withdrawn
 REFRESH_BATCH = 10_000  # new claims read, and classified, per step of a refresh
 EXCLUDED_STATUSES = ("candidate", "rejected", "superseded", "retracted", "withdrawn", "orphaned")
@@ -284,6 +288,23 @@ def shingles(text: str) -> set[int]:
     return hashes
 
 
+_QUOTED = re.compile(r"[“\"][^”\"\n]{0,2000}[”\"]")
+
+
+def narration_shingles(text: str) -> set[str]:
+    """The text's 5-word runs of its own narration: outside quotation marks (two outlets quoting one
+    speaker are not copies of each other) and with at most two capitalised words (official titles and
+    names, which independent reports spell out alike, are left out)."""
+    words = re.findall(r"\w+|\|", _QUOTED.sub(" | ", fold_text(text)))
+    out = set()
+    for i in range(len(words) - SHINGLE_WORDS + 1):
+        run = words[i : i + SHINGLE_WORDS]
+        if "|" in run or sum(w[0].isupper() for w in run) > 2:
+            continue
+        out.add(" ".join(w.casefold() for w in run))
+    return out
+
+
 def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
     if not publisher or not publisher.strip():
         return None
@@ -351,13 +372,23 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
         )
         SELECT min(a, b), max(a, b), n, min(fa.shingles, fb.shingles) AS smaller
         FROM shared JOIN source_fingerprints fa ON fa.source_id = a JOIN source_fingerprints fb ON fb.source_id = b
-        WHERE min(fa.shingles, fb.shingles) > 0 AND n >= :containment * min(fa.shingles, fb.shingles)
+        WHERE min(fa.shingles, fb.shingles) > 0
+          AND (n >= :containment * min(fa.shingles, fb.shingles) OR n >= :rewrite)
         """,
-        {"limit": COMMON_SHINGLE_SOURCES, "containment": DUPLICATE_CONTAINMENT},
+        {"limit": COMMON_SHINGLE_SOURCES, "containment": DUPLICATE_CONTAINMENT, "rewrite": REWRITE_CANDIDATE_SHINGLES},
     ).fetchall()
+    dups = set()
+    for a, b, n, smaller in found:
+        if n >= DUPLICATE_CONTAINMENT * smaller:
+            dups.add((a, b, round(n / smaller, 3)))
+            continue
+        # a light rewrite keeps long runs of the story's own narration word for word (issue 16): it is a copy
+        ta, tb = (db.execute("SELECT text FROM sources WHERE id = ?", [x]).fetchone()[0] for x in (a, b))
+        if len(narration_shingles(ta) & narration_shingles(tb)) >= REWRITE_NARRATION_SHINGLES:
+            dups.add((a, b, round(n / smaller, 3)))
     db.conn.executemany(
         "INSERT OR REPLACE INTO source_duplicates (source_a, source_b, containment) VALUES (?, ?, ?)",
-        sorted({(a, b, round(n / smaller, 3)) for a, b, n, smaller in found}),
+        sorted(dups),
     )
     db.execute("DELETE FROM temp.compare_new_shingles")
     return last, True
@@ -507,13 +538,19 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
         groups = _containment_groups(groups)
     if prof.kind == "date" and len(groups) > 1:
         rank = {"day": 0, "month": 1, "year": 2, None: 3}
-        groups.sort(key=lambda g: rank[g[0]["date_precision"]])
+
+        def width(g):  # days a date covers: a range ("the week of June 9", "June 2-4") is wider than a day in it
+            d0, d1 = g[0]["date_start"], g[0]["date_end"]
+            return (dt.date.fromisoformat(d1[:10]) - dt.date.fromisoformat(d0[:10])).days if d0 and d1 else 0
+
+        groups.sort(key=lambda g: (rank[g[0]["date_precision"]], width(g)))
         kept: list[list[dict]] = []
         for g in groups:
             g0 = g[0]
             inside = [
                 h for h in kept
-                if g0["date_start"] and h[0]["date_start"] and rank[g0["date_precision"]] > rank[h[0]["date_precision"]]
+                if g0["date_start"] and h[0]["date_start"]
+                and (rank[g0["date_precision"]] > rank[h[0]["date_precision"]] or width(g) > width(h))
                 and g0["date_start"] <= h[0]["date_start"] and h[0]["date_end"] <= g0["date_end"]
             ]
             if len(inside) == 1:
