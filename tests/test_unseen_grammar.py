@@ -4,9 +4,9 @@ wording); the comparison tests reuse the small-ledger helper of tests/test_fact_
 
 import pytest
 
-from ledger import extract as ex
-from ledger import predicates
-from ledger.normalize import normalize_date, normalize_quantity
+from ledger.core import extract as ex
+from ledger.core import predicates
+from ledger.core.normalize import normalize_date, normalize_quantity
 from tests.test_fact_model import claim, ledger, status_of
 
 
