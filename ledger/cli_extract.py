@@ -117,7 +117,7 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     file, and record them from there. Returns (added, already held). A candidate whose span does not give its
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
     from . import history, repository
-    from .cli import append_claim
+    from .cli import append_claims
     from .errors import LedgerError
     from .ingest import ImportFailed
     from .store import SourceIndex, prepare
@@ -148,9 +148,9 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
         return 0, existing
     path = repository.claims_path(claims_dir, slug, actor)
     with repository.changing([path]):
-        for entry in entries:
-            append_claim(path, slug, entry)
-        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path])
+        offset = append_claims(path, slug, entries, db)
+        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path],
+                                         appended={path: (offset, slug)} if offset is not None else None)
     return result.added, existing
 
 
