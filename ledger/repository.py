@@ -355,6 +355,7 @@ def replay(
             try:
                 if add_source(db, s):
                     result.sources_added += 1
+                _source_records(db, s)
                 record_source_files(db, [names])
             except LedgerError as e:
                 errors.append(str(e))
@@ -391,6 +392,11 @@ def replay(
                 continue
             held = db.execute("SELECT 1 FROM sources WHERE id = ? AND slug = ?", [src.id, src.slug]).fetchone()
             if held:
+                try:  # its sidecar changed: a capture of the same text added to its list
+                    _source_records(db, src)
+                except LedgerError as e:
+                    errors.append(str(e))
+                    continue
                 record_source_files(db, [(txt.name, *digests)])
                 continue
             index.add(src)
@@ -535,6 +541,17 @@ def _tail(db: Database, path: Path, shown: str, appended, appendable):
     if row is None or row[0] != hashlib.sha256(data[:offset]).hexdigest() or not appendable(data[:offset], slug):
         return None
     return offset, row[1], slug, data
+
+
+def _source_records(db: Database, src) -> None:
+    """What a source's sidecar says beyond the source row: where its metadata came from
+    (``source_field_origins``) and its kept captures (``captures``, read back from their files)."""
+    from .html import record_field_origins
+    from .warc import record_captures
+
+    record_field_origins(db, src)
+    if src.captures:
+        record_captures(db, src, Path(src.path).parent)
 
 
 def _event_held(db: Database, ev: dict) -> bool:
