@@ -1,6 +1,7 @@
 """Issue 13's crash battery at full size: 50 seeded kill -9s of each writing command, and a full-disk run each.
 
-    python -m bench.crash_battery [--kills 50] [--seed 20261207] [--only "claim add"] [--log bench/results/X.log]
+    python -m bench.crash_battery [--kills 50] [--seed 20261207] [--only "claim add"] [--no-full-disk]
+                                  [--log bench/results/X.log] [--basetemp DIR]
 
 It runs ``tests/test_crash_writers.py`` (the same commands, sizes and checks: claim add on a 1 MB claims
 file, source add of a 30 MB text, import, review add, supersede, export) with ``LEDGER_WRITER_KILLS`` kills per
@@ -30,6 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--only", action="append", default=[], help="a command's name (repeatable); default all six")
     p.add_argument("--no-full-disk", action="store_true", help="only the kills")
     p.add_argument("--log", type=Path, default=None)
+    p.add_argument("--basetemp", type=Path, help="pytest's --basetemp (one per battery when several run at once)")
     args = p.parse_args(argv)
     log = args.log or ROOT / "bench" / "results" / f"crash-battery-{dt.date.today().isoformat()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -37,6 +39,8 @@ def main(argv=None) -> int:
     if not args.no_full_disk:
         tests.append("tests/test_crash_writers.py::test_full_disk_is_a_clear_error_and_loses_nothing")
     cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-rA", *tests]
+    if args.basetemp:
+        cmd += ["--basetemp", str(args.basetemp)]
     if args.only:  # "claim add" -> (claim and add): pytest's -k has no quoted names
         cmd += ["-k", " or ".join("(" + " and ".join(name.split()) + ")" for name in args.only)]
     env = {**os.environ, "LEDGER_WRITER_KILLS": str(args.kills), "LEDGER_WRITER_SEED": str(args.seed),
