@@ -659,8 +659,9 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
 def export(db_path, fmt, out, exact_cells, force, as_json):
     """Write the ledger out in a format.
 
-    `files` writes sources/ and claims/ under OUT, from which `ledger build`
-    rebuilds the same sources, claim ids and spans. `csv` puts an apostrophe
+    `files` writes sources/, claims/, history/ and reviews/ under OUT as the
+    commands lay them out, each act with its time: `ledger build` in OUT
+    rebuilds the same sources, claims, statuses, reviews and history head. `csv` puts an apostrophe
     before a cell a spreadsheet would run as a formula (=, +, -, @) unless
     --exact-cells is given. A non-empty OUT (a directory with anything in it,
     or an existing file) is refused unless --force: an export never
