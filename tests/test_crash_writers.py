@@ -12,8 +12,9 @@ just after it). After every kill, and after a run with a file-size limit (RLIMIT
   reviews/*.jsonl, and `ledger verify --files` agrees.
 
 The default run kills each command LEDGER_WRITER_KILLS=2 times (8 minutes with 3 on the loaded 2-core machine);
-the issue's 50 per command is ``LEDGER_WRITER_KILLS=50 pytest tests/test_crash_writers.py`` (a slow run, done
-once and reported). LEDGER_WRITER_SEED replays a run.
+the issue's 50 per command is ``python -m bench.crash_battery`` (this file with LEDGER_WRITER_KILLS=50, logged
+to bench/results/; a slow run, done before a landing and reported in RELIABILITY.md). LEDGER_WRITER_SEED
+replays a run.
 """
 
 from __future__ import annotations
