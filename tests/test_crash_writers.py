@@ -39,7 +39,7 @@ SEED = int(os.environ.get("LEDGER_WRITER_SEED", "20261207"))
 BIG_CLAIMS = 1500  # with their notes, a 1 MB claims file
 SMALL_CLAIMS = 150
 
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = pytest.mark.timeout(max(3600, KILLS * 240))  # a loaded machine takes minutes a kill at 30 MB
 
 
 def harbour_text(n: int, tag: str) -> str:
