@@ -139,6 +139,8 @@ def test_source_add_page_stores_text_sidecar_and_snapshot(seed_db, workdir):
         "snapshot_type": "text/html",
         "extractor": "trafilatura",
         "extractor_version": version("trafilatura"),
+        # where each field came from, which a build reads back into source_field_origins (issue 13)
+        "field_origins": {"title": "meta tag", "published": "meta tag", "authors": "meta tag", "publisher": "meta tag"},
         "sha256": out["id"],
     }
     db = open_db(seed_db)

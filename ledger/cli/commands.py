@@ -305,8 +305,9 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
         if not exists:
             # the file first, then the database built from it (the files are the ledger)
             with repository.changing([path]):
-                append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"})
-                repository.replay_files(db, claims_dir=claims_dir, claims=[path])
+                offset = append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"}, db)
+                repository.replay_files(db, claims_dir=claims_dir, claims=[path],
+                                        appended={path: (offset, held.slug)} if offset is not None else None)
     out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match", "support")}
     out["added"] = not exists
     out["claims_file"] = path.as_posix()
@@ -319,29 +320,48 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
 
 
 def append_claim(path: Path, slug: str, entry: dict, db=None):
-    """Append one claim to a claims file, keeping what is there byte for byte.
+    """Append one claim to a claims file (:func:`append_claims`)."""
+    return append_claims(path, slug, [entry], db)
 
-    The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with one
-    more claim, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the new
-    one, never a part (issue 13). Written before the database is built from it (``ledger.services.repository``), so
+
+def append_claims(path: Path, slug: str, entries: list[dict], db=None) -> int | None:
+    """Append claims to a claims file, keeping what is there byte for byte.
+
+    The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with the
+    new claims added, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the
+    new one, never a part (issue 13). Written before the database is built from it (``ledger.services.repository``), so
     the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
-    the claim (the files win). With ``db``, a file that was up to date with the last build is noted as up to date
-    again, so that build skips it instead of re-reading the whole file."""
+    the claims (the files win).
+
+    With ``db``: when the file is the one the ledger last read (its SHA-256 is in ``claim_files``) and
+    :func:`claimfile.appendable`, only the new claims are parsed and checked, not the whole file (a claim added
+    to a file of thousands costs what the claim costs), and the byte offset they start at is returned, for
+    ``repository.replay(appended=...)`` to read only them. Otherwise the whole file is checked, and None is
+    returned."""
     import tempfile
 
     from ledger.formats.atomic import WriteError, write_atomic
 
     if not path.exists():
-        data = claimfile.dump_yaml([entry], source=slug).encode("utf-8")
+        data = claimfile.dump_yaml(entries, source=slug).encode("utf-8")
         write_atomic(path, data)
-        if db is not None:
-            ingest.note_claim_file(db, path, None, data, 1)
-        return
+        return None
     before = path.read_bytes()
-    existing = sum(1 for _ in claimfile.iter_records(path))
-    item = claimfile.dump_yaml([entry]).encode("utf-8")
+    items = claimfile.dump_yaml(entries).encode("utf-8")
     sep = b"" if before.endswith(b"\n") or not before else b"\n"
-    after = before + sep + item
+    after = before + sep + items
+    if db is not None and not sep and ingest.claim_file_read(db, path, before) is not None \
+            and claimfile.appendable(before, slug):
+        # the file is as the ledger read it, and what follows it is new items of its list: parse those only
+        try:
+            added = sum(1 for _ in claimfile.iter_appended_records(path, len(before), 0, slug, data=after))
+        except LedgerError:
+            added = -1
+        if added != len(entries):
+            raise LedgerError(f"{path}: could not append the claim: the new claims do not read back as written")
+        write_atomic(path, after)
+        return len(before)
+    existing = sum(1 for _ in claimfile.iter_records(path))
     with tempfile.TemporaryDirectory(prefix="ledger-append-") as tmp:
         check = Path(tmp) / path.name  # same suffix, so read as the same format
         try:
@@ -352,14 +372,13 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
                 "unchanged, nothing was recorded: free some space and run the command again"
             ) from None
         try:
-            ok = sum(1 for _ in claimfile.iter_records(check, display=str(path))) == existing + 1
+            ok = sum(1 for _ in claimfile.iter_records(check, display=str(path))) == existing + len(entries)
         except LedgerError:
             ok = False
     if not ok:
         raise LedgerError(f"{path}: could not append the claim: the file does not end with its claims list")
     write_atomic(path, after)
-    if db is not None:
-        ingest.note_claim_file(db, path, before, after, existing + 1)
+    return None
 
 
 # ---------------------------------------------------------------- import
@@ -598,8 +617,9 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
 def export(db_path, fmt, out, exact_cells, force, as_json):
     """Write the ledger out in a format.
 
-    `files` writes sources/ and claims/ under OUT, from which `ledger build`
-    rebuilds the same sources, claim ids and spans. `csv` puts an apostrophe
+    `files` writes sources/, claims/, history/ and reviews/ under OUT as the
+    commands lay them out, each act with its time: `ledger build` in OUT
+    rebuilds the same sources, claims, statuses, reviews and history head. `csv` puts an apostrophe
     before a cell a spreadsheet would run as a formula (=, +, -, @) unless
     --exact-cells is given. A non-empty OUT (a directory with anything in it,
     or an existing file) is refused unless --force: an export never

@@ -116,9 +116,9 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
     """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
     file, and record them from there. Returns (added, already held). A candidate whose span does not give its
     value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
-    from ledger.services import repository
     from ledger.store import history
-    from ledger.cli.commands import append_claim
+    from ledger.services import repository
+    from ledger.cli.commands import append_claims
     from ledger.core.errors import LedgerError
     from ledger.services.ingest import ImportFailed
     from ledger.store.writer import SourceIndex, prepare
@@ -149,9 +149,9 @@ def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, lef
         return 0, existing
     path = repository.claims_path(claims_dir, slug, actor)
     with repository.changing([path]):
-        for entry in entries:
-            append_claim(path, slug, entry)
-        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path])
+        offset = append_claims(path, slug, entries, db)
+        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path],
+                                         appended={path: (offset, slug)} if offset is not None else None)
     return result.added, existing
 
 

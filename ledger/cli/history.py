@@ -101,12 +101,12 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
         cpath = repository.claims_path(claims_dir, out["source"], actor)
         epath = repository.events_path(history_dir, actor)
         with repository.changing([cpath, epath]):
-            if out["added"]:
-                from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
-                append_claim(cpath, out["source"], out["file_entry"])
+            from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
+            offset = append_claim(cpath, out["source"], out["file_entry"], db) if out["added"] else None
             repository.append_jsonl(epath, [_event(out["event"])])
             repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
-                                    claims=[cpath] if out["added"] else [], events=[epath])
+                                    claims=[cpath] if out["added"] else [], events=[epath],
+                                    appended={cpath: (offset, out["source"])} if offset is not None else None)
         out["claims_file"] = cpath.as_posix()
     result = {k: out[k] for k in ("old", "new", "added", "claims_file")}
     row = out["row"]

@@ -644,3 +644,49 @@ def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[C
         return [validate(r) for r in _records_from(data, path, lines)]
     buf = io.StringIO(text)
     return [validate(Record(json.loads(line), path, n, n)) for n, line in enumerate(buf, 1) if line.strip()]
+
+
+# ---------------------------------------------------------------- appending to a command's claims file
+
+# a line after the header that may not start at column 0: anything but an item (`- `), a comment or a blank
+_NOT_AN_ITEM_LINE = re.compile(rb"\n(?!\Z|[ \n#]|-[ \n])")
+
+
+def append_header(slug: str) -> bytes:
+    """The first lines of a claims file a command writes for ``slug`` (``source: SLUG`` then ``claims:``)."""
+    full = dump_yaml([{"subject": "x"}], source=slug)
+    return full[: full.index("\nclaims:\n") + len("\nclaims:\n")].encode("utf-8")
+
+
+def appendable(data: bytes, slug: str) -> bool:
+    """Whether claims dumped after ``data`` (a whole claims file that parses) are, whatever ``data`` holds,
+    new items of its ``claims:`` list: the file starts with :func:`append_header`, its list is a block list at
+    column 0, and no line after the header starts at column 0 with anything but an item, a comment or a blank
+    line. (Then at its end the parser is inside that list, so a line starting with ``- `` adds an item.)
+    A file written by hand in another layout is simply not appendable: it is read whole instead."""
+    header = append_header(slug)
+    if not data.startswith(header) or not data.endswith(b"\n") or len(data) > MAX_YAML_BYTES:
+        return False
+    rest = data[len(header):]
+    if rest and not rest.startswith((b"- ", b"-\n", b"#")):
+        return False
+    return _NOT_AN_ITEM_LINE.search(data, len(header) - 1) is None
+
+
+def iter_appended_records(path, offset: int, before: int, slug: str, *, display: str | None = None,
+                          data: bytes | None = None) -> Iterator[Record]:
+    """The records of the claims appended at byte ``offset`` of a file whose first ``offset`` bytes hold
+    ``before`` records (and are :func:`appendable`): only the appended part is parsed, with the file's header
+    for its defaults; lines and claim numbers are those of the whole file."""
+    shown = display or str(path)
+    if data is None:
+        data = Path(path).read_bytes()
+    if len(data) > MAX_YAML_BYTES:  # what iter_records would refuse
+        yield from iter_records(path, display=display)
+        return
+    header = append_header(slug)
+    text = decode(header + data[offset:], shown)
+    parsed, lines = yaml12.load(text, shown)
+    shift = data.count(b"\n", 0, offset) - header.count(b"\n")
+    for rec in _records_from(parsed, shown, lines):
+        yield Record(rec.data, shown, rec.line + shift if rec.line else None, rec.index + before)

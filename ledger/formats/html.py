@@ -323,7 +323,8 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
                     f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
                 )
             write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.formats.atomic)
-            write_source(src, sources_dir, src.text.encode("utf-8"))
+            if was_added or not Path(src.path).exists():  # a text already held keeps its sidecar (issue 13)
+                write_source(src, sources_dir, src.text.encode("utf-8"))
             out.append(
                 {
                     "file": str(page),

@@ -40,7 +40,13 @@ META_FIELDS = (
     # when and by whom `ledger source add` recorded it: the act's time in the history (ledger/repository.py)
     "recorded_at",
     "recorded_by",
+    # a saved page's or capture's: where each metadata field came from (`source_field_origins`), and the
+    # capture files kept beside the text with the URL of the response the text is from (`captures`); a
+    # build reads them back into those tables (issue 13)
+    "field_origins",
+    "captures",
 )
+ORIGIN_FIELDS = ("title", "published", "authors", "publisher")
 SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
 
 
@@ -63,6 +69,8 @@ class Source:
     extractor_version: str | None = None
     recorded_at: str | None = None
     recorded_by: str | None = None
+    field_origins: dict | None = None
+    captures: list | None = None
 
     @property
     def id(self) -> str:
@@ -73,6 +81,7 @@ class Source:
             k: v
             for k, v in asdict(self).items()
             if k in META_FIELDS and not (k in (*SNAPSHOT_FIELDS, "recorded_at", "recorded_by") and v is None)
+            and not (k in ("field_origins", "captures") and not v)
         }
         meta["sha256"] = self.id
         return meta
@@ -218,6 +227,8 @@ def read_source(txt_path: Path) -> Source:
         **{k: None if meta.get(k) is None else str(meta[k]) for k in SNAPSHOT_FIELDS},
         recorded_at=None if meta.get("recorded_at") is None else str(meta["recorded_at"]),
         recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
+        field_origins=_field_origins(meta.get("field_origins"), where),
+        captures=_captures(meta.get("captures"), where),
     )
     if source.snapshot_sha256:
         from ledger.formats.html import check_snapshot  # the saved page, when kept beside the text
@@ -231,6 +242,36 @@ def read_source(txt_path: Path) -> Source:
             "place: restore it, or add the new text as a new source"
         )
     return source
+
+
+def _field_origins(value, where: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        k in ORIGIN_FIELDS and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise InvalidSource(
+            f"{where}: `field_origins` must map fields ({', '.join(ORIGIN_FIELDS)}) to where each came from "
+            f"(text), not {value!r}"
+        )
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _captures(value, where: str) -> list | None:
+    if value is None:
+        return None
+    ok = isinstance(value, list) and all(
+        isinstance(c, dict) and set(c) == {"file", "url"} and isinstance(c["file"], str)
+        and isinstance(c["url"], str) and c["file"] and "/" not in c["file"] and "\\" not in c["file"]
+        and not c["file"].startswith(".")
+        for c in value
+    )
+    if not ok:
+        raise InvalidSource(
+            f"{where}: `captures` must be a list of `file` (a capture file's name beside the text) and `url` "
+            f"(the response the text is from), not {value!r}"
+        )
+    return [{"file": c["file"], "url": c["url"]} for c in value]
 
 
 def iter_source_files(directory: Path):

@@ -229,6 +229,28 @@ def read_capture(path: str | Path, url: str | None = None) -> tuple[Capture, byt
     return cap, data
 
 
+def record_captures(db: Database, src, sources_dir: str | Path) -> None:
+    """Read the capture files a source's sidecar lists (``captures``: file and URL) back into the
+    ``captures`` table, as ``add_capture`` recorded them: `ledger build` of a fresh clone (issue 13). Each
+    file's digests are checked again, and its response must be the page the text is from."""
+    for c in src.captures or ():
+        path = Path(sources_dir) / c["file"]
+        where = f"{Path(sources_dir) / src.slug}.yml"
+        if not path.is_file() or path.is_symlink():
+            raise InvalidSource(f"{where}: lists the capture {c['file']}, which is not a file beside it; restore it")
+        cap, _ = read_capture(path, c["url"])
+        body = hashlib.sha256(cap.payload).hexdigest()
+        if body not in (src.snapshot_sha256, src.id):
+            raise InvalidSource(
+                f"{path}: the response for {c['url']} is not the page the text of {src.slug} is from "
+                f"(its body hashes to sha256:{body[:12]}…); a capture is never edited: restore it"
+            )
+        if not db.execute(
+            "SELECT 1 FROM captures WHERE source_id = ? AND warc_sha256 = ?", [src.id, cap.warc_sha256]
+        ).fetchone():
+            db["captures"].insert(cap.row(src.id, path.as_posix()))
+
+
 def capture_suffix(path: str | Path) -> str:
     name = str(path).lower()
     return next(s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s))
@@ -296,14 +318,32 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             "SELECT 1 FROM captures WHERE source_id = ? AND warc_sha256 = ?", [src.id, cap.warc_sha256]
         ).fetchone():
             db["captures"].insert(cap.row(src.id, keep.as_posix()))
-        write_source(src, sources_dir, src.text.encode("utf-8"))
+        # the capture and the snapshot first, then the sidecar that lists them, the text last (ledger.formats.atomic):
+        # a kill -9 never leaves a text whose sidecar names a file that is not there
+        if not keep.exists():
+            write_atomic(keep, data)
         if cap.content_type != "text/plain":
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != cap.payload:
                 raise InvalidSource(f"{snap} already holds a different page; choose another --slug")
             write_atomic(snap, cap.payload)  # never a half-written file (ledger.formats.atomic)
-        if not keep.exists():
-            write_atomic(keep, data)
+        entry = {"file": keep.name, "url": cap.target_uri}
+        held = db.execute("SELECT slug FROM sources WHERE id = ?", [src.id]).fetchone()
+        held_txt = sources_dir / f"{held[0]}.txt" if held and not added else None
+        if held_txt is not None and held_txt.exists():
+            # a text already held: its sidecar is left as it is, but for the capture added to its list
+            import yaml
+
+            from ledger.formats.claimfile import decode, load_yaml
+
+            meta_path = held_txt.with_suffix(".yml")
+            meta = load_yaml(decode(meta_path.read_bytes(), str(meta_path)), str(meta_path)) or {}
+            if entry not in (meta.get("captures") or []):
+                meta["captures"] = [*(meta.get("captures") or []), entry]
+                write_atomic(meta_path, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode())
+        else:
+            src.captures = [entry]
+            write_source(src, sources_dir, src.text.encode("utf-8"))
     out = {
         "file": str(path),
         "id": src.id,

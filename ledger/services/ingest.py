@@ -160,15 +160,13 @@ def claim_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
 
 
-def note_claim_file(db: Database, path: Path, before: bytes | None, after: bytes, claims: int) -> None:
-    """After a command appended to a claims file (inside its write transaction): if the file was as the
-    last build read it (``before``'s digest is the one recorded; None for a new file), record ``after`` as
-    read, so the next build skips it. A file with changes no build has read yet is left for build."""
-    shown = display_path(Path(path))
-    row = db.execute("SELECT sha256 FROM claim_files WHERE path = ?", [shown]).fetchone()
-    if (row[0] if row else None) != (None if before is None else hashlib.sha256(before).hexdigest()):
-        return
-    db["claim_files"].upsert({"path": shown, "sha256": hashlib.sha256(after).hexdigest(), "claims": claims}, pk="path")
+def claim_file_read(db: Database, path: Path, data: bytes) -> int | None:
+    """How many claims the ledger read from ``path`` when it last read it, if ``data`` is what it read then
+    (same SHA-256); None if it never read the file or the file changed since."""
+    row = db.execute("SELECT sha256, claims FROM claim_files WHERE path = ?", [display_path(Path(path))]).fetchone()
+    if row is None or row[0] != hashlib.sha256(data).hexdigest():
+        return None
+    return row[1]
 
 
 def file_sha256(path: Path) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -167,10 +168,10 @@ def restore(path: Path, before: bytes | None) -> None:
         write_atomic(path, before)
 
 
-def replay_files(db: Database, *, sources=(), claims=(), events=(), reviews=(), **dirs):
+def replay_files(db: Database, *, sources=(), claims=(), events=(), reviews=(), **kw):
     """Replay only the files a command has just written (the rest of the repository is in the ledger)."""
     return replay(db, source_paths=list(sources), claim_paths=list(claims), event_paths=list(events),
-                  review_paths=list(reviews), **dirs)
+                  review_paths=list(reviews), **kw)
 
 
 @contextlib.contextmanager
@@ -313,17 +314,25 @@ def replay(
     review_paths: list[Path] | None = None,
     progress: Callable[[int], None] | None = None,
     reread: bool = False,
+    appended: dict | None = None,
 ):
     """Bring the ledger up to date with the files, one history entry per act, in one transaction.
 
     With no paths given, every file of the repository is read (``ledger build``); a command passes the files
-    it has just written (``reread``: read them even when unchanged since the last build). All or nothing: every problem is collected and raised as one ``ImportFailed``.
+    it has just written (``reread``: read them even when unchanged since the last build), and for a claims file
+    it appended to, ``appended`` maps it to (the byte offset the new claims start at, the source's slug): when
+    the bytes before the offset are the file as the ledger last read it (same SHA-256 in ``claim_files``) and
+    ``claimfile.appendable``, only the new claims are read and anchored; otherwise the whole file is.
+    All or nothing: every problem is collected and raised as one ``ImportFailed``.
     Returns an ``ImportResult`` with ``late`` (acts recorded before the ledger's head, appended after it).
     """
     from ledger.store import history
-    from ledger.formats.claimfile import describe, iter_records, validate
+    from ledger.formats.claimfile import appendable, describe, iter_appended_records, iter_records, validate
     from ledger.store.db import _immediate
-    from ledger.services.ingest import ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files, source_file_digests, source_files_read
+    from ledger.services.ingest import (
+        ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files,
+        source_file_digests, source_files_read,
+    )
     from ledger.services.revisions import revision_sort_key
     from ledger.store.shape import ensure_shape
     from ledger.services import ingest
@@ -346,6 +355,7 @@ def replay(
             try:
                 if add_source(db, s):
                     result.sources_added += 1
+                _source_records(db, s)
                 record_source_files(db, [names])
             except LedgerError as e:
                 errors.append(str(e))
@@ -382,6 +392,11 @@ def replay(
                 continue
             held = db.execute("SELECT 1 FROM sources WHERE id = ? AND slug = ?", [src.id, src.slug]).fetchone()
             if held:
+                try:  # its sidecar changed: a capture of the same text added to its list
+                    _source_records(db, src)
+                except LedgerError as e:
+                    errors.append(str(e))
+                    continue
                 record_source_files(db, [(txt.name, *digests)])
                 continue
             index.add(src)
@@ -394,6 +409,7 @@ def replay(
         # import's entry, a file at a time, so memory stays flat on a big build or import; only the claims
         # commands append with their own times (few) wait for their entry
         held_files = {r["path"]: r["sha256"] for r in db["claim_files"].rows}
+        appended_at = {display_path(Path(p)): v for p, v in (appended or {}).items()}
         first = Act(None)
         first.sources = (acts.pop(None, None) or Act(None)).sources
         cwd = Path.cwd().resolve()
@@ -417,17 +433,23 @@ def replay(
             if named_at:
                 imported[named_at].append((path, shown, digest))
             else:
-                todo.append((path, shown, digest))
+                todo.append((path, shown, digest, _tail(db, path, shown, appended_at.get(shown), appendable)))
         if errors:
             raise ImportFailed(errors)
 
-        def read_file(path, shown, digest, writer, at_of):
-            """Anchor a file's claims: rows whose act is open go to ``writer``, the others wait in theirs."""
+        def read_file(path, shown, digest, writer, at_of, tail=None):
+            """Anchor a file's claims: rows whose act is open go to ``writer``, the others wait in theirs.
+            With ``tail`` (offset, claims before it, slug, bytes), only the claims after the offset."""
             result.files += 1
             count = 0
             by = None
+            if tail is None:
+                records = iter_records(path, display=shown)
+            else:
+                offset, count, slug, data = tail
+                records = iter_appended_records(path, offset, count, slug, display=shown, data=data)
             try:
-                for rec in iter_records(path, display=shown):
+                for rec in records:
                     count += 1
                     result.claims += 1
                     try:
@@ -464,11 +486,11 @@ def replay(
         with history.entry(db, "build"):
             add_sources(first.sources)
             writer = ClaimWriter(db)
-            for path, shown, digest in todo:
+            for path, shown, digest, tail in todo:
                 # files a command writes are in a folder of claims/ and carry their times; a file at the top
                 # (written by hand, the seeds) is replayed in the first entry, as a whole
                 stamped = path.resolve().parent != claims_root
-                read_file(path, shown, digest, writer, lambda row: row.get("recorded_at") if stamped else None)
+                read_file(path, shown, digest, writer, lambda row: row.get("recorded_at") if stamped else None, tail)
             flush(writer)
             if errors:
                 raise ImportFailed(errors)
@@ -506,6 +528,30 @@ def replay(
                 result.late += 1
         ensure_shape(db)
     return result
+
+
+def _tail(db: Database, path: Path, shown: str, appended, appendable):
+    """(offset, claims before it, slug, the file's bytes) when only the claims a command appended at the
+    offset need reading: the bytes before it are the file as the ledger last read it and appendable."""
+    if appended is None:
+        return None
+    offset, slug = appended
+    data = Path(path).read_bytes()
+    row = db.execute("SELECT sha256, claims FROM claim_files WHERE path = ?", [shown]).fetchone()
+    if row is None or row[0] != hashlib.sha256(data[:offset]).hexdigest() or not appendable(data[:offset], slug):
+        return None
+    return offset, row[1], slug, data
+
+
+def _source_records(db: Database, src) -> None:
+    """What a source's sidecar says beyond the source row: where its metadata came from
+    (``source_field_origins``) and its kept captures (``captures``, read back from their files)."""
+    from ledger.formats.html import record_field_origins
+    from ledger.formats.warc import record_captures
+
+    record_field_origins(db, src)
+    if src.captures:
+        record_captures(db, src, Path(src.path).parent)
 
 
 def _event_held(db: Database, ev: dict) -> bool:

@@ -1,0 +1,64 @@
+"""Issue 13's crash battery at full size: 50 seeded kill -9s of each writing command, and a full-disk run each.
+
+    python -m bench.crash_battery [--kills 50] [--seed 20261207] [--only "claim add"] [--no-full-disk]
+                                  [--log bench/results/X.log] [--basetemp DIR]
+
+It runs ``tests/test_crash_writers.py`` (the same commands, sizes and checks: claim add on a 1 MB claims
+file, source add of a 30 MB text, import, review add, supersede, export) with ``LEDGER_WRITER_KILLS`` kills per
+command, printing each kill as it is checked, and keeps the whole output in the log. The default test run does
+a few kills per command; this is the slow run, done before a landing and reported in RELIABILITY.md. Each kill
+is followed by the next command (`ledger build`), `ledger verify` and `ledger verify --files`, and the counts of
+claims, sources, events and reviews in the files and the database are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kills", type=int, default=50)
+    p.add_argument("--seed", type=int, default=20261207)
+    p.add_argument("--only", action="append", default=[], help="a command's name (repeatable); default all six")
+    p.add_argument("--no-full-disk", action="store_true", help="only the kills")
+    p.add_argument("--log", type=Path, default=None)
+    p.add_argument("--basetemp", type=Path, help="pytest's --basetemp (one per battery when several run at once)")
+    args = p.parse_args(argv)
+    log = args.log or ROOT / "bench" / "results" / f"crash-battery-{dt.date.today().isoformat()}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    tests = ["tests/test_crash_writers.py::test_kill_9_at_random_moments_loses_nothing"]
+    if not args.no_full_disk:
+        tests.append("tests/test_crash_writers.py::test_full_disk_is_a_clear_error_and_loses_nothing")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-rA", *tests]
+    if args.basetemp:
+        cmd += ["--basetemp", str(args.basetemp)]
+    if args.only:  # "claim add" -> (claim and add): pytest's -k has no quoted names
+        cmd += ["-k", " or ".join("(" + " and ".join(name.split()) + ")" for name in args.only)]
+    env = {**os.environ, "LEDGER_WRITER_KILLS": str(args.kills), "LEDGER_WRITER_SEED": str(args.seed),
+           "LEDGER_WRITER_PROGRESS": "1"}
+    started = time.monotonic()
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(f"# {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} kills={args.kills} "
+                  f"seed={args.seed} only={args.only or 'all'}\n# {' '.join(cmd)}\n")
+        out.flush()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            out.write(line)
+            out.flush()
+        rc = proc.wait()
+        out.write(f"# exit {rc} after {time.monotonic() - started:.0f} s\n")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
