@@ -79,6 +79,23 @@ def _bump(db: Database, tbl: str, col: str, select: str, sign: int = 1, **params
     db.execute(_ADD.format(select=select), {"tbl": tbl, "col": col, "sign": sign, **params})
 
 
+def _bump_view(db: Database, tbl: str, where: str, sign: int = 1, **params) -> None:
+    """Add ``sign`` x the counts of every counted column of ``tbl`` over its
+    rows matching ``where``: the rows are read once (into a temporary table),
+    then counted column by column."""
+    cols = COUNTED[tbl]
+    if len(cols) == 1:
+        _bump(db, tbl, cols[0], f"SELECT [{cols[0]}] AS value FROM [{tbl}] WHERE {where}", sign, **params)
+        return
+    db.execute("DROP TABLE IF EXISTS temp.facet_rows")
+    db.execute(
+        f"CREATE TEMP TABLE facet_rows AS SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}] WHERE {where}", params
+    )
+    for col in cols:
+        _bump(db, tbl, col, f"SELECT [{col}] AS value FROM temp.facet_rows", sign)
+    db.execute("DROP TABLE temp.facet_rows")
+
+
 def _mark(db: Database, key: str) -> int | None:
     row = db.execute("SELECT value FROM compare_state WHERE key = ?", [key]).fetchone()
     return None if row is None else int(row[0])
@@ -112,9 +129,7 @@ def refresh_claims(db: Database) -> dict:
         stats["claims"] = top_claim - cw
         new = f"SELECT id FROM claims WHERE rowid > {int(cw)}"
         for tbl, key in CLAIM_KEYED.items():
-            for col in COUNTED[tbl]:
-                where = f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})"
-                _bump(db, tbl, col, f"SELECT [{col}] AS value FROM [{tbl}] WHERE {where}")
+            _bump_view(db, tbl, f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})")
     if top_event > ew:
         # claims counted before whose status the new events change: out with the old status, in with the new
         db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_claims (id TEXT PRIMARY KEY)")
@@ -149,8 +164,7 @@ def count_topics(db: Database, topics, sign: int) -> None:
     db.conn.executemany("INSERT OR IGNORE INTO temp.facet_topics (topic) VALUES (?)", [(t,) for t in topics])
     keys = "SELECT fact_key FROM facts WHERE topic IN (SELECT topic FROM temp.facet_topics)"
     for tbl in FACT_KEYED:
-        for col in COUNTED[tbl]:
-            _bump(db, tbl, col, f"SELECT [{col}] AS value FROM [{tbl}] WHERE fact_key IN ({keys})", sign)
+        _bump_view(db, tbl, f"fact_key IN ({keys})", sign)
     db.execute("DELETE FROM temp.facet_topics")
 
 
