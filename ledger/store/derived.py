@@ -34,6 +34,8 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     """Bring the comparison tables and the facet counts up to date with the
     rows past their watermarks (``full``: recompute the comparison from every
     row). Call inside the write transaction. Returns what it did."""
+    if facet_counts.kept_in_bulk(db):
+        facet_counts.prepare(db)
     stats = {"compare": compare.refresh(db, entities_path=entities_path, full=full)}
     stats["facet_counts"] = facet_counts.refresh_claims(db)
     return stats

@@ -87,13 +87,24 @@ def _bump_view(db: Database, tbl: str, where: str, sign: int = 1, **params) -> N
     if len(cols) == 1:
         _bump(db, tbl, cols[0], f"SELECT [{cols[0]}] AS value FROM [{tbl}] WHERE {where}", sign, **params)
         return
-    db.execute("DROP TABLE IF EXISTS temp.facet_rows")
-    db.execute(
-        f"CREATE TEMP TABLE facet_rows AS SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}] WHERE {where}", params
-    )
+    rows = f"temp.[facet_rows_{tbl}]"  # made by prepare(); emptied, never dropped (see prepare)
+    db.execute(f"DELETE FROM {rows}")
+    db.execute(f"INSERT INTO {rows} SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}] WHERE {where}", params)
     for col in cols:
-        _bump(db, tbl, col, f"SELECT [{col}] AS value FROM temp.facet_rows", sign)
-    db.execute("DROP TABLE temp.facet_rows")
+        _bump(db, tbl, col, f"SELECT [{col}] AS value FROM {rows}", sign)
+    db.execute(f"DELETE FROM {rows}")
+
+
+def prepare(db: Database) -> None:
+    """Make the temporary tables the counting uses, before the refresh starts:
+    the comparison counts while it still reads a statement of its own, and
+    SQLite refuses to drop (or reliably make) a table then ("database table
+    is locked"), so they are made once per connection and only emptied."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_topics (topic TEXT PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_claims (id TEXT PRIMARY KEY)")
+    for tbl, cols in COUNTED.items():
+        if len(cols) > 1:
+            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS [facet_rows_{tbl}] ({', '.join(f'[{c}]' for c in cols)})")
 
 
 def _mark(db: Database, key: str) -> int | None:
@@ -132,7 +143,7 @@ def refresh_claims(db: Database) -> dict:
             _bump_view(db, tbl, f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})")
     if top_event > ew:
         # claims counted before whose status the new events change: out with the old status, in with the new
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_claims (id TEXT PRIMARY KEY)")
+        prepare(db)
         db.execute("DELETE FROM temp.facet_claims")
         db.execute(
             "INSERT OR IGNORE INTO temp.facet_claims (id) SELECT e.claim_id FROM claim_events e "
@@ -159,7 +170,7 @@ def count_topics(db: Database, topics, sign: int) -> None:
     topics = list(topics)
     if not topics or not kept_in_bulk(db):
         return
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_topics (topic TEXT PRIMARY KEY)")
+    prepare(db)
     db.execute("DELETE FROM temp.facet_topics")
     db.conn.executemany("INSERT OR IGNORE INTO temp.facet_topics (topic) VALUES (?)", [(t,) for t in topics])
     keys = "SELECT fact_key FROM facts WHERE topic IN (SELECT topic FROM temp.facet_topics)"
