@@ -9,8 +9,8 @@ a database of that size with the same schema, indexes, triggers and value
 distribution. Each copy gets new source ids (the last 8 hex digits replaced,
 so they are no longer the SHA-256 of the text: ``ledger verify`` fails on a
 replicated ledger by design), new claim ids, and subjects suffixed with the
-copy number so fact groups keep their size. FTS and facet counts are filled by
-the schema's own triggers as the rows go in.
+copy number so fact groups keep their size. FTS is filled by the schema's own
+triggers as the rows go in; the facet counts are recounted at the end.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ RENAME = {
         "independence_key": "independence_key || ' ' || :k",
     },
     "source_fingerprints": {"source_id": "substr(source_id, 1, 56) || printf('%08x', :k)"},
-    "source_shingles": {"source_id": "substr(source_id, 1, 56) || printf('%08x', :k)"},
+    # a shingle names its source by rowid (m141): the k-th copies of the sources follow the originals
+    "source_shingles": {"source": "source + :k * :n"},
 }
 
 
@@ -65,6 +66,8 @@ def replicate(src: str, out: str, times: int) -> dict:
     t = time.perf_counter()
     with d:
         d.execute("PRAGMA defer_foreign_keys = ON")
+        n_sources = d.execute("SELECT max(rowid) FROM sources").fetchone()[0]
+        assert n_sources == d.execute("SELECT count(*) FROM sources").fetchone()[0], "source rowids must be 1..N"
         # the append-only guards refuse nothing here (only inserts), but keep them on
         for table, exprs in RENAME.items():
             cols = [r[1] for r in d.execute(f"PRAGMA table_info([{table}])")]
@@ -75,7 +78,7 @@ def replicate(src: str, out: str, times: int) -> dict:
             d.execute(f"CREATE TEMP TABLE original AS SELECT * FROM main.[{table}]")
             sql = f"INSERT INTO main.[{table}] ({', '.join(f'[{c}]' for c in cols)}) SELECT {select} FROM temp.original"
             for k in range(1, times):
-                d.execute(sql, {"k": k})
+                d.execute(sql, {"k": k, "n": n_sources} if ":n" in sql else {"k": k})
             counts[table] = d.execute(f"SELECT count(*) FROM main.[{table}]").fetchone()[0]
         d.execute("DROP TABLE IF EXISTS temp.original")
         # the copies were compared with their originals: tell the comparison
@@ -84,6 +87,11 @@ def replicate(src: str, out: str, times: int) -> dict:
             d.execute(
                 f"UPDATE compare_state SET value = (SELECT max(rowid) FROM [{table}]) WHERE key = ?", [key]
             )
+        from sqlite_utils import Database
+
+        from ledger.store.facet_counts import recount
+
+        recount(Database(d))
     d.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     d.close()
     return {"seconds": round(time.perf_counter() - t, 1), **counts}

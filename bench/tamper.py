@@ -144,7 +144,7 @@ def tamper(conn: sqlite3.Connection, rng: random.Random, triggers: list[str], ki
                      "(SELECT tbl, col, value FROM facet_counts WHERE count > 0 LIMIT 1 OFFSET ?)", [off % max(1, n)])
         return kind, "a facet count changed", True
     if table == "source_shingles":
-        conn.execute("DELETE FROM source_shingles WHERE (hash, source_id) IN (SELECT hash, source_id FROM source_shingles LIMIT 1 OFFSET ?)", [off])
+        conn.execute("DELETE FROM source_shingles WHERE (hash, source) IN (SELECT hash, source FROM source_shingles LIMIT 1 OFFSET ?)", [off])
         return kind, "a shingle deleted", True
     if table == "claims_fts_data":
         conn.execute("DELETE FROM claims_fts_data WHERE id = (SELECT id FROM claims_fts_data WHERE id > 10 LIMIT 1 OFFSET ?)", [off % max(1, n - 20)])

@@ -2,6 +2,8 @@
 
     python -m bench.workers import-ledger DB FILE...      ledger import, timed
     python -m bench.workers insert-baseline DB ROWS_DB    plain insert_all of the same rows
+    python -m bench.workers insert-claims-baseline DB ROWS_DB   insert_all of the claim rows alone (issue 19)
+    python -m bench.workers size DB                      bytes per claim beyond the source text, by table
     python -m bench.workers build DB SOURCES CLAIMS       ledger build, timed
     python -m bench.workers verify DB REPEAT              verify vs a bare substr() scan
 
@@ -54,9 +56,8 @@ def import_ledger(db_path: str, *files: str, profile=None) -> dict:
     return {**c.stop(), "maxrss_mb": maxrss_mb(), "added": result.added, "claims": result.claims}
 
 
-# tables written by triggers when claims are inserted (the FTS tables too), or
-# rewritten in place rather than appended to: the baseline's own inserts fill
-# or leave them as the schema does
+# tables rewritten in place rather than appended to (the facet counts and the
+# watermarks), and the FTS tables (filled by triggers): left to the schema
 TRIGGER_FILLED = {"facet_counts", "compare_state"}
 
 
@@ -110,6 +111,84 @@ def insert_baseline(db_path: str, rows_db: str, mode: str = "same-schema", profi
         "rows": sum(len(r) for _, _, r in loaded),
         "tables": {t: len(r) for t, _, r in loaded},
         "maxrss_mb": maxrss_mb(),
+    }
+
+
+CLAIM_COLUMNS = ("id", "source", "subject", "predicate", "value", "quote", "span_start", "span_end", "confidence")
+
+
+def insert_claims_baseline(db_path: str, rows_db: str, profile=None) -> dict:
+    """The import baseline of the layered-core issue (../shared/BASELINES.md):
+    the same claim rows as plain columns (id, source, subject, predicate,
+    value, quote, span_start, span_end, confidence) into a fresh file with a
+    table created by sqlite-utils and 3 indexes (source; subject + predicate;
+    value), ``insert_all(rows, batch_size=1000)`` inside one ``db.atomic()``;
+    CPU time of the insert alone. ``rows_db`` is the imported ledger (its
+    claims are the rows); the pragmas are the ledger's (WAL, synchronous=FULL)."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    src = sqlite3.connect(rows_db)
+    rows = [
+        dict(zip(CLAIM_COLUMNS, r))
+        for r in src.execute(
+            "SELECT c.id, s.slug, c.subject, c.predicate, c.value, c.quote, c.span_start, c.span_end, c.confidence "
+            "FROM claims c JOIN sources s ON s.id = c.source_id ORDER BY c.rowid"
+        )
+    ]
+    src.close()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    db = Database(conn)
+    db["claims"].create(
+        {"id": str, "source": str, "subject": str, "predicate": str, "value": str, "quote": str,
+         "span_start": int, "span_end": int, "confidence": float},
+    )  # no primary key: a rowid table, as BASELINES.md measured it (its 3 indexes are the only ones)
+    db["claims"].create_index(["source"])
+    db["claims"].create_index(["subject", "predicate"])
+    db["claims"].create_index(["value"])
+    c = Clock()
+    with profiled(profile):
+        with db.atomic():
+            db["claims"].insert_all(rows, batch_size=1000)
+    out = {**c.stop(), "rows": len(rows), "maxrss_mb": maxrss_mb()}
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    import os
+
+    out["file_bytes"] = os.path.getsize(db_path)
+    return out
+
+
+def size(db_path: str, profile=None) -> dict:
+    """Where the bytes of a ledger go: the file's size, the source texts'
+    UTF-8 bytes, and every table's and index's pages (SQLite's dbstat),
+    per claim."""
+    import os
+    import sqlite3
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    text = conn.execute("SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) FROM sources").fetchone()[0]
+    objects = {}
+    for name, tbl, pages in conn.execute(
+        "SELECT d.name, coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d "
+        "LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY d.name ORDER BY 3 DESC"
+    ):
+        objects[name] = {"table": tbl, "bytes": pages}
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    file_bytes = os.path.getsize(db_path)
+    return {
+        "claims": claims,
+        "file_bytes": file_bytes,
+        "source_text_bytes": text,
+        "free_bytes": free,
+        "bytes_per_claim_beyond_text": (file_bytes - text) / claims if claims else None,
+        "objects": objects,
     }
 
 
@@ -291,6 +370,8 @@ STEPS = {
     "compare": compare,
     "import-ledger": import_ledger,
     "insert-baseline": insert_baseline,
+    "insert-claims-baseline": insert_claims_baseline,
+    "size": size,
     "build": build,
     "verify": verify,
 }

@@ -786,12 +786,12 @@ def test_annotated_text_handles_overlapping_and_nested_spans():
 
 def test_a_retracted_claim_shows_its_status_in_views_and_on_its_page(seed_db):
     claim = stadium(seed_db)
-    conn = sqlite3.connect(seed_db)
-    conn.execute(
-        "INSERT INTO claim_events (entry_id, claim_id, status, reason, actor, at) VALUES (1, ?, 'retracted', ?, 'tester', '2026-11-29T02:00:00+00:00')",
-        [claim["id"], "recorded against the wrong <b>article</b>"],
+    # through the ledger's write (the facet counts are brought up to date by the write, issue 19)
+    result = CliRunner().invoke(
+        cli, ["claim", "retract", claim["id"], "--db", str(seed_db), "--reason", "recorded against the wrong <b>article</b>"]
     )
-    conn.commit()
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(seed_db)
     has_status_view = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'claim_status'").fetchone()
     conn.close()
     ds = make_ds(seed_db, immutable=False)

@@ -225,3 +225,24 @@ def test_page_query_rewrites_only_view_pages_and_duplicate_counted_facets():
     # tables, row pages and other databases are left alone
     for path in ("/ledger/sources", "/ledger/claims/c0123", "/other/fact_members", "/ledger/fact_members/1"):
         assert rewrite(path, "_facet=status") == "_facet=status"
+
+
+def test_counts_hold_when_the_comparison_counts_in_many_runs(seed_db, tmp_path, monkeypatch):
+    """An import touching more topics than the comparison reads at once (its
+    cursor over the new topics is still open while it counts a run): the
+    counts are kept without dropping a table under that cursor ("database
+    table is locked", found by the 100k benchmark), and equal a fresh GROUP BY."""
+    from ledger.store import compare
+
+    monkeypatch.setattr(compare, "REFRESH_BATCH", 100)
+    rows = [
+        {"source": "sokhonn-plans-china-trip", "subject": f"Stadium number {i}", "predicate": "seating_capacity",
+         "value": "60,000", "quote": "a seating capacity of 60,000", "confidence": 0.5}
+        for i in range(1_200)
+    ]
+    extra = tmp_path / "many.jsonl"
+    extra.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    db = open_db(seed_db)
+    import_files(db, [extra])
+    assert db.execute("SELECT count(*) FROM facts WHERE subject LIKE 'Stadium number %'").fetchone()[0] == 1_200
+    assert mismatches(db) == []

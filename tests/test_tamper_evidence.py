@@ -157,7 +157,7 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     """A ledger migrated up to just before m080, with a review recorded the
     old way (no entry): after m080 the review is covered by an appended
     `migrate` entry, verify passes, and the head published before still is in the chain."""
-    from ledger.store import shape
+    from ledger.store import derived
 
     from sqlite_utils import Database
 
@@ -173,7 +173,7 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     # today's comparison refresh reads columns a later migration adds (m120's entities.part_of): the
     # pre-m080 ledger is built without it, as the code of that time built it without those columns
     with monkeypatch.context() as m:
-        m.setattr(shape, "DERIVED", [])
+        m.setattr(derived, "refresh", lambda db, **kw: {})
         build(db, workdir / "sources", workdir / "claims")
     cid = db.execute("SELECT id FROM claims LIMIT 1").fetchone()[0]
     row = claimreview.make_review(db, claim=cid, rating="False", reviewer="Old Desk", url="https://example.org/r",

@@ -280,14 +280,14 @@ def test_deep_finds_an_index_that_disagrees_with_its_table(ledger):
     page can miss claims). The default verify names its changed definition
     (the schema check, issue 15); --deep runs SQLite's integrity check, which
     finds its entries disagree with the table."""
-    corrupt_index(ledger, "idx_claims_predicate", "CREATE INDEX idx_claims_predicate ON claims (subject)")
+    corrupt_index(ledger, "idx_claims_status", "CREATE INDEX idx_claims_status ON claims (subject)")
     report = verify_json(ledger)
     assert report["exit_code"] == 7
-    assert [f["item"] for f in report["failures"]] == ["index idx_claims_predicate"]
+    assert [f["item"] for f in report["failures"]] == ["index idx_claims_status"]
     report = verify_json(ledger, "--deep")
     assert report["exit_code"] == 6 and report["deep"]
     messages = [f["message"] for f in report["failures"] if f["item"] == "integrity_check"]
-    assert any("idx_claims_predicate" in m for m in messages)
+    assert any("idx_claims_status" in m for m in messages)
     result = run("verify", "--db", ledger, "--deep", ok=False)
     assert result.exit_code == 6 and "database: integrity_check: " in result.output
 

@@ -66,7 +66,7 @@ from ledger.core.normalize import fold_name, fold_text, normalize_date, normaliz
 from ledger.core import originators
 from ledger.core import predicates
 from ledger.core.predicates import Profile
-from ledger.store.shape import derived, view
+from ledger.store import facet_counts
 
 STATE_WINDOW_DAYS = 180
 DEFAULT_TOLERANCE = 0.01
@@ -329,9 +329,11 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
     straight into ``source_shingles`` (and a temporary table of the new
     ones); the pairs sharing shingles are then counted by SQLite. A 100k-source
     build held every text and every shingle in memory before (2 GB)."""
+    # shingles name their source by its rowid (sources are append-only, so it
+    # is stable): 12 bytes a row where the 64-character id took 80 (m141)
     db.execute(
         "CREATE TEMP TABLE IF NOT EXISTS compare_new_shingles "
-        "(hash INTEGER NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (hash, source_id)) WITHOUT ROWID"
+        "(hash INTEGER NOT NULL, source INTEGER NOT NULL, PRIMARY KEY (hash, source)) WITHOUT ROWID"
     )
     db.execute("DELETE FROM temp.compare_new_shingles")
     last = since_rowid
@@ -343,11 +345,11 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
         pairs, sizes = [], []
         for rowid, sid, text in batch:
             hs = shingles(text)
-            pairs.extend((h, sid) for h in hs)
+            pairs.extend((h, rowid) for h in hs)
             sizes.append((sid, len(hs), *(_originator(text, entities) if entities is not None else (None, None))))
             last = rowid
-        db.conn.executemany("INSERT OR IGNORE INTO source_shingles (hash, source_id) VALUES (?, ?)", pairs)
-        db.conn.executemany("INSERT OR IGNORE INTO temp.compare_new_shingles (hash, source_id) VALUES (?, ?)", pairs)
+        db.conn.executemany("INSERT OR IGNORE INTO source_shingles (hash, source) VALUES (?, ?)", pairs)
+        db.conn.executemany("INSERT OR IGNORE INTO temp.compare_new_shingles (hash, source) VALUES (?, ?)", pairs)
         db.conn.executemany(
             "INSERT OR REPLACE INTO source_fingerprints (source_id, shingles, originator, originator_note) VALUES (?, ?, ?, ?)",
             sizes,
@@ -365,10 +367,13 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
           WHERE (SELECT count(*) FROM (SELECT 1 FROM source_shingles s WHERE s.hash = h.hash LIMIT :limit + 1)) > :limit
         ),
         shared AS (
-          SELECT n.source_id AS a, s.source_id AS b, count(*) AS n
-          FROM temp.compare_new_shingles n JOIN source_shingles s ON s.hash = n.hash AND s.source_id != n.source_id
-          WHERE n.hash NOT IN (SELECT hash FROM common)
-          GROUP BY n.source_id, s.source_id HAVING count(*) >= 2
+          SELECT sa.id AS a, sb.id AS b, x.n
+          FROM (
+            SELECT n.source AS a, s.source AS b, count(*) AS n
+            FROM temp.compare_new_shingles n JOIN source_shingles s ON s.hash = n.hash AND s.source != n.source
+            WHERE n.hash NOT IN (SELECT hash FROM common)
+            GROUP BY n.source, s.source HAVING count(*) >= 2
+          ) x JOIN sources sa ON sa.rowid = x.a JOIN sources sb ON sb.rowid = x.b
         )
         SELECT min(a, b), max(a, b), n, min(fa.shingles, fb.shingles) AS smaller
         FROM shared JOIN source_fingerprints fa ON fa.source_id = a JOIN source_fingerprints fb ON fb.source_id = b
@@ -853,25 +858,24 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
         ):
             event_status[cid] = st
             events_rowid = max(events_rowid, rowid)
-        if not full and event_status:
-            db.conn.executemany("INSERT OR IGNORE INTO compare_dirty (claim_id) VALUES (?)", ((c,) for c in event_status))
     if full:
         db.execute("DELETE FROM claim_values")
         db.execute("DELETE FROM facts")
-        db.execute("DELETE FROM compare_dirty")
+        facet_counts.forget_facts(db)
     names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published", "language"]
     src_cache: dict[str, dict] = {}
-    # claims changed or deleted (from triggers) and claims with new events:
-    # their rows are recomputed; claims added since the last refresh follow
-    dirty_ids = [r[0] for r in db.execute("SELECT claim_id FROM compare_dirty")]
+    # claims with new events (claims are append-only: an event is the only
+    # change an older claim sees): their rows are recomputed; claims added
+    # since the last refresh follow
+    dirty_ids = [] if full else sorted(event_status)
     changed_rows: list[dict] = []
     dirty_topics: set[str] = set()
     if dirty_ids:
         for i in range(0, len(dirty_ids), 500):
             chunk = dirty_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
+            # their old rows go with their topics' rows in _reclassify
             dirty_topics.update(r[0] for r in db.execute(f"SELECT topic FROM claim_values WHERE claim_id IN ({marks})", chunk))
-            db.execute(f"DELETE FROM claim_values WHERE claim_id IN ({marks})", chunk)
             for r in db.execute(_CLAIM_SELECT + f" WHERE c.id IN ({marks}) AND c.rowid <= ?", [*chunk, claims_rowid]):
                 c = dict(zip(names, r))
                 if has_events:
@@ -884,7 +888,6 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
                 row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
                 changed_rows.append(row)
                 dirty_topics.add(row["topic"])
-        db.execute("DELETE FROM compare_dirty")
     if changed_sources and not full:
         ids = sorted(changed_sources)
         for i in range(0, len(ids), 500):
@@ -995,6 +998,7 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                 row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
+            facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
     src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms}, src_cache)
@@ -1019,6 +1023,7 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
     db.conn.executemany(
         f"INSERT INTO facts ({', '.join(_FACT_COLUMNS)}) VALUES ({', '.join('?' * len(_FACT_COLUMNS))})", fact_rows
     )
+    facet_counts.count_topics(db, set(topics) | set(by_topic), 1)
 
 
 def is_stale(db: Database) -> bool:
@@ -1029,7 +1034,6 @@ def is_stale(db: Database) -> bool:
         return False
     max_claim = db.execute("SELECT coalesce(max(rowid), 0) FROM claims").fetchone()[0]
     max_source = db.execute("SELECT coalesce(max(rowid), 0) FROM sources").fetchone()[0]
-    dirty = db.execute("SELECT 1 FROM compare_dirty LIMIT 1").fetchone()
     if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim_events'").fetchone():
         max_event = db.execute("SELECT coalesce(max(rowid), 0) FROM claim_events").fetchone()[0]
         if max_event > int(_get_state(db, "events_rowid", 0)):
@@ -1039,7 +1043,6 @@ def is_stale(db: Database) -> bool:
     return (
         max_claim > int(_get_state(db, "claims_rowid", 0))
         or max_source > int(_get_state(db, "sources_rowid", 0))
-        or dirty is not None
     )
 
 
@@ -1176,87 +1179,3 @@ def _rows(db: Database, sql: str, params):
     cols = [d[0] for d in cur.description]
     for r in cur:
         yield dict(zip(cols, r))
-
-
-# ------------------------------------------------------------------ SQL views
-
-view(
-    "fact_claims",
-    """
-SELECT v.fact_key, f.status, f.subject, f.predicate, v.claim_id, s.slug AS source, s.publisher, s.published,
-       c.value, v.value_norm, v.value_num, v.unit, v.flags, v.value_group, v.counted, v.independence_note,
-       v.time_start, v.time_end, v.time_basis, c.span_start, c.span_end, c.span_text, c.source_id
-FROM claim_values v
-JOIN facts f ON f.fact_key = v.fact_key
-JOIN claims c ON c.id = v.claim_id
-JOIN sources s ON s.id = c.source_id
-""",
-)
-
-view(
-    "fact_groups",
-    """
-SELECT fact_key, subject, predicate, status, support, value, value_norm, value_count, claim_count, source_count,
-       independent_count, time_start, time_end, kind, values_json, timeline_json, rule
-FROM facts
-""",
-)
-
-view(
-    "fact_members",
-    """
-SELECT a.claim_id, a.fact_key, f.status, f.subject, f.predicate,
-       b.claim_id AS other_claim_id, s.slug AS other_source, s.publisher AS other_publisher,
-       s.published AS other_published, c.value AS other_value, b.value_norm AS other_value_norm,
-       b.value_norm = a.value_norm AS same_value, b.counted AS other_counted,
-       b.independence_note AS other_independence_note,
-       c.span_start AS other_span_start, c.span_end AS other_span_end, c.span_text AS other_span_text
-FROM claim_values a
-JOIN facts f ON f.fact_key = a.fact_key
-JOIN claim_values b ON b.fact_key = a.fact_key AND b.claim_id != a.claim_id
-JOIN claims c ON c.id = b.claim_id
-JOIN sources s ON s.id = c.source_id
-""",
-)
-
-view(
-    "conflicts",
-    """
-SELECT fc.fact_key, fc.subject, fc.predicate, fc.value, fc.value_norm, fc.source, fc.publisher, fc.published,
-       fc.span_start, fc.span_end, fc.span_text, fc.claim_id, fc.counted, fc.independence_note,
-       f.value_count, f.rule
-FROM fact_claims fc JOIN facts f ON f.fact_key = fc.fact_key
-WHERE f.status = 'conflicting'
-""",
-)
-
-view(
-    "single_source_facts",
-    """
-SELECT f.fact_key, f.subject, f.predicate, f.value, f.claim_count, f.source_count, f.time_start, f.time_end,
-       (SELECT group_concat(DISTINCT s.slug) FROM claim_values v JOIN claims c ON c.id = v.claim_id
-        JOIN sources s ON s.id = c.source_id WHERE v.fact_key = f.fact_key) AS sources
-FROM facts f WHERE f.status = 'single-source'
-""",
-)
-
-view(
-    "corroborated_facts",
-    """
-SELECT fact_key, subject, predicate, value, independent_count, source_count, claim_count, time_start, time_end
-FROM facts WHERE status = 'corroborated'
-""",
-)
-
-view(
-    "changes_over_time",
-    """
-SELECT fact_key, subject, predicate, value, support, time_start, time_end, timeline_json
-FROM facts WHERE status = 'change-over-time'
-""",
-)
-
-
-@derived
-def _refresh_after_write(db: Database) -> None:
-    refresh(db)

@@ -25,9 +25,9 @@ FTS = ("claims_fts", "sources_fts")
 def check_derived(db: Database):
     """Yield (item, message) for every derived table that does not match its
     recomputation from the recorded rows."""
-    from ledger.web import facets
+    from ledger.store import facet_counts
 
-    for name in facets.mismatches(db):
+    for name in facet_counts.mismatches(db):
         yield f"facet counts {name}", "differ from a fresh count of the rows: facet_counts was altered"
     mem = sqlite3.connect(":memory:", isolation_level=None)
     try:

@@ -59,7 +59,6 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
-from ledger.store.shape import view
 from ledger.core.states import entry_state
 
 TYPE_TAG = "ledger.history/1"
@@ -541,52 +540,6 @@ def claim_history(db: Database, claim_id: str) -> dict:
         "replaces": replaces,
         "replaced_by_chain": chain,
     }
-
-
-# ---------------------------------------------------------------- views for Datasette
-
-view(
-    "claim_status",
-    """
-SELECT c.id AS claim_id, c.source_id, c.subject, c.predicate, c.value,
-       coalesce(e.status, CASE WHEN c.status = 'candidate' THEN 'candidate' ELSE 'current' END) AS status, e.replaced_by, e.method, e.score, e.reason,
-       e.actor AS changed_by, e.at AS changed_at, coalesce(e.entry_id, c.entry_id) AS entry_id
-FROM claims c
-LEFT JOIN claim_events e ON e.id = (SELECT max(x.id) FROM claim_events x WHERE x.claim_id = c.id)
-""",
-)
-
-view(
-    "current_claims",
-    """
-SELECT c.* FROM claims c
-WHERE NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = c.id)
-""",
-)
-
-view(
-    "claim_history",
-    """
-SELECT c.id AS claim_id, 'added' AS event, c.entry_id AS entry_id, h.kind AS entry_kind,
-       coalesce(h.at, c.recorded_at) AS at, coalesce(h.actor, c.recorded_by) AS actor, h.reason AS reason,
-       NULL AS replaced_by, NULL AS method, NULL AS score, h.hash AS entry_hash
-FROM claims c LEFT JOIN history h ON h.id = c.entry_id
-UNION ALL
-SELECT e.claim_id, e.status, e.entry_id, h.kind, e.at, e.actor, e.reason,
-       e.replaced_by, e.method, e.score, h.hash
-FROM claim_events e LEFT JOIN history h ON h.id = e.entry_id
-""",
-)
-
-view(
-    "source_revisions",
-    """
-SELECT s.document, s.revision, s.slug, s.id AS sha256, s.url, s.retrieved, s.length, s.entry_id,
-       (SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims,
-       (SELECT count(*) FROM current_claims c WHERE c.source_id = s.id) AS current_claims
-FROM sources s
-""",
-)
 
 
 # ---------------------------------------------------------------- checking the chain

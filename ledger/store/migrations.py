@@ -822,3 +822,100 @@ def m111_create_source_field_origins(db):
         )
         """
     )
+
+
+# ---- m140-m149: derived state in bulk (issue 19)
+
+
+@migrations()
+def m140_derived_state_in_bulk(db):
+    # issue 19: the derived state is refreshed by set-based SQL once per write
+    # (ledger/store/derived.py), by watermark, not by row triggers. Dropped:
+    # - 8 triggers that could never fire: claims and sources are append-only
+    #   (m010's BEFORE UPDATE/DELETE triggers abort first), so their AFTER
+    #   UPDATE/DELETE triggers were dead: the comparison's (m020), the claims
+    #   facet counts' (m052) and the full-text indexes' (m040, sqlite-utils'
+    #   claims_ad/claims_au/sources_ad/sources_au);
+    # - the 9 other facet-count row triggers (m052, m060, m063): facet_counts
+    #   is now kept by ledger/store/facet_counts.py;
+    # - idx_claims_predicate: m055's idx_claims_predicate_page (and m062's
+    #   two) start with predicate and answer every query it did;
+    # - compare_dirty, filled only by the dead triggers (and emptied within
+    #   each refresh): new claim events are read past a watermark instead.
+    # The counts held are exact at this point (the triggers kept them), so the
+    # new watermarks start at the rows they counted.
+    for name in (
+        "claims_compare_update", "claims_compare_delete",
+        "claims_facet_counts_update", "claims_facet_counts_delete",
+        "claims_ad", "claims_au", "sources_ad", "sources_au",
+        "claims_facet_counts_insert", "claims_view_facet_counts", "claim_events_view_facet_counts",
+        "facts_facet_counts_insert", "facts_facet_counts_delete", "facts_facet_counts_update",
+        "claim_values_facet_counts_insert", "claim_values_facet_counts_delete", "claim_values_facet_counts_update",
+    ):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP INDEX IF EXISTS idx_claims_predicate")
+    db.execute("DROP TABLE IF EXISTS compare_dirty")
+    for key, table in (("facet_claims_rowid", "claims"), ("facet_events_rowid", "claim_events")):
+        db.execute(
+            f"INSERT OR REPLACE INTO compare_state (key, value) SELECT ?, coalesce(max(rowid), 0) FROM {table}", [key]
+        )
+
+
+@migrations()
+def m141_source_shingles_by_rowid(db):
+    # issue 19: a sampled shingle named its source by the 64-character id, 80
+    # bytes a row and 490 bytes per claim at 100k claims; the source's rowid
+    # (stable: sources are append-only) takes 12. The table is derived: it is
+    # made again, and the next refresh fingerprints every source again (as
+    # m120 did), which recomputes the same near-duplicate pairs
+    db.execute("DROP TABLE IF EXISTS source_shingles")
+    db.execute(
+        "CREATE TABLE source_shingles (hash INTEGER NOT NULL, source INTEGER NOT NULL, "
+        "PRIMARY KEY (hash, source)) WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM compare_state WHERE key = 'sources_rowid'")
+
+
+# The order the migrations are applied in, stated here (the order of their
+# names is not it: m040 runs before m010, as it did when they shipped), and
+# the order sqlite-utils applies them in (sorted below). Frozen: a new
+# migration is appended at the end of this list; an applied one is never
+# edited, renamed or moved (tests/test_schema.py checks the list, each
+# migration's source and the schema they make).
+ORDER = (
+    "m001_create_sources",
+    "m002_create_claims",
+    "m003_create_claim_files",
+    "m040_full_text_search",
+    "m041_claims_fact_nocase_index",
+    "m030_source_snapshots",
+    "m031_create_reviews",
+    "m010_history",
+    "m020_comparison_tables",
+    "m032_reviews_append_only",
+    "m050_source_files",
+    "m051_claims_status_confidence_indexes",
+    "m011_claims_supersedes",
+    "m052_facet_counts",
+    "m053_claims_supersedes_index",
+    "m054_sources_page_indexes",
+    "m055_claims_predicate_page_index",
+    "m060_view_facet_counts",
+    "m061_drop_span_audit_view",
+    "m062_claims_predicate_facet_indexes",
+    "m063_view_facet_counts_without_tidying",
+    "m070_claims_support",
+    "m080_reviews_in_history",
+    "m081_checkpoints",
+    "m120_fact_model_scope_and_containment",
+    "m110_create_captures",
+    "m111_create_source_field_origins",
+    "m140_derived_state_in_bulk",
+    "m141_source_shingles_by_rowid",
+)
+if sorted(m.name for m in migrations._migrations) != sorted(ORDER):  # pragma: no cover - caught on import
+    raise RuntimeError(
+        "ledger/store/migrations.py: the migrations defined differ from ORDER; add a new migration to the end of "
+        "ORDER, and never remove, reorder or edit an applied one"
+    )
+migrations._migrations.sort(key=lambda m: ORDER.index(m.name))

@@ -112,3 +112,47 @@ def _why(kind: str) -> str:
 
 def _norm(sql):
     return None if sql is None else " ".join(sql.split())
+
+
+def schema_markdown(conn: sqlite3.Connection) -> str:
+    """Every table, index, trigger and view of ``conn``'s main database as
+    Markdown, one section per kind, each object's SQL as SQLite holds it
+    (indentation made even), sorted by name: docs/schema.md, which the tests
+    compare with a fresh ledger's."""
+    import textwrap
+
+    schema = read_schema(conn)
+    out = []
+    titles = {"table": "Tables", "index": "Indexes", "trigger": "Triggers", "view": "Views"}
+    for kind in _KINDS:
+        names = sorted(name for k, name in schema if k == kind)
+        out.append(f"## {titles[kind]} ({len(names)})\n")
+        for name in names:
+            sql = schema[(kind, name)]
+            if sql is None:  # an index SQLite made for a UNIQUE or PRIMARY KEY constraint
+                out.append(f"- `{name}` (made by SQLite for a constraint)\n")
+                continue
+            first, _, rest = sql.strip().partition("\n")
+            body = textwrap.dedent(rest)
+            lines = [first.rstrip()] + [line.rstrip() for line in body.splitlines()]
+            text = "\n".join(lines)
+            out.append(f"### {name}\n\n```sql\n{text}\n```\n")
+    return "\n".join(out)
+
+
+def fresh_schema_markdown() -> str:
+    """``schema_markdown`` of a new, empty ledger (migrated, its views made)."""
+    import tempfile
+    from pathlib import Path
+
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
+
+    with tempfile.TemporaryDirectory() as d:
+        db = open_db(Path(d) / "ledger.db")
+        try:
+            with write_transaction(db):
+                ensure_shape(db)
+            return schema_markdown(db.conn)
+        finally:
+            db.close()

@@ -1,11 +1,33 @@
-"""SQL views that make verification one query away.
+"""Every SQL view of the ledger, defined here and nowhere else (issue 19).
 
 Each view recomputes or joins what a reader needs to check a claim, so an
 auditor can run one ``SELECT`` in Datasette instead of writing the join.
-Their columns are described in ``metadata.yml``.
+Their columns are described in ``metadata.yml``. Views are not migrated:
+``create`` (run by ``ledger.store.shape.ensure_shape`` in every write, and
+by the schema check) drops and recreates a view whose definition changed.
 """
 
-from ledger.store.shape import view
+VIEWS: dict[str, str] = {}
+
+
+def view(name: str, sql: str) -> str:
+    """Add a view to VIEWS (the body after ``CREATE VIEW name AS``)."""
+    VIEWS[name] = sql
+    return name
+
+
+def create(db) -> None:
+    """Create every view of VIEWS that the file lacks, and drop and recreate
+    one whose definition changed (inside the caller's transaction)."""
+    existing = {r[0]: r[1] for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'")}
+    for name, body in VIEWS.items():
+        sql = f"CREATE VIEW {name} AS {body.strip()}"
+        if existing.get(name) == sql:
+            continue
+        if name in existing:
+            db.execute(f"DROP VIEW {name}")
+        db.execute(sql)
+
 
 # Every claim beside the span recomputed from its source's text. substr()
 # counts code points, as Python indexing does; prefix/suffix are the context
@@ -61,5 +83,130 @@ view(
 SELECT s.id, s.slug, s.title, s.publisher, s.published, s.date_basis, s.url, s.length,
        (SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims
 FROM sources s
+""",
+)
+
+
+# ---------------------------------------------------------------- the claims' history (issue 5)
+
+view(
+    "claim_status",
+    """
+SELECT c.id AS claim_id, c.source_id, c.subject, c.predicate, c.value,
+       coalesce(e.status, CASE WHEN c.status = 'candidate' THEN 'candidate' ELSE 'current' END) AS status, e.replaced_by, e.method, e.score, e.reason,
+       e.actor AS changed_by, e.at AS changed_at, coalesce(e.entry_id, c.entry_id) AS entry_id
+FROM claims c
+LEFT JOIN claim_events e ON e.id = (SELECT max(x.id) FROM claim_events x WHERE x.claim_id = c.id)
+""",
+)
+
+view(
+    "current_claims",
+    """
+SELECT c.* FROM claims c
+WHERE NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = c.id)
+""",
+)
+
+view(
+    "claim_history",
+    """
+SELECT c.id AS claim_id, 'added' AS event, c.entry_id AS entry_id, h.kind AS entry_kind,
+       coalesce(h.at, c.recorded_at) AS at, coalesce(h.actor, c.recorded_by) AS actor, h.reason AS reason,
+       NULL AS replaced_by, NULL AS method, NULL AS score, h.hash AS entry_hash
+FROM claims c LEFT JOIN history h ON h.id = c.entry_id
+UNION ALL
+SELECT e.claim_id, e.status, e.entry_id, h.kind, e.at, e.actor, e.reason,
+       e.replaced_by, e.method, e.score, h.hash
+FROM claim_events e LEFT JOIN history h ON h.id = e.entry_id
+""",
+)
+
+view(
+    "source_revisions",
+    """
+SELECT s.document, s.revision, s.slug, s.id AS sha256, s.url, s.retrieved, s.length, s.entry_id,
+       (SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims,
+       (SELECT count(*) FROM current_claims c WHERE c.source_id = s.id) AS current_claims
+FROM sources s
+""",
+)
+
+
+# ---------------------------------------------------------------- the comparison (issue 4; ledger/store/compare.py)
+
+view(
+    "fact_claims",
+    """
+SELECT v.fact_key, f.status, f.subject, f.predicate, v.claim_id, s.slug AS source, s.publisher, s.published,
+       c.value, v.value_norm, v.value_num, v.unit, v.flags, v.value_group, v.counted, v.independence_note,
+       v.time_start, v.time_end, v.time_basis, c.span_start, c.span_end, c.span_text, c.source_id
+FROM claim_values v
+JOIN facts f ON f.fact_key = v.fact_key
+JOIN claims c ON c.id = v.claim_id
+JOIN sources s ON s.id = c.source_id
+""",
+)
+
+view(
+    "fact_groups",
+    """
+SELECT fact_key, subject, predicate, status, support, value, value_norm, value_count, claim_count, source_count,
+       independent_count, time_start, time_end, kind, values_json, timeline_json, rule
+FROM facts
+""",
+)
+
+view(
+    "fact_members",
+    """
+SELECT a.claim_id, a.fact_key, f.status, f.subject, f.predicate,
+       b.claim_id AS other_claim_id, s.slug AS other_source, s.publisher AS other_publisher,
+       s.published AS other_published, c.value AS other_value, b.value_norm AS other_value_norm,
+       b.value_norm = a.value_norm AS same_value, b.counted AS other_counted,
+       b.independence_note AS other_independence_note,
+       c.span_start AS other_span_start, c.span_end AS other_span_end, c.span_text AS other_span_text
+FROM claim_values a
+JOIN facts f ON f.fact_key = a.fact_key
+JOIN claim_values b ON b.fact_key = a.fact_key AND b.claim_id != a.claim_id
+JOIN claims c ON c.id = b.claim_id
+JOIN sources s ON s.id = c.source_id
+""",
+)
+
+view(
+    "conflicts",
+    """
+SELECT fc.fact_key, fc.subject, fc.predicate, fc.value, fc.value_norm, fc.source, fc.publisher, fc.published,
+       fc.span_start, fc.span_end, fc.span_text, fc.claim_id, fc.counted, fc.independence_note,
+       f.value_count, f.rule
+FROM fact_claims fc JOIN facts f ON f.fact_key = fc.fact_key
+WHERE f.status = 'conflicting'
+""",
+)
+
+view(
+    "single_source_facts",
+    """
+SELECT f.fact_key, f.subject, f.predicate, f.value, f.claim_count, f.source_count, f.time_start, f.time_end,
+       (SELECT group_concat(DISTINCT s.slug) FROM claim_values v JOIN claims c ON c.id = v.claim_id
+        JOIN sources s ON s.id = c.source_id WHERE v.fact_key = f.fact_key) AS sources
+FROM facts f WHERE f.status = 'single-source'
+""",
+)
+
+view(
+    "corroborated_facts",
+    """
+SELECT fact_key, subject, predicate, value, independent_count, source_count, claim_count, time_start, time_end
+FROM facts WHERE status = 'corroborated'
+""",
+)
+
+view(
+    "changes_over_time",
+    """
+SELECT fact_key, subject, predicate, value, support, time_start, time_end, timeline_json
+FROM facts WHERE status = 'change-over-time'
 """,
 )

@@ -2,22 +2,14 @@
 
 Datasette computes each facet of a table page with ``GROUP BY`` over the whole
 table; at a million claims each facet is a full index scan that runs into the
-facet time limit. Claims are append-only (triggers refuse UPDATE and DELETE),
-so the count of each value of a faceted column only ever grows: an AFTER
-INSERT trigger (migration m052) keeps ``facet_counts`` exact inside the same
-transaction as the write. The ``counted`` facet type reads those counts for an
-unfiltered table page and falls back to Datasette's own column facet as soon
-as the page is filtered (a filtered page only counts the matching rows).
-
-The views' metadata facets are kept the same way (migration m060): triggers on
-claims and claim_events for claim_status, claim_provenance and current_claims,
-and on facts and claim_values (which the comparison's refresh rewrites) for
-fact_groups, single_source_facts, fact_claims and conflicts. A view's count
-that falls to 0 stays in the table (removing it cost a second lookup on every
-delete, m063) and is read as absent. A writer of facts or claim_values must
-INSERT, UPDATE and DELETE them, not ``INSERT OR REPLACE``: a row replaced that
-way fires no delete trigger (recursive_triggers is off), so its count would
-stay; tests/test_facet_counts.py compares every count with a fresh GROUP BY.
+facet time limit. ``facet_counts`` holds the count of each value of the
+faceted columns of the claims table and of the views, brought up to date at
+the end of every write by set-based SQL (``ledger.store.facet_counts``, run by
+``ledger.store.derived.refresh``). The ``counted`` facet type reads those
+counts for an unfiltered table page and falls back to Datasette's own column
+facet as soon as the page is filtered (a filtered page only counts the
+matching rows). A count that fell to 0 is kept and read as absent;
+tests/test_facet_counts.py compares every count with a fresh GROUP BY.
 
 In metadata.yml: ``facets: [{counted: predicate}, ...]``.
 """
@@ -32,54 +24,11 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-# table or view -> the columns whose value counts facet_counts holds: the
-# claims table's (m052) and the views' metadata facets (m060)
-COUNTED = {
-    "claims": ("predicate", "status", "source_id"),
-    "claim_status": ("status",),
-    "claim_provenance": ("predicate", "publisher", "confidence_band", "status"),
-    "current_claims": ("predicate",),
-    "fact_groups": ("status", "predicate"),
-    "single_source_facts": ("predicate",),
-    "fact_claims": ("status",),
-    "conflicts": ("predicate", "publisher"),
-}
+# table or view -> the columns whose value counts facet_counts holds; their
+# upkeep and check live in ledger.store.facet_counts (re-exported for the tests)
+from ledger.store.facet_counts import COUNTED, mismatches, recount  # noqa: F401
 
 _WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)
-
-
-def recount(db) -> None:
-    """Recompute facet_counts from the tables (after a repair, or to check them)."""
-    db.execute("DELETE FROM facet_counts")
-    for table, columns in COUNTED.items():
-        for col in columns:
-            db.execute(
-                f"INSERT INTO facet_counts (tbl, col, value, count) "
-                f"SELECT ?, ?, {escape_sqlite(col)}, count(*) FROM {escape_sqlite(table)} "
-                f"WHERE {escape_sqlite(col)} IS NOT NULL GROUP BY {escape_sqlite(col)}",
-                [table, col],
-            )
-
-
-def mismatches(db) -> list[str]:
-    """Columns whose stored counts differ from a fresh GROUP BY (for tests and verify)."""
-    bad = []
-    for table, columns in COUNTED.items():
-        for col in columns:
-            live = dict(
-                db.execute(
-                    f"SELECT {escape_sqlite(col)}, count(*) FROM {escape_sqlite(table)} "
-                    f"WHERE {escape_sqlite(col)} IS NOT NULL GROUP BY {escape_sqlite(col)}"
-                ).fetchall()
-            )
-            held = dict(
-                db.execute(
-                    "SELECT value, count FROM facet_counts WHERE tbl = ? AND col = ? AND count != 0", [table, col]
-                ).fetchall()
-            )
-            if live != held:
-                bad.append(f"{table}.{col}")
-    return bad
 
 
 class CountedFacet(ColumnFacet):

@@ -1,0 +1,223 @@
+"""The facet counts Datasette shows on the claims page and the views, kept in
+``facet_counts`` (tbl, col, value, count) by set-based SQL once per write.
+
+At a million claims a facet is a ``GROUP BY`` over every row of a table or
+view, past Datasette's facet time limit; the ``counted`` facet type
+(``ledger.web.facets``) reads these counts instead. Until issue 19 eleven row
+triggers kept them (m052, m060, m063); m140 dropped them. Now
+``ledger.store.derived.refresh`` brings them up to date at the end of every
+write, inside its transaction, in a few statements:
+
+* claims are append-only, so the counts of the claims table and of the
+  claim views (``claim_status``, ``claim_provenance``, ``current_claims``)
+  grow by a ``GROUP BY`` over the claims past a watermark (the largest claim
+  rowid counted, kept in ``compare_state`` as ``facet_claims_rowid``), read
+  through the views themselves;
+* a claim event (superseded, retracted, orphaned) moves an older claim from
+  one status to another: the claims with events past ``facet_events_rowid``
+  lose their status before those events and gain their status now;
+* the comparison's views (``fact_groups``, ``single_source_facts``,
+  ``fact_claims``, ``conflicts``) change only where the comparison rewrites
+  a topic's facts and claim values: ``ledger.store.compare`` subtracts a
+  topic's counts before deleting its rows and adds them back after writing
+  the new ones (``count_topics``).
+
+A count that falls to 0 is kept and read as absent. ``mismatches`` compares
+every count with a fresh ``GROUP BY`` over its table or view (the facet test
+and ``ledger verify --deep``).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+# table or view -> the columns whose value counts facet_counts holds
+COUNTED = {
+    "claims": ("predicate", "status", "source_id"),
+    "claim_status": ("status",),
+    "claim_provenance": ("predicate", "publisher", "confidence_band", "status"),
+    "current_claims": ("predicate",),
+    "fact_groups": ("status", "predicate"),
+    "single_source_facts": ("predicate",),
+    "fact_claims": ("status",),
+    "conflicts": ("predicate", "publisher"),
+}
+# the claim views and the column naming their claim; the comparison's views, keyed by fact_key
+CLAIM_KEYED = {"claims": "id", "claim_status": "claim_id", "claim_provenance": "id", "current_claims": "id"}
+FACT_KEYED = ("fact_groups", "single_source_facts", "fact_claims", "conflicts")
+
+CLAIMS_MARK, EVENTS_MARK = "facet_claims_rowid", "facet_events_rowid"
+
+# A claim's value of a counted column before the events past the watermark
+# (:ew), for the claims in temp.facet_claims: the view's own expression with
+# only those events. Must say what the view in ledger/store/views.py says
+# (tests/test_facet_counts.py compares every count with a fresh GROUP BY).
+_LAST_EVENT_BEFORE = "(SELECT e.status FROM claim_events e WHERE e.claim_id = c.id AND e.id <= :ew ORDER BY e.id DESC LIMIT 1)"
+_BEFORE = {
+    ("claim_status", "status"): (
+        f"SELECT coalesce({_LAST_EVENT_BEFORE}, CASE WHEN c.status = 'candidate' THEN 'candidate' ELSE 'current' END) "
+        "AS value FROM claims c WHERE c.id IN (SELECT id FROM temp.facet_claims)"
+    ),
+    ("claim_provenance", "status"): (
+        f"SELECT coalesce({_LAST_EVENT_BEFORE}, 'current') AS value FROM claims c JOIN sources s ON s.id = c.source_id "
+        "WHERE c.id IN (SELECT id FROM temp.facet_claims)"
+    ),
+    ("current_claims", "predicate"): (
+        "SELECT c.predicate AS value FROM claims c WHERE c.id IN (SELECT id FROM temp.facet_claims) "
+        "AND NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = c.id AND e.id <= :ew)"
+    ),
+}
+_ADD = (
+    "INSERT INTO facet_counts (tbl, col, value, count) SELECT :tbl, :col, value, count(*) * :sign FROM ({select}) "
+    "WHERE value IS NOT NULL GROUP BY value "
+    "ON CONFLICT (tbl, col, value) DO UPDATE SET count = count + excluded.count"
+)
+
+
+def _bump(db: Database, tbl: str, col: str, select: str, sign: int = 1, **params) -> None:
+    """Add ``sign`` x the number of rows of ``select`` (one column, ``value``) to each value's count."""
+    db.execute(_ADD.format(select=select), {"tbl": tbl, "col": col, "sign": sign, **params})
+
+
+def _bump_view(db: Database, tbl: str, where: str, sign: int = 1, **params) -> None:
+    """Add ``sign`` x the counts of every counted column of ``tbl`` over its
+    rows matching ``where``: the rows are read once (into a temporary table),
+    then counted column by column."""
+    cols = COUNTED[tbl]
+    if len(cols) == 1:
+        _bump(db, tbl, cols[0], f"SELECT [{cols[0]}] AS value FROM [{tbl}] WHERE {where}", sign, **params)
+        return
+    rows = f"temp.[facet_rows_{tbl}]"  # made by prepare(); emptied, never dropped (see prepare)
+    db.execute(f"DELETE FROM {rows}")
+    db.execute(f"INSERT INTO {rows} SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}] WHERE {where}", params)
+    for col in cols:
+        _bump(db, tbl, col, f"SELECT [{col}] AS value FROM {rows}", sign)
+    db.execute(f"DELETE FROM {rows}")
+
+
+def prepare(db: Database) -> None:
+    """Make the temporary tables the counting uses, before the refresh starts:
+    the comparison counts while it still reads a statement of its own, and
+    SQLite refuses to drop (or reliably make) a table then ("database table
+    is locked"), so they are made once per connection and only emptied."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_topics (topic TEXT PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_claims (id TEXT PRIMARY KEY)")
+    for tbl, cols in COUNTED.items():
+        if len(cols) > 1:
+            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS [facet_rows_{tbl}] ({', '.join(f'[{c}]' for c in cols)})")
+
+
+def _mark(db: Database, key: str) -> int | None:
+    row = db.execute("SELECT value FROM compare_state WHERE key = ?", [key]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _set_mark(db: Database, key: str, value: int) -> None:
+    db.execute("INSERT OR REPLACE INTO compare_state (key, value) VALUES (?, ?)", [key, str(value)])
+
+
+def _max_rowid(db: Database, table: str) -> int:
+    return db.execute(f"SELECT coalesce(max(rowid), 0) FROM [{table}]").fetchone()[0]
+
+
+def kept_in_bulk(db: Database) -> bool:
+    """True once m140 has replaced the row triggers (the watermarks exist)."""
+    try:
+        return _mark(db, CLAIMS_MARK) is not None
+    except Exception:  # no compare_state table: a ledger made before the comparison
+        return False
+
+
+def refresh_claims(db: Database) -> dict:
+    """Count the claims added and the claim events recorded since the
+    watermarks; move the watermarks. Returns what it counted."""
+    cw, ew = _mark(db, CLAIMS_MARK), _mark(db, EVENTS_MARK)
+    if cw is None or ew is None:
+        return {}
+    top_claim, top_event = _max_rowid(db, "claims"), _max_rowid(db, "claim_events")
+    stats = {"claims": 0, "event_claims": 0}
+    if top_claim > cw:
+        stats["claims"] = top_claim - cw
+        new = f"SELECT id FROM claims WHERE rowid > {int(cw)}"
+        for tbl, key in CLAIM_KEYED.items():
+            _bump_view(db, tbl, f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})")
+    if top_event > ew:
+        # claims counted before whose status the new events change: out with the old status, in with the new
+        prepare(db)
+        db.execute("DELETE FROM temp.facet_claims")
+        db.execute(
+            "INSERT OR IGNORE INTO temp.facet_claims (id) SELECT e.claim_id FROM claim_events e "
+            "JOIN claims c ON c.id = e.claim_id WHERE e.id > :ew AND c.rowid <= :cw",
+            {"ew": ew, "cw": cw},
+        )
+        stats["event_claims"] = db.execute("SELECT count(*) FROM temp.facet_claims").fetchone()[0]
+        for (tbl, col), before in _BEFORE.items():
+            _bump(db, tbl, col, before, -1, ew=ew)
+            key = CLAIM_KEYED[tbl]
+            _bump(db, tbl, col, f"SELECT [{col}] AS value FROM [{tbl}] WHERE [{key}] IN (SELECT id FROM temp.facet_claims)")
+        db.execute("DELETE FROM temp.facet_claims")
+    if top_claim != cw:
+        _set_mark(db, CLAIMS_MARK, top_claim)
+    if top_event != ew:
+        _set_mark(db, EVENTS_MARK, top_event)
+    return stats
+
+
+def count_topics(db: Database, topics, sign: int) -> None:
+    """Add (``sign`` 1) or subtract (-1) the counts of the comparison's views
+    over the facts of ``topics``: called by the comparison's refresh before
+    it deletes a topic's rows and after it writes them again."""
+    topics = list(topics)
+    if not topics or not kept_in_bulk(db):
+        return
+    prepare(db)
+    db.execute("DELETE FROM temp.facet_topics")
+    db.conn.executemany("INSERT OR IGNORE INTO temp.facet_topics (topic) VALUES (?)", [(t,) for t in topics])
+    keys = "SELECT fact_key FROM facts WHERE topic IN (SELECT topic FROM temp.facet_topics)"
+    for tbl in FACT_KEYED:
+        _bump_view(db, tbl, f"fact_key IN ({keys})", sign)
+    db.execute("DELETE FROM temp.facet_topics")
+
+
+def forget_facts(db: Database) -> None:
+    """The comparison's tables were emptied (a full refresh): so are their views' counts."""
+    if kept_in_bulk(db):
+        db.execute(
+            f"DELETE FROM facet_counts WHERE tbl IN ({', '.join('?' * len(FACT_KEYED))})", list(FACT_KEYED)
+        )
+
+
+def recount(db: Database) -> None:
+    """Recompute facet_counts from the tables and views (after a repair, or to
+    check them), and move the watermarks to the rows counted."""
+    db.execute("DELETE FROM facet_counts")
+    for table, columns in COUNTED.items():
+        for col in columns:
+            db.execute(
+                f"INSERT INTO facet_counts (tbl, col, value, count) "
+                f"SELECT ?, ?, [{col}], count(*) FROM [{table}] WHERE [{col}] IS NOT NULL GROUP BY [{col}]",
+                [table, col],
+            )
+    if kept_in_bulk(db):
+        _set_mark(db, CLAIMS_MARK, _max_rowid(db, "claims"))
+        _set_mark(db, EVENTS_MARK, _max_rowid(db, "claim_events"))
+
+
+def mismatches(db: Database) -> list[str]:
+    """Columns whose stored counts differ from a fresh GROUP BY (for tests and verify)."""
+    bad = []
+    for table, columns in COUNTED.items():
+        for col in columns:
+            live = dict(
+                db.execute(
+                    f"SELECT [{col}], count(*) FROM [{table}] WHERE [{col}] IS NOT NULL GROUP BY [{col}]"
+                ).fetchall()
+            )
+            held = dict(
+                db.execute(
+                    "SELECT value, count FROM facet_counts WHERE tbl = ? AND col = ? AND count != 0", [table, col]
+                ).fetchall()
+            )
+            if live != held:
+                bad.append(f"{table}.{col}")
+    return bad
