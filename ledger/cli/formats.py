@@ -8,8 +8,6 @@ The exports (``w3c``, ``claimreview``, ``csv``, ``jsonl``) go through
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ledger import open_db
