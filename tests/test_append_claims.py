@@ -12,7 +12,7 @@ import pytest
 from _cli import q, run
 from ledger.formats import claimfile
 from ledger.services import repository
-from ledger.cli.commands import append_claims
+from ledger.services.record import append_claims
 from ledger.store.db import open_db
 
 TEXT = "".join(f"H item {i}: the registry counted {i * 7} boats in harbour {i}.\n" for i in range(80))

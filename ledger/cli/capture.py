@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import click
 
-from ledger.formats import warc
+from ledger import open_db
+from ledger.services import record
 from ledger.cli.options import db_option, emit_json, json_option, user_errors
-from ledger.store.db import open_db
 
 
-def _report(r: dict, as_json: bool) -> None:
+def report_capture(r: dict, as_json: bool) -> None:
     if r.get("revision_of"):
         ch = r["changes"]
         click.echo(
@@ -29,14 +29,6 @@ def _report(r: dict, as_json: bool) -> None:
         f"{r['target_uri']}, HTTP {r['http_status']} at {r['warc_date']}, {r['digests_checked']} record digest(s) "
         f"verified, capture kept as {r['capture']}"
     )
-
-
-def add_capture_source(db_path, file, sources_dir, as_json, *, url=None, **overrides):
-    """`ledger source add capture.warc.gz` / `.wacz`."""
-    with user_errors():
-        db = open_db(db_path)
-        result = warc.add_capture(db, file, sources_dir, url=url, **overrides)
-    _report(result, as_json)
 
 
 @click.command("fetch")
@@ -61,8 +53,8 @@ def source_fetch(db_path, url, slug, title, publisher, sources_dir, as_json):
     """
     with user_errors():
         db = open_db(db_path)
-        result = warc.fetch_and_add(db, url, sources_dir, slug=slug, title=title, publisher=publisher)
-    _report(result, as_json)
+        result = record.fetch_source(db, url, sources_dir=sources_dir, slug=slug, title=title, publisher=publisher)
+    report_capture(result, as_json)
 
 
 def register(cli):

@@ -9,29 +9,15 @@ and the database differ); 9 (any command): the --db file is not a ledger.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import re
-import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from ledger.services import ingest
-from ledger.formats import claimfile
-from ledger.services.export import EXPORTERS
-from ledger.store.db import open_db, open_readonly, write_transaction
-from ledger.core.errors import LedgerError, ProvenanceConflict
-from ledger.formats.plainfile import max_source_bytes, parse_size, read_plain
-from ledger.store.shape import ensure_shape
-from ledger.formats.sources import make_source, slugify, write_source
-from ledger.services import repository
-from ledger.services import revisions
-from ledger.store import history
-from ledger.formats.atomic import writer_lock
-from ledger.store.writer import SourceIndex, prepare
-from ledger.services.verify import verify as run_verify
+from ledger import open_db
+from ledger.services import integrity, record
+from ledger.services.export import exporters
 
 from ledger.cli.options import (  # noqa: F401  (DEFAULT_DB and LedgerCommandError are re-exported)
     DEFAULT_DB, LedgerCommandError, db_option, emit_json, json_option, note, user_errors,
@@ -73,8 +59,8 @@ def build(db_path, sources_dir, claims_dir, silent, as_json):
     """
     with user_errors():
         db = open_db(db_path)
-        with _progress(silent or as_json, _estimate(ingest.claim_files(Path(claims_dir))), "Building") as bar:
-            result = ingest.build(db, sources_dir, claims_dir, progress=bar)
+        with _progress(silent or as_json, _estimate(record.claim_files(claims_dir)), "Building") as bar:
+            result = record.build(db, sources_dir, claims_dir, progress=bar)
     if result.late:
         note(f"{result.late} act(s) recorded before this ledger's head (merged from another clone) were appended "
              "after it: the history only grows; a build into a new database orders every act by its time")
@@ -137,89 +123,27 @@ def source_add(db_path, file, url, publisher, published, date_basis, title, slug
             --publisher "Example News" --published 2024-12-02 --title "A visit"
         ledger source add saved-pages/
     """
-    if not Path(file).is_dir() and str(file).lower().endswith((".warc", ".warc.gz", ".wacz")):
-        from ledger.cli.capture import add_capture_source  # issue 20
-
-        return add_capture_source(
-            db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
-            date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
-        )
-    if Path(file).is_dir() or Path(file).suffix.lower() in (".html", ".htm", ".xhtml"):
-        from ledger.cli.formats import add_html_sources  # issue 9
-
-        return add_html_sources(
-            db_path, file, sources_dir, as_json, url=url, publisher=publisher, published=published,
-            date_basis=date_basis, title=title, slug=slug, retrieved=retrieved, language=language, authors=authors,
-        )
     with user_errors():
-        data = read_plain(file, max_bytes=max_source_bytes(None if max_bytes is None else parse_size(max_bytes, "--max-bytes")))
-    with user_errors(), writer_lock(Path(sources_dir).parent):
-        src = make_source(
-            data,
-            where=file,
-            slug=slug or slugify(title or Path(file).stem),
-            url=url,
-            publisher=publisher,
-            published=published,
-            date_basis=date_basis,
-            title=title,
-            retrieved=retrieved,
-            language=language,
-            authors=authors,
-        )
         db = open_db(db_path)
-        given = {"url": url, "publisher": publisher, "published": src.published if published else None,
-                 "date_basis": date_basis, "title": title, "retrieved": src.retrieved if retrieved else None,
-                 "language": language, "authors": list(authors) or None}
-        follows = None
-        added = False
-        # a held text leaves its sidecar alone; different provenance for it is an error listing the differences
-        if not held_source(db, src, file, given, named_slug=slug):
-            # a changed text of a held source (a slug the user named, or the same URL) is its next revision,
-            # and carries the provenance of the revision it follows unless new values are given
-            follows = revisions.resolve_revision(db, src, named=slug is not None)
-            if follows:
-                repository.carry_provenance(db, src, follows)
-            src.path = (Path(sources_dir) / f"{src.slug}.txt").as_posix()
-            added = not db.execute("SELECT 1 FROM sources WHERE id = ?", [src.id]).fetchone()
-            if added:
-                src.recorded_at = repository.record_time(db)
-                src.recorded_by = history.default_actor()
-                txt = Path(sources_dir) / f"{src.slug}.txt"
-                # the files first, then the database built from them (the files are the ledger)
-                with repository.changing([txt, txt.with_suffix(".yml")]):
-                    write_source(src, Path(sources_dir), data)
-                    repository.replay_files(db, sources_dir=sources_dir, sources=[txt])
-    out = {"id": src.id, "slug": src.slug, "path": src.path, "length": len(src.text), "added": added}
-    if follows:
-        out["revision_of"] = follows
-        note(f"{src.slug} is a new revision of {follows}: `ledger reanchor {src.slug}` carries its claims over")
+        out = record.add_source(
+            db, file, sources_dir=sources_dir, max_bytes=max_bytes,
+            url=url, publisher=publisher, published=published, date_basis=date_basis, title=title, slug=slug,
+            retrieved=retrieved, language=language, authors=authors,
+        )
+    if not Path(file).is_dir() and str(file).lower().endswith(record.CAPTURE_SUFFIXES):
+        from ledger.cli.capture import report_capture  # issue 20
+
+        return report_capture(out, as_json)
+    if Path(file).is_dir() or Path(file).suffix.lower() in record.PAGE_SUFFIXES:
+        from ledger.cli.formats import report_pages  # issue 9
+
+        return report_pages(out, as_json)
+    if out.get("revision_of"):
+        note(f"{out['slug']} is a new revision of {out['revision_of']}: `ledger reanchor {out['slug']}` carries its claims over")
     if as_json:
         emit_json(out)
     else:
-        click.echo(f"{'added' if added else 'already held'}: {src.slug} sha256:{src.id} ({len(src.text)} characters)")
-
-
-def held_source(db, src, where: str, given: dict, named_slug: str | None) -> bool:
-    """True (and ``src.slug``/``src.path`` set to the held ones) when the ledger already holds this text;
-    its sidecar is then left alone. Provenance given on the command line that differs from what is held
-    is an error listing each difference (issue 13: nothing is overwritten without asking)."""
-    row = db.execute("SELECT * FROM sources WHERE id = ?", [src.id]).fetchone()
-    if row is None:
-        return False
-    row = dict(zip([d[0] for d in db.conn.execute("SELECT * FROM sources LIMIT 0").description], row))
-    if named_slug is not None and revisions.split_slug(named_slug)[0] != revisions.split_slug(row["slug"])[0]:
-        return False  # add_source explains that the text is held under another slug
-    held = {**row, "authors": json.loads(row["authors"] or "[]")}
-    diffs = [f"  {k}: held {held[k]!r}, given {v!r}" for k, v in given.items() if v is not None and v != held[k]]
-    if diffs:
-        raise ProvenanceConflict(
-            f"{where}: this text is already held as {row['slug']} (sha256:{src.id[:12]}…) with different "
-            "provenance; nothing was changed:\n" + "\n".join(diffs) + "\n"
-            "a held source's provenance is never overwritten: leave out the options that differ"
-        )
-    src.slug, src.path = row["slug"], row["path"]
-    return True
+        click.echo(f"{'added' if out['added'] else 'already held'}: {out['slug']} sha256:{out['id']} ({out['length']} characters)")
 
 
 @source.command("list")
@@ -232,12 +156,7 @@ def source_list(db_path, as_json):
     """
     with user_errors():
         db = open_db(db_path, create=False)
-        rows = list(
-            db.query(
-                "SELECT s.slug, s.id, s.publisher, s.published, s.url, s.length, "
-                "(SELECT count(*) FROM claims c WHERE c.source_id = s.id) AS claims FROM sources s ORDER BY s.slug"
-            )
-        )
+        rows = record.list_sources(db)
     if as_json:
         emit_json(rows)
         return
@@ -291,94 +210,15 @@ def claim_add(db_path, source_ref, claims_dir, as_json, **fields):
             --predicate seating_capacity --value 60,000 --confidence 0.95 \\
             --quote "a seating capacity of 60,000"
     """
-    entry = {k: v for k, v in fields.items() if v is not None}
-    with user_errors(), writer_lock(Path(claims_dir).parent):
+    with user_errors():
         db = open_db(db_path)
-        held = SourceIndex(db).get(source_ref)
-        entry["recorded_at"] = repository.record_time(db)
-        entry["recorded_by"] = entry.get("recorded_by") or history.default_actor()
-        entry = {"source": held.slug, **{k: v for k, v in entry.items() if v is not None}}
-        path = repository.claims_path(claims_dir, held.slug, entry.get("recorded_by"))
-        claim_in = claimfile.validate(claimfile.Record(entry, "command line", None, 1))
-        row = prepare(claim_in, SourceIndex(db), path.as_posix())
-        exists = db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone()
-        if not exists:
-            # the file first, then the database built from it (the files are the ledger)
-            with repository.changing([path]):
-                offset = append_claim(path, held.slug, {k: v for k, v in entry.items() if k != "source"}, db)
-                repository.replay_files(db, claims_dir=claims_dir, claims=[path],
-                                        appended={path: (offset, held.slug)} if offset is not None else None)
-    out = {k: row[k] for k in ("id", "source_id", "span_start", "span_end", "span_text", "match", "support")}
-    out["added"] = not exists
-    out["claims_file"] = path.as_posix()
+        out = record.record_claim(db, source_ref, claims_dir=claims_dir, **fields)
     if as_json:
         emit_json(out)
         return
-    click.echo(f"{'recorded' if not exists else 'already recorded'}: {row['id']}")
-    click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
-    click.echo(f"support: {row['support']}")
-
-
-def append_claim(path: Path, slug: str, entry: dict, db=None):
-    """Append one claim to a claims file (:func:`append_claims`)."""
-    return append_claims(path, slug, [entry], db)
-
-
-def append_claims(path: Path, slug: str, entries: list[dict], db=None) -> int | None:
-    """Append claims to a claims file, keeping what is there byte for byte.
-
-    The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with the
-    new claims added, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the
-    new one, never a part (issue 13). Written before the database is built from it (``ledger.services.repository``), so
-    the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
-    the claims (the files win).
-
-    With ``db``: when the file is the one the ledger last read (its SHA-256 is in ``claim_files``) and
-    :func:`claimfile.appendable`, only the new claims are parsed and checked, not the whole file (a claim added
-    to a file of thousands costs what the claim costs), and the byte offset they start at is returned, for
-    ``repository.replay(appended=...)`` to read only them. Otherwise the whole file is checked, and None is
-    returned."""
-    import tempfile
-
-    from ledger.formats.atomic import WriteError, write_atomic
-
-    if not path.exists():
-        data = claimfile.dump_yaml(entries, source=slug).encode("utf-8")
-        write_atomic(path, data)
-        return None
-    before = path.read_bytes()
-    items = claimfile.dump_yaml(entries).encode("utf-8")
-    sep = b"" if before.endswith(b"\n") or not before else b"\n"
-    after = before + sep + items
-    if db is not None and not sep and ingest.claim_file_read(db, path, before) is not None \
-            and claimfile.appendable(before, slug):
-        # the file is as the ledger read it, and what follows it is new items of its list: parse those only
-        try:
-            added = sum(1 for _ in claimfile.iter_appended_records(path, len(before), 0, slug, data=after))
-        except LedgerError:
-            added = -1
-        if added != len(entries):
-            raise LedgerError(f"{path}: could not append the claim: the new claims do not read back as written")
-        write_atomic(path, after)
-        return len(before)
-    existing = sum(1 for _ in claimfile.iter_records(path))
-    with tempfile.TemporaryDirectory(prefix="ledger-append-") as tmp:
-        check = Path(tmp) / path.name  # same suffix, so read as the same format
-        try:
-            check.write_bytes(after)
-        except OSError as e:
-            raise WriteError(
-                f"{path}: could not append the claim ({e.strerror} writing a temporary copy); the file is "
-                "unchanged, nothing was recorded: free some space and run the command again"
-            ) from None
-        try:
-            ok = sum(1 for _ in claimfile.iter_records(check, display=str(path))) == existing + len(entries)
-        except LedgerError:
-            ok = False
-    if not ok:
-        raise LedgerError(f"{path}: could not append the claim: the file does not end with its claims list")
-    write_atomic(path, after)
-    return None
+    click.echo(f"{'recorded' if out['added'] else 'already recorded'}: {out['id']}")
+    click.echo(f"span [{out['span_start']}:{out['span_end']}] ({out['match']}): {out['span_text']}")
+    click.echo(f"support: {out['support']}")
 
 
 # ---------------------------------------------------------------- import
@@ -411,11 +251,7 @@ def import_(db_path, files, dry_run, silent, claims_dir, as_json):
     with user_errors():
         db = open_db(db_path)
         with _progress(silent or as_json, _estimate(paths), "Importing") as bar:
-            if dry_run:
-                result = ingest.import_files(db, paths, dry_run=True, progress=bar)
-            else:
-                with writer_lock(Path(claims_dir).parent):
-                    result = repository.import_files(db, paths, claims_dir=claims_dir, progress=bar)
+            result = record.import_files(db, paths, claims_dir=claims_dir, dry_run=dry_run, progress=bar)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -522,20 +358,13 @@ def verify(db_path, head_hash, checkpoint, vkey, deep, files_root, as_json):
     with user_errors():
         if checkpoint:
             from ledger.cli import tlog as cli_tlog
-            from ledger.store import tlog
 
-            if tlog.is_signed_checkpoint(Path(checkpoint).read_text(encoding="utf-8", errors="replace")):
+            text, is_signed = integrity.published(checkpoint)
+            if is_signed:
                 signed = cli_tlog.load_checkpoint(checkpoint, vkey)
             else:
-                head_hash = history.read_checkpoint(checkpoint)
-        db = open_readonly(db_path)  # never migrates, never switches the journal: the file keeps its SHA-256
-        report = run_verify(db, head=head_hash, deep=deep, checkpoint=signed)
-        if files_root is not None:
-            differences = repository.compare(db, files_root)
-            report["failures"].extend(differences)
-            if differences:
-                report["ok"] = False
-                report["exit_code"] = report["exit_code"] or repository.FILES_EXIT_CODE
+                head_hash = text
+        report = integrity.check(db_path, head=head_hash, checkpoint=signed, deep=deep, files_root=files_root)
     if as_json:
         emit_json(report)
     else:
@@ -628,8 +457,9 @@ def export(db_path, fmt, out, exact_cells, force, as_json):
 
     Example: ledger export --format files --out backup/
     """
-    if fmt not in EXPORTERS:
-        raise click.BadParameter(f"unknown format {fmt!r}; choose from {', '.join(sorted(EXPORTERS))}", param_hint="--format")
+    known = exporters()
+    if fmt not in known:
+        raise click.BadParameter(f"unknown format {fmt!r}; choose from {', '.join(sorted(known))}", param_hint="--format")
     if exact_cells and fmt != "csv":
         raise click.UsageError(f"--exact-cells applies to --format csv only, not --format {fmt}")
     target = Path(out)
@@ -640,7 +470,7 @@ def export(db_path, fmt, out, exact_cells, force, as_json):
         )
     with user_errors():
         db = open_db(db_path, create=False)
-        summary = EXPORTERS[fmt](db, out, **({"exact": True} if exact_cells else {}))
+        summary = known[fmt](db, out, **({"exact": True} if exact_cells else {}))
     if as_json:
         emit_json(summary)
     else:

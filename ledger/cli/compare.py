@@ -8,8 +8,8 @@ import textwrap
 
 import click
 
-from ledger.store import compare as comparison
-from ledger.store.db import open_db, write_transaction
+from ledger import open_db
+from ledger.services import compare as comparison
 
 
 def _status_line(g: dict) -> str:
@@ -61,11 +61,9 @@ def compare_cmd(db_path, subject, predicate, status, claim_id, summary, rebuild,
 
     with user_errors():
         db = open_db(db_path, create=False)
-        if rebuild or comparison.is_stale(db):
-            with write_transaction(db):
-                comparison.refresh(db, full=rebuild)
-        groups = comparison.iter_compare(
-            db, subject=subject, predicate=predicate, status=status, claim_id=claim_id, members=not summary
+        groups = comparison.iter_groups(
+            db, subject=subject, predicate=predicate, status=status, claim_id=claim_id, members=not summary,
+            rebuild=rebuild,
         )
         first = next(groups, None)
     if as_json:

@@ -4,24 +4,16 @@ ledger/extract.py and ledger/evaluate.py."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
 
 import click
 
-from ledger.formats import claimfile
-from ledger.formats.atomic import write_atomic
+from ledger import open_db
+from ledger.services import candidates
 from ledger.services import evaluate as ev
 from ledger.core import extract as ex
-from ledger.formats.atomic import writer_lock
 from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
-from ledger.store.db import open_db
-from ledger.core.errors import LedgerError
-
-
-class ExtractError(LedgerError):
-    """The extract command was asked for something it cannot do."""
+from ledger.services.candidates import ExtractError
 
 
 def _entities(path, disabled):
@@ -76,100 +68,28 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
         raise click.UsageError("--entities and --no-entities conflict: give one")
     with user_errors():
         if output:
-            claimfile.file_format(output)
+            candidates.check_output(output)
         # reading never creates a ledger; --accept needs one that holds the source
         db = open_db(db_path, create=False) if (accept or Path(db_path).exists()) else None
-        src = ex.read_source_text(source, db, published)
-        if accept and not src.held:
-            raise ExtractError(
-                f"{source}: the ledger at {db_path} does not hold this text; add it first "
-                f"(`ledger source add {source}`), then extract with --accept"
-            )
-        cands = ex.extract(src.text, src.published, entities=_entities(entities_path, no_entities), kinds=kinds or ex.KINDS)
-        cands = [c for c in cands if c.confidence >= min_confidence]
-        cands, already = ex.drop_recorded(db, src.ref, cands) if src.held else (cands, 0)
-        claims = ex.to_claims(cands, status="current" if accept else "candidate")
-        added = existing = 0
-        left_out: list[str] = []
-        if accept:
-            with writer_lock(Path(claims_dir).parent):
-                added, existing = _accept(db, claims, src.ref, claims_dir, where=f"ledger extract {source}",
-                                          left_out=left_out)
+        out = candidates.propose(db, source, published=published, entities=_entities(entities_path, no_entities),
+                                 kinds=kinds or ex.KINDS, min_confidence=min_confidence, accept=accept,
+                                 claims_dir=claims_dir, db_path=db_path)
         if output:
-            _write_claims(Path(output), claims, src.ref)
-    if not src.held and not accept:
+            candidates.write_claims(Path(output), out.claims, out.ref)
+    cands, src_ref = out.candidates, out.ref
+    if not out.held and not accept:
         note(f"note: the ledger does not hold this text yet; add it (`ledger source add {source}`) before importing")
     if as_json:
         emit_json([ex.candidate_json(c) for c in cands])
     elif not output and not accept:  # with --accept the claims are recorded, not printed (issue 17)
-        click.echo(claimfile.dump_yaml(claims, source=src.ref), nl=False)
+        click.echo(candidates.dump(out.claims, src_ref), nl=False)
     counts = ", ".join(f"{k}: {sum(1 for c in cands if c.kind == k)}" for k in ex.KINDS)
-    note(f"{len(cands)} candidate(s) from {src.ref} ({counts})" + (f"; written to {output}" if output else "")
-         + (f"; {already} left out as already recorded" if already else ""))
+    note(f"{len(cands)} candidate(s) from {src_ref} ({counts})" + (f"; written to {output}" if output else "")
+         + (f"; {out.already} left out as already recorded" if out.already else ""))
     if accept:
-        note(f"recorded {added} claim(s) as current (origin: ledger extract), {existing} already held")
-        for message in left_out:
+        note(f"recorded {out.added} claim(s) as current (origin: ledger extract), {out.existing} already held")
+        for message in out.left_out:
             note(f"not recorded (review it in the claims file): {message}")
-
-
-def _accept(db, claims: list[dict], source_ref: str, claims_dir, where: str, left_out: list | None = None) -> tuple[int, int]:
-    """--accept: check and anchor every candidate (all or nothing), append the new ones to the author's claims
-    file, and record them from there. Returns (added, already held). A candidate whose span does not give its
-    value (issue 14) is not recorded: its message goes to ``left_out`` (when given) for review."""
-    from ledger.store import history
-    from ledger.services import repository
-    from ledger.cli.commands import append_claims
-    from ledger.core.errors import LedgerError
-    from ledger.services.ingest import ImportFailed
-    from ledger.store.writer import SourceIndex, prepare
-    from ledger.core.support import UnsupportedValue
-
-    at, actor = repository.record_time(db), history.default_actor()
-    index = SourceIndex(db)
-    slug = index.get(source_ref).slug
-    entries, errors, seen, existing = [], [], set(), 0
-    for i, claim in enumerate(claims, 1):
-        entry = {**claim, "recorded_by": actor, "recorded_at": at}
-        try:
-            row = prepare(claimfile.validate(claimfile.Record({"source": slug, **entry}, where, None, i)), index, where)
-        except UnsupportedValue as e:
-            (errors if left_out is None else left_out).append(str(e))
-            continue
-        except LedgerError as e:
-            errors.append(str(e))
-            continue
-        if row["id"] in seen or db.execute("SELECT 1 FROM claims WHERE id = ?", [row["id"]]).fetchone():
-            existing += 1
-            continue
-        seen.add(row["id"])
-        entries.append(entry)
-    if errors:
-        raise ImportFailed(errors)
-    if not entries:
-        return 0, existing
-    path = repository.claims_path(claims_dir, slug, actor)
-    with repository.changing([path]):
-        offset = append_claims(path, slug, entries, db)
-        result = repository.replay_files(db, claims_dir=claims_dir, claims=[path],
-                                         appended={path: (offset, slug)} if offset is not None else None)
-    return result.added, existing
-
-
-def _write_claims(path: Path, claims: list[dict], source: str):
-    fmt = claimfile.file_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "yaml":
-        header = (
-            f"# Candidate claims proposed by `ledger extract` from {source} on "
-            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}.\n# Review each one: delete or fix what is wrong, "
-            "then `ledger import` this file.\n"
-        )
-        text = header + claimfile.dump_yaml(claims, source=source)
-    elif fmt == "json":
-        text = json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = "".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims)
-    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.formats.atomic)
 
 
 @click.command("evaluate")

@@ -8,25 +8,16 @@ The exports (``w3c``, ``claimreview``, ``csv``, ``jsonl``) go through
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from ledger.services import repository
-from ledger.store import history
-from ledger.formats import claimreview
-from ledger.formats import html
-from ledger.formats import hypothesis  # noqa: F401 (hypothesis registers its exporter)
-from ledger.formats.atomic import writer_lock
+from ledger import open_db
+from ledger.services import reviews
 from ledger.cli.options import db_option, emit_json, json_option, user_errors
-from ledger.store.db import open_db
 
 
-def add_html_sources(db_path, file, sources_dir, as_json, **overrides):
-    """`ledger source add page.html` / `ledger source add pages/`."""
-    with user_errors():
-        db = open_db(db_path)
-        results = html.add_pages(db, file, sources_dir, **overrides)
+def report_pages(out, as_json):
+    """Print what `ledger source add page.html` (one summary) or `ledger source add pages/` (a list) did."""
+    results = out if isinstance(out, list) else [out]
     for r in results:
         if r.get("revision_of"):
             click.echo(
@@ -36,7 +27,7 @@ def add_html_sources(db_path, file, sources_dir, as_json, **overrides):
             )
     if as_json:
         # one page: one object, as for a text source; a directory: a list
-        emit_json(results if Path(file).is_dir() else results[0])
+        emit_json(out)
         return
     for r in results:
         click.echo(
@@ -68,7 +59,7 @@ def review():
 @click.option("--explanation", help="Why: the reasoning behind the verdict")
 @click.option("--reviewer", required=True, envvar="LEDGER_REVIEWER", help="Who reviewed it (env LEDGER_REVIEWER)")
 @click.option(
-    "--reviewer-type", type=click.Choice(claimreview.REVIEWER_TYPES), default="Organization", show_default=True
+    "--reviewer-type", type=click.Choice(reviews.REVIEWER_TYPES), default="Organization", show_default=True
 )
 @click.option("--reviewer-url", help="The reviewer's home page")
 @click.option("--url", required=True, help="Where the fact check is published (http or https)")
@@ -96,17 +87,10 @@ def review_add(db_path, claim_id, reviews_dir, as_json, **fields):
             --reviewer "Example Fact Check" --url https://factcheck.example.org/stadium \\
             --date 2024-12-05
     """
-    with user_errors(), writer_lock(Path(reviews_dir).parent):
+    with user_errors():
         db = open_db(db_path)
-        row = claimreview.make_review(db, claim=claim_id, recorded_at=repository.record_time(db), **fields)
-        added = not db.execute("SELECT 1 FROM reviews WHERE id = ?", [row["id"]]).fetchone()
-        if added:
-            # the reviews file first, then the ledger replayed from it (the files are the ledger)
-            actor = history.default_actor()
-            path = repository.reviews_path(reviews_dir, actor)
-            with repository.changing([path]):
-                repository.append_jsonl(path, [{**row, "recorded_by": actor}])
-                repository.replay_files(db, reviews_dir=reviews_dir, reviews=[path])
+        row = reviews.add_review(db, claim_id, reviews_dir=reviews_dir, **fields)
+    added = row.pop("added")
     if as_json:
         emit_json({**row, "added": added})
         return
@@ -124,7 +108,7 @@ def review_list(db_path, as_json):
     """
     with user_errors():
         db = open_db(db_path, create=False)
-        rows = list(db.query("SELECT * FROM reviews ORDER BY date, id"))
+        rows = reviews.list_reviews(db)
     if as_json:
         emit_json(rows)
         return

@@ -1,22 +1,16 @@
 """Commands for the ledger's history: corrections, retractions, a claim's
 life story, the head hash to publish, the log, and re-anchoring claims onto
-a new revision of a source. The work is done in ledger/history.py and
-ledger/revisions.py; these parse options and print."""
+a new revision of a source. The work is done in ledger/services/corrections.py
+and ledger/services/log.py; these parse options and print."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import click
 
-from ledger.services import repository
-from ledger.services import revisions
-from ledger.store import history
-from ledger.formats.atomic import writer_lock
+from ledger import open_db
+from ledger.services import corrections, log as ledger_log
 from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
 from ledger.core.fields import InvalidField, escaped, one_line
-from ledger.store.db import open_db, write_transaction
 
 
 def history_option(fn):
@@ -90,32 +84,16 @@ def supersede(db_path, claim_id, reason, source_ref, actor, claims_dir, history_
             --value "70,000" --quote "a seating capacity of 70,000" --reason "the article was corrected"
     """
     changes["source"] = source_ref
-    actor = actor or history.default_actor()
-    with user_errors(), writer_lock(Path(claims_dir).parent):
+    with user_errors():
         db = open_db(db_path, create=False)
-        at = repository.record_time(db)
-        # what the correction is (checked and anchored, nothing written), then the files, then the
-        # database built from them
-        out = _trial(db, lambda: history.supersede(db, claim_id, changes, reason=reason, actor=actor, at=at,
-                                                   claims_dir=claims_dir))
-        cpath = repository.claims_path(claims_dir, out["source"], actor)
-        epath = repository.events_path(history_dir, actor)
-        with repository.changing([cpath, epath]):
-            from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
-            offset = append_claim(cpath, out["source"], out["file_entry"], db) if out["added"] else None
-            repository.append_jsonl(epath, [_event(out["event"])])
-            repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
-                                    claims=[cpath] if out["added"] else [], events=[epath],
-                                    appended={cpath: (offset, out["source"])} if offset is not None else None)
-        out["claims_file"] = cpath.as_posix()
-    result = {k: out[k] for k in ("old", "new", "added", "claims_file")}
-    row = out["row"]
-    result.update({k: row[k] for k in ("source_id", "span_start", "span_end", "span_text")})
+        result = corrections.supersede(db, claim_id, changes, reason=reason, actor=actor, claims_dir=claims_dir,
+                                       history_dir=history_dir)
+    match = result.pop("match")  # shown in the text, not in --json (as before)
     if as_json:
         emit_json(result)
         return
-    click.echo(f"superseded: {out['old']} -> {out['new']}")
-    click.echo(f"span [{row['span_start']}:{row['span_end']}] ({row['match']}): {row['span_text']}")
+    click.echo(f"superseded: {result['old']} -> {result['new']}")
+    click.echo(f"span [{result['span_start']}:{result['span_end']}] ({match}): {result['span_text']}")
 
 
 @click.command("retract")
@@ -132,15 +110,9 @@ def retract(db_path, claim_id, reason, actor, history_dir, as_json):
 
     Example: ledger claim retract c3f1a2b4c5d6e7f8 --reason "wrong article"
     """
-    actor = actor or history.default_actor()
-    with user_errors(), writer_lock(Path(history_dir).parent):
+    with user_errors():
         db = open_db(db_path, create=False)
-        at = repository.record_time(db)
-        out = _trial(db, lambda: history.retract(db, claim_id, reason=reason, actor=actor, at=at))
-        epath = repository.events_path(history_dir, actor)
-        with repository.changing([epath]):
-            repository.append_jsonl(epath, [_event(out["event"])])
-            repository.replay_files(db, history_dir=history_dir, events=[epath])
+        out = corrections.retract(db, claim_id, reason=reason, actor=actor, history_dir=history_dir)
     if as_json:
         emit_json(out)
     else:
@@ -160,7 +132,7 @@ def claim_history(db_path, claim_id, as_json):
     """
     with user_errors():
         db = open_db(db_path, create=False)
-        info = history.claim_history(db, claim_id)
+        info = ledger_log.claim_history(db, claim_id)
     if as_json:
         emit_json(info)
         return
@@ -198,11 +170,7 @@ def head(db_path, out_path, as_json):
     """
     with user_errors():
         db = open_db(db_path, create=False)
-        cp = history.checkpoint(db)
-    if out_path:
-        from ledger.formats.atomic import write_atomic
-
-        write_atomic(out_path, (history.canonical_json(cp) + "\n").encode("utf-8"))  # whole or not at all
+        cp = ledger_log.head(db, out_path)
     if as_json:
         emit_json(cp)
         return
@@ -225,10 +193,7 @@ def log(db_path, limit, as_json):
     """
     with user_errors():
         db = open_db(db_path, create=False)
-        sql = "SELECT id, kind, at, actor, reason, body, prev, hash FROM history ORDER BY id DESC"
-        rows = list(db.query(sql + (f" LIMIT {int(limit)}" if limit else "")))
-    for r in rows:
-        r["body"] = history.json.loads(r["body"])
+        rows = ledger_log.entries(db, limit)
     if as_json:
         emit_json(rows)
         return
@@ -244,9 +209,9 @@ def log(db_path, limit, as_json):
 @db_option
 @click.argument("source_ref", metavar="SOURCE")
 @click.option("--to", "to", help="The revision to carry claims to (slug or number; default: the latest)")
-@click.option("--min-score", type=click.FloatRange(0, 100), default=revisions.MIN_SCORE, show_default=True,
+@click.option("--min-score", type=click.FloatRange(0, 100), default=corrections.MIN_SCORE, show_default=True,
               help="Lowest fuzzy score (0-100) at which a claim moves")
-@click.option("--window", type=click.IntRange(0), default=revisions.WINDOW, show_default=True,
+@click.option("--window", type=click.IntRange(0), default=corrections.WINDOW, show_default=True,
               help="Characters either side of the old position searched by fuzzy matching")
 @click.option("--dry-run", is_flag=True, help="Show where each claim would go; write nothing")
 @by_option
@@ -263,27 +228,10 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
 
     Example: ledger reanchor hun-sen-meets-xi --dry-run
     """
-    actor = actor or history.default_actor()
-    with user_errors(), writer_lock(Path(claims_dir).parent):
+    with user_errors():
         db = open_db(db_path, create=False)
-        at = repository.record_time(db)
-        result = _trial(db, lambda: revisions.reanchor(db, source_ref, to=to, min_score=min_score, window=window,
-                                                       actor=actor, at=at, claims_dir=claims_dir, dry_run=dry_run))
-        if not dry_run:
-            cpath = repository.claims_path(claims_dir, result.target, actor)
-            epath = repository.events_path(history_dir, actor)
-            with repository.changing([cpath, epath]):
-                held = {r[0] for r in db.execute("SELECT id FROM claims")} if result.new_claims else set()
-                written = set()
-                for row, entry in result.new_claims:
-                    if row["id"] not in held and row["id"] not in written:
-                        # the new claim is recorded by this act (the claim it replaces keeps its own time)
-                        from ledger.cli.commands import append_claim  # the claims-file writer: to services with the write unit
-                        append_claim(cpath, result.target, {**entry, "recorded_by": actor, "recorded_at": at})
-                        written.add(row["id"])
-                repository.append_jsonl(epath, [_event({**ev, "actor": actor, "at": at}) for ev in result.events])
-                repository.replay_files(db, claims_dir=claims_dir, history_dir=history_dir,
-                                        claims=[cpath] if written else [], events=[epath])
+        result = corrections.reanchor(db, source_ref, to=to, min_score=min_score, window=window, dry_run=dry_run,
+                                      actor=actor, claims_dir=claims_dir, history_dir=history_dir)
     out = result.as_dict()
     if as_json:
         emit_json(out)
@@ -304,27 +252,6 @@ def reanchor(db_path, source_ref, to, min_score, window, dry_run, actor, claims_
     if c["orphaned"] and not dry_run:
         note("orphaned claims keep their old span; correct them with `ledger claim supersede ID --source "
              f"{result.target} --quote ...` or retract them")
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _trial(db, fn):
-    """Run ``fn`` in a write transaction that is rolled back: what a change would be, with every check made
-    and nothing written (the change itself is written to the files, then replayed from them)."""
-    out = None
-    try:
-        with write_transaction(db):
-            out = fn()
-            raise _Rollback
-    except _Rollback:
-        pass
-    return out
-
-
-def _event(ev: dict) -> dict:
-    return json.loads(history.event_line(ev))
 
 
 def register(cli):

@@ -1,6 +1,6 @@
 """Commands for the verifiable log: a signing key, signed checkpoints, and
 proofs for one claim that a reader checks without the database. The work is
-done in ledger/tlog.py and ledger/merkle.py; these parse options and print."""
+done in ledger/services/tlog.py (ledger/store/tlog.py); these parse options and print."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from ledger.store import tlog
+from ledger import open_db
+from ledger.services import tlog
 from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
-from ledger.store.db import open_db, write_transaction
 from ledger.core.errors import LedgerError
 
 
@@ -88,9 +88,7 @@ def checkpoint(db_path, key_path, origin, out_path):
     skey = _read_text(key_path, "signer key")
     with user_errors():
         db = open_db(db_path, create=False)
-        with write_transaction(db):  # kept for the claim pages; adds no history entry
-            text = tlog.make_checkpoint(db, skey, origin)
-            tlog.record_checkpoint(db, text)
+        text = tlog.sign_checkpoint(db, skey, origin)  # kept for the claim pages; adds no history entry
     if out_path:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text(text, encoding="utf-8")

@@ -2016,15 +2016,14 @@ def record_candidates(
     ``left_out`` (when given) for review, and the rest are recorded."""
     from ledger.store import history
     from ledger.formats.claimfile import Record, validate
-    from ledger.store.db import write_transaction
+    from ledger.store.db import write
     from ledger.core.errors import LedgerError
     from ledger.services.ingest import ImportFailed
-    from ledger.store.shape import ensure_shape
     from ledger.store.writer import ClaimWriter, SourceIndex, prepare
     from ledger.core.support import UnsupportedValue
 
     errors = []
-    with write_transaction(db), history.entry(db, "extract", actor=history.default_actor(), at=history.now()):
+    with write(db, "extract", actor=history.default_actor(), at=history.now()):
         writer = ClaimWriter(db)
         index = SourceIndex(db)
         for i, claim in enumerate(claims, 1):
@@ -2043,5 +2042,4 @@ def record_candidates(
         if errors:
             raise ImportFailed(errors)
         writer.flush()
-        ensure_shape(db)
     return writer.added, writer.existing

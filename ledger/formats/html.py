@@ -263,7 +263,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     """
     from ledger.services import revisions
     from ledger.store import history
-    from ledger.store.db import write_transaction
+    from ledger.store.db import write
     from ledger.formats.atomic import write_atomic
     from ledger.formats.sources import write_source
     from ledger.store.writer import add_source
@@ -308,7 +308,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     at, actor = repository.record_time(db), history.default_actor()
     for _, src, _ in prepared:
         src.recorded_at, src.recorded_by = at, actor
-    with write_transaction(db), history.entry(db, "source add", actor=actor, at=at):
+    with write(db, "source add", actor=actor, at=at):
         added, follows = [], []
         for page, src, data in prepared:
             # a page saved again with changed text (same slug or URL) is the next revision

@@ -274,7 +274,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
     ``changes`` when it is a new revision of a page already held)."""
     from ledger.services import revisions
     from ledger.store import history
-    from ledger.store.db import write_transaction
+    from ledger.store.db import write
     from ledger.formats.html import snapshot_path, source_from_html
     from ledger.formats.sources import make_source, slugify, write_source
     from ledger.store.writer import add_source
@@ -298,7 +298,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
 
     # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
     src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
-    with write_transaction(db), history.entry(db, "source add", actor=src.recorded_by, at=src.recorded_at):
+    with write(db, "source add", actor=src.recorded_by, at=src.recorded_at):
         follows = revisions.resolve_revision(db, src)
         changes = None
         if follows:

@@ -12,6 +12,7 @@ from typing import Callable
 import yaml
 from sqlite_utils import Database
 
+from ledger.core.errors import LedgerError
 from ledger.formats.atomic import write_atomic
 from ledger.formats.claimfile import dump_yaml
 from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
@@ -194,3 +195,18 @@ def _export_reviews(db: Database, out: Path) -> int:
 from ledger.formats import annotations
 from ledger.formats import claimreview
 from ledger.formats import tabular  # noqa: E402,F401
+
+
+def export(db: Database, fmt: str, out: str | Path, **options) -> dict:
+    """Write the ledger out in format ``fmt`` (one of ``EXPORTERS``) to ``out``; returns the exporter's
+    summary. Reads only."""
+    if fmt not in exporters():
+        raise LedgerError(f"unknown export format {fmt!r}; choose from {', '.join(sorted(EXPORTERS))}")
+    return EXPORTERS[fmt](db, out, **options)
+
+
+def exporters() -> dict[str, Callable[..., dict]]:
+    """Every export format by name (``EXPORTERS``), the Hypothesis one included."""
+    from ledger.formats import hypothesis  # noqa: F401  (registers its exporter; it imports this module)
+
+    return EXPORTERS

@@ -17,10 +17,9 @@ from typing import Callable, Iterable
 from sqlite_utils import Database
 
 from ledger.formats.claimfile import SUFFIXES, describe, iter_records, validate
-from ledger.store.db import write_transaction
+from ledger.store.db import write
 from ledger.core.errors import LedgerError
 from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
-from ledger.store.shape import ensure_shape
 from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
 from ledger.store.writer import ClaimWriter, SourceIndex, prepare
 
@@ -140,13 +139,12 @@ def import_files(
     from ledger.store import history
 
     try:
-        with write_transaction(db), history.entry(db, "import", actor=history.default_actor(), at=history.now()):
+        with write(db, "import", actor=history.default_actor(), at=history.now()):
             _import_into(db, files, result, progress, errors)
             if errors:
                 raise ImportFailed(errors)
             if dry_run:
                 raise _DryRun()
-            ensure_shape(db)
     except _DryRun:
         pass
     return result

@@ -17,8 +17,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from ledger.store.db import open_db, write_transaction
-from ledger.store.shape import ensure_shape
+from ledger.store.db import open_db, refresh
 
 HOST = "127.0.0.1"
 # Datasette's defaults, stated so they cannot drift upwards; facet
@@ -42,8 +41,7 @@ def snapshot(db_path: str | Path, directory: str | Path) -> Path:
     """
     db = open_db(db_path, create=False)
     try:
-        with write_transaction(db):
-            ensure_shape(db)
+        refresh(db)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         out = Path(directory) / f"{DATABASE_NAME}.db"
         if out.exists():
@@ -59,8 +57,7 @@ def prepare_live(db_path: str | Path) -> Path:
     """Bring the ledger's schema and views up to date and checkpoint it, for serving in place."""
     db = open_db(db_path, create=False)
     try:
-        with write_transaction(db):
-            ensure_shape(db)
+        refresh(db)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()

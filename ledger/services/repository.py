@@ -328,13 +328,12 @@ def replay(
     """
     from ledger.store import history
     from ledger.formats.claimfile import appendable, describe, iter_appended_records, iter_records, validate
-    from ledger.store.db import _immediate
+    from ledger.store.db import write
     from ledger.services.ingest import (
         ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files,
         source_file_digests, source_files_read,
     )
     from ledger.services.revisions import revision_sort_key
-    from ledger.store.shape import ensure_shape
     from ledger.services import ingest
     from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
     from ledger.formats.sources import iter_source_files
@@ -369,7 +368,8 @@ def replay(
     if review_paths is None:
         review_paths = review_files(reviews_dir)
 
-    with _immediate(db), db.atomic():
+    # the write unit: one transaction, one entry per act (opened below), the derived state refreshed at the end
+    with write(db, None):
         head_key = latest_time(db)
         index = _Index(db)
         # sources: unchanged files (same text and sidecar as last read) are skipped unread
@@ -526,7 +526,6 @@ def replay(
                     raise ImportFailed(errors)
             if e.sealed and head_key is not None and time_key(at) <= head_key:
                 result.late += 1
-        ensure_shape(db)
     return result
 
 

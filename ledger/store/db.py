@@ -130,24 +130,57 @@ def _immediate(db: Database):
 
 
 @contextlib.contextmanager
-def write_transaction(db: Database):
-    """One all-or-nothing write: ``BEGIN IMMEDIATE`` (so reading then writing
-    cannot fail with "database is locked"), then ``db.atomic()`` inside it.
+def write(db: Database, kind: str | None = "write", *, actor=None, at=None, reason=None, extra=None,
+          always: bool = False):
+    """The one write unit: every change to the ledger database goes through it.
 
-    The rows it adds are one entry of the history (``ledger.store.history``); the
-    code inside may describe it with ``history.entry(db, kind, …)``."""
+    Under the writer lock (``ledger.formats.atomic.writer_lock``, beside the database file), one ``BEGIN
+    IMMEDIATE`` transaction (so reading then writing cannot fail with "database is locked") holding
+
+    - the history entry that describes the rows written (``kind``, ``actor``, ``at``, ``reason``); with
+      ``kind=None`` the block opens its own entries, one per act (``ledger build`` replaying several acts),
+      and a row written outside any entry is refused (``history.current_entry``);
+    - the refresh of everything derived from the rows (views, comparison tables: ``store.shape``), run
+      last, inside the same transaction,
+
+    committed together or rolled back together. Nested inside another write, it describes the entry
+    already open and leaves the commit and the refresh to the outermost write. The files a command writes
+    come first, outside this unit (``ledger.services.record``): the database is built from them.
+    """
     from ledger.formats.atomic import writer_lock
-    from ledger.store.history import entry
+    from ledger.store import history
+    from ledger.store.shape import ensure_shape
 
+    def entry():
+        if kind is None:
+            return contextlib.nullcontext()
+        return history.entry(db, kind, actor=actor, at=at, reason=reason, extra=extra, always=always,
+                             auto=kind == "write" and actor is None and at is None and reason is None)
+
+    if db.conn.in_transaction:
+        with db.atomic(), entry():
+            yield db
+        return
     path = _file_of(db)
     with writer_lock(Path(path).parent) if path else contextlib.nullcontext():
-        if db.conn.in_transaction:
-            with db.atomic(), entry(db, "write", auto=True):
-                yield db
-            return
         with _immediate(db):
-            with db.atomic(), entry(db, "write", auto=True):
-                yield db
+            with db.atomic():
+                with entry():
+                    yield db
+                ensure_shape(db)
+
+
+def refresh(db: Database) -> None:
+    """Bring the views and derived tables up to date with what the ledger holds, writing no rows (a ledger
+    made by an older version, before it is served): the write unit with nothing inside."""
+    with write(db, None):
+        pass
+
+
+def write_transaction(db: Database):
+    """A write whose entry the code inside describes with ``history.entry(db, kind, …)`` (else it is
+    recorded as kind ``write``): :func:`write` with no description yet."""
+    return write(db)
 
 
 def _file_of(db: Database) -> str | None:
