@@ -61,6 +61,8 @@ def assemble(src: str, out: str, times: int) -> dict:
     counts = {}
     with d:
         d.execute("PRAGMA defer_foreign_keys = ON")
+        n_sources = d.execute("SELECT max(rowid) FROM sources").fetchone()[0]
+        assert n_sources == d.execute("SELECT count(*) FROM sources").fetchone()[0], "source rowids must be 1..N"
         for table, exprs in rename().items():
             cols = [r[1] for r in d.execute(f"PRAGMA table_info([{table}])")]
             if not cols:
@@ -70,7 +72,7 @@ def assemble(src: str, out: str, times: int) -> dict:
             d.execute(f"CREATE TEMP TABLE original AS SELECT * FROM main.[{table}]")
             sql = f"INSERT INTO main.[{table}] ({', '.join(f'[{c}]' for c in cols)}) SELECT {select} FROM temp.original"
             for k in range(1, times):
-                d.execute(sql, {"k": k})
+                d.execute(sql, {"k": k, "n": n_sources} if ":n" in sql else {"k": k})
             counts[table] = d.execute(f"SELECT count(*) FROM main.[{table}]").fetchone()[0]
             print(f"  {table}: {counts[table]:,} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
         d.execute("DROP TABLE IF EXISTS temp.original")

@@ -32,8 +32,8 @@ def test_package_writes_a_datasette_build_directory_with_the_plugin_and_a_verifi
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         entry_points = next(z.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert {"ledger/plugin/templates/row-ledger-claims.html", "ledger/plugin/templates/ledger-fact.html",
-            "ledger/plugin/audit.py"} <= names
+    assert {"ledger/web/templates/row-ledger-claims.html", "ledger/web/templates/ledger-fact.html",
+            "ledger/web/audit.py"} <= names
     assert "ledger = ledger.web" in entry_points and "ledger_audit = ledger.web.audit" in entry_points
     # the snapshot holds the same rows, is read-only on disk, and verifies
     snap = out / "ledger.db"
