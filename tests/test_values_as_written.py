@@ -177,6 +177,15 @@ def test_any_plain_scalar_in_a_claim_file_is_stored_as_exactly_its_characters(st
     assert db.execute("SELECT count(*) FROM claims WHERE predicate = 'p' AND value = ?", [written]).fetchone()[0] == 1
 
 
+@pytest.mark.parametrize("text", ["0 ", " 0", "a\u00a0", "x\u2028", "\t60,000\t"])
+def test_a_value_with_spaces_around_it_is_stored_with_them(stored_ledger, text):
+    """Found by the property below (value '0 '): the store stripped values, so '0 ' was stored as '0' and
+    '0\u00a0' was then taken for the already held '0'."""
+    db, work = stored_ledger
+    _import_value(db, work, double_quoted(text))
+    assert db.execute("SELECT count(*) FROM claims WHERE predicate = 'p' AND value = ?", [text]).fetchone()[0] == 1
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda t: t.strip()))
 def test_any_quoted_scalar_in_a_claim_file_is_stored_as_exactly_its_characters(stored_ledger, text):

@@ -176,7 +176,7 @@ def claim_row(
         "source_id": source.id,
         "subject": claim.subject.strip(),
         "predicate": claim.predicate,
-        "value": claim.value.strip(),
+        "value": claim.value,  # issue 14: stored as written, leading and trailing spaces included
         "quote": claim.quote,
         "span_start": span.start,
         "span_end": span.end,
