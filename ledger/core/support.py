@@ -305,7 +305,7 @@ def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_SUPPORTED = frozenset(SUPPORTED)
+_SETTLED = frozenset((None, *SUPPORTED))  # a recorded level evident may pass
 
 
 def evident(value, span, level) -> bool:
@@ -324,9 +324,7 @@ def evident(value, span, level) -> bool:
     character after the value is ASCII or whitespace (or there is none). Case must match: a value
     in another case is left to ``assess``. tests/test_support_evident.py
     checks this against ``assess`` over hypothesis's strings."""
-    if value.__class__ is not str or span.__class__ is not str or not value.isascii():
-        return False
-    if level is not None and level not in _SUPPORTED:
+    if value.__class__ is not str or span.__class__ is not str or level not in _SETTLED or not value.isascii():
         return False
     i = span.find(value)
     if i < 0 or not value or value.isspace():

@@ -196,7 +196,8 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
 
         unsettle = unsettled.append
     for rowid, sid, start, end, span, prefix, suffix, eid, digest, value, level in db.conn.execute(
-        f"SELECT rowid, source_id, span_start, span_end, span_text, prefix, suffix, entry_id, {claim_digest}, "
+        f"SELECT rowid, source_id, span_start, span_end, span_text, prefix, suffix, "
+        f"{'entry_id' if claim_rows is not None else 'NULL'}, {claim_digest}, "
         f"{'value, support' if unsettle is not None else 'NULL, NULL'} FROM claims ORDER BY rowid"
     ):
         if unsettle is not None and not evident(value, span, level):
@@ -217,13 +218,12 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
                     row = fetch("SELECT CAST(text AS BLOB) FROM sources WHERE id = ?", [sid]).fetchone()
                     text = row[0].decode("utf-8", "replace") if row else None
         try:
+            # one comparison of the context and span joined, at the prefix's offset
             if (
                 text is not None
                 and end - start == len(span)
-                and text.startswith(span, start)
-                and text.startswith(suffix, end)
                 and len(prefix) <= start
-                and text.startswith(prefix, start - len(prefix))
+                and text.startswith(prefix + span + suffix, start - len(prefix))
             ):
                 continue
         except TypeError:  # a value of the wrong type (a BLOB span): a finding, below
