@@ -50,6 +50,18 @@ def test_a_value_in_its_span_that_evident_passes_assess_passes(value, before, af
 
 
 @settings(max_examples=3000, deadline=None)
+@given(first=st.sampled_from("aZ0 \t'\"-("), rest=edgy, before=edgy, after=edgy, predicate=predicates, level=levels)
+@example(first="C", rest="o\u0301rdoba district 4", before="visit to ", after=" will", predicate="visit", level="exact")
+@example(first="C", rest="afe\u0301", before="", after="\u0327", predicate="title", level="exact")
+@example(first="C", rest="afe", before="", after="\u0301", predicate="title", level="exact")
+def test_a_value_of_any_characters_in_its_span_that_evident_passes_assess_passes(first, rest, before, after, predicate, level):
+    value = first + rest
+    span = before + value + after
+    if evident(value, span, level):
+        assert passes(value, span, predicate, level), (value, span)
+
+
+@settings(max_examples=3000, deadline=None)
 @given(value=st.one_of(ascii_words, edgy), span=st.one_of(edgy, st.text(max_size=30)), predicate=predicates, level=levels)
 def test_any_value_and_span_that_evident_passes_assess_passes(value, span, predicate, level):
     if evident(value, span, level):
@@ -73,6 +85,10 @@ def test_what_evident_leaves_to_assess():
     assert not evident(b"cafe", "the cafe opened", "exact")  # a BLOB value
     assert not evident("   ", "the cafe   opened", None)  # nothing to find
     assert evident("cafe", "the cafe\u00a0opened \u201cnow\u201d", "exact")
+    assert evident("C\u00f3rdoba district 4", "Reyes\u2019s visit to C\u00f3rdoba district 4 will last", "exact")
+    assert not evident("\u00f3rdoba", "C\u00f3rdoba", "exact")  # a first character that is not ASCII: assess decides
+    assert not evident("\u0301x", "e\u0301x", "exact")  # the mark joins the e before it: the span folds to "\u00e9x"
+    assert not passes("\u0301x", "e\u0301x", "title", "exact")
 
 
 def tamper(db_path, sql, params=()):

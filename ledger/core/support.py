@@ -314,22 +314,24 @@ def evident(value, span, level) -> bool:
     span gives the value by the "characters" rule of ``assess`` (the value,
     folded, is in the span, folded). False means only: assess it.
 
-    The value is ASCII and not blank: its fold is itself lower-cased, its
-    whitespace collapsed (NFKC, the typographic folds and the invisible
-    characters leave ASCII as it is). It is in the span as it is, or with the
-    whitespace of both collapsed (a span broken over lines): those span
-    characters are ASCII too and fold as the value does, unless the character
-    after them joins the last one under NFKC (a combining mark); nothing joins
-    an ASCII character to the one before it. So the span is ASCII, or the
-    character after the value is ASCII or whitespace (or there is none). Case must match: a value
-    in another case is left to ``assess``. tests/test_support_evident.py
-    checks this against ``assess`` over hypothesis's strings."""
-    if value.__class__ is not str or span.__class__ is not str or level not in _SETTLED or not value.isascii():
+    The value is in the span as it is, or with the whitespace of both
+    collapsed (a span broken over lines), and begins with an ASCII character
+    other than whitespace, so its fold is not empty. Folding (invisible
+    characters removed, NFKC, the typographic folds, case, whitespace) works
+    character by character except where NFKC joins a character to the one
+    before it (a combining mark) or where a removed character lets it: no
+    ASCII character or whitespace is ever joined to the one before it, so
+    with an ASCII first character and, after the value, the end of the span,
+    an ASCII character or whitespace, the span's fold holds the value's fold
+    (Unicode's normalization boundaries). Case must match: a value in
+    another case is left to ``assess``. tests/test_support_evident.py checks
+    this against ``assess`` over hypothesis's strings."""
+    if value.__class__ is not str or span.__class__ is not str or level not in _SETTLED:
         return False
     i = span.find(value)
-    if i < 0 or not value or value.isspace():
+    if i < 0 or not value or value[0] >= "\x80" or value[0].isspace():
         value = " ".join(value.split())
-        if not value:
+        if not value or value[0] >= "\x80":
             return False
         span = " ".join(span.split())
         i = span.find(value)
