@@ -9,6 +9,7 @@ case), and tamper with a ledger in those ways."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 
@@ -119,3 +120,24 @@ def test_verify_fails_a_supported_value_whose_recorded_level_was_changed(seed_db
     tamper(seed_db, "UPDATE claims SET support = 'unsupported' WHERE id = ?", [cid])
     report = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)
     assert [f["item"] for f in report["failures"] if f["kind"] == "support"] == [cid], report["failures"]
+
+
+def test_no_character_joins_an_ascii_character_or_whitespace_after_it():
+    """What ``evident`` rests on, over this Python's whole Unicode database:
+    NFKC never joins an ASCII character or whitespace to the character
+    before it, so a value that begins with one, or is followed by one, folds
+    in the span as it folds alone."""
+    import unicodedata
+
+    nfkc = functools.partial(unicodedata.normalize, "NFKC")
+    tails = [(a, nfkc(a)) for a in map(chr, range(128))] + [
+        (c, nfkc(c)) for c in map(chr, range(128, 0x10000)) if c.isspace()
+    ]
+    joined = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if unicodedata.category(c) in ("Cn", "Cs", "Co"):
+            continue
+        folded = nfkc(c)
+        joined.extend((hex(cp), hex(ord(a))) for a, fa in tails if nfkc(c + a) != folded + fa)
+    assert joined == []
