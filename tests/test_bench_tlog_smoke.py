@@ -59,3 +59,26 @@ def test_synthetic_histories_are_valid_chains(tmp_path):
     assert breaks == [] and len(entries) == 50
     assert len(tlog.leaves(db)) == 50
     assert all(b["claims"]["count"] == 1 for b in bodies.values())
+
+
+def test_verify_cost_measures_verify_beside_the_scan_before_and_after(tmp_path):
+    """bench.verify_cost runs its worker in a process per side (here this
+    tree on both sides, as --before would run an older one) and reports
+    verify's CPU over the scan's with the parts."""
+    import json
+    from pathlib import Path
+
+    from bench.verify_cost import main
+
+    write_corpus(tmp_path / "corpus", 60, 6, 2)
+    path = tmp_path / "l.db"
+    db = open_db(path)
+    build(db, tmp_path / "corpus" / "sources", tmp_path / "corpus" / "claims")
+    db.close()
+    out = tmp_path / "cost.json"
+    main([str(path), "--repeat", "1", "--before", str(Path(__file__).resolve().parent.parent), "--json", str(out)])
+    r = json.loads(out.read_text())
+    for side in ("after", "before"):
+        assert r[side]["claims"] == 60 and r[side]["ok"]
+        assert r[side]["verify_cpu"] > 0 and r[side]["ratio_cpu_of_medians"] > 0
+        assert "support (issue 14)" in r[side]["parts_cpu_last_round"]

@@ -305,18 +305,62 @@ def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def check_ledger(db) -> list[tuple[str, str]]:
+_SETTLED = frozenset((None, *SUPPORTED))  # a recorded level evident may pass
+
+
+def evident(value, span, level) -> bool:
+    """A sufficient test, cheap enough to run on every claim, that the claim
+    passes ``check_ledger``: its recorded level is NULL or supported, and the
+    span gives the value by the "characters" rule of ``assess`` (the value,
+    folded, is in the span, folded). False means only: assess it.
+
+    The value is in the span as it is, or with the whitespace of both
+    collapsed (a span broken over lines), and begins with an ASCII character
+    other than whitespace, so its fold is not empty. Folding (invisible
+    characters removed, NFKC, the typographic folds, case, whitespace) works
+    character by character except where NFKC joins a character to the one
+    before it (a combining mark) or where a removed character lets it: no
+    ASCII character or whitespace is ever joined to the one before it, so
+    with an ASCII first character and, after the value, the end of the span,
+    an ASCII character or whitespace, the span's fold holds the value's fold
+    (Unicode's normalization boundaries). Case must match: a value in
+    another case is left to ``assess``. tests/test_support_evident.py checks
+    this against ``assess`` over hypothesis's strings."""
+    if value.__class__ is not str or span.__class__ is not str or level not in _SETTLED:
+        return False
+    i = span.find(value)
+    if i < 0 or not value or value[0] >= "\x80" or value[0].isspace():
+        value = " ".join(value.split())
+        if not value or value[0] >= "\x80":
+            return False
+        span = " ".join(span.split())
+        i = span.find(value)
+        if i < 0:
+            return False
+    if span.isascii():
+        return True
+    after = span[i + len(value) : i + len(value) + 1]
+    return after < "\x80" or after.isspace()
+
+
+def check_ledger(db, rowids=None) -> list[tuple[str, str]]:
     """(claim id, message) for every claim in the ledger whose span does not
     support its value (a row written or edited behind the ledger's back), or
     whose recorded level says unsupported (NULL, recorded before issue 14, is
-    assessed from the span like every other). For ``ledger verify``."""
+    assessed from the span like every other). For ``ledger verify``.
+
+    A claim ``evident`` settles is passed; the others are assessed.
+    ``rowids``: only the claims at these rowids (those a pass over the
+    claims that ran ``evident`` on every claim left), in rowid order."""
     out = []
-    published = dict(db.execute("SELECT id, published FROM sources").fetchall())
-    aliases = NameAliases.from_db(db.conn if hasattr(db, "conn") else db)
-    held = (None, None)
-    for cid, sid, value, span, predicate, paraphrase, level in db.execute(
-        "SELECT id, source_id, value, span_text, predicate, paraphrase, support FROM claims ORDER BY rowid"
-    ):
+    aliases = None
+    held = (None, None, None)
+    sql = "SELECT id, source_id, value, span_text, predicate, paraphrase, support FROM claims"
+    if rowids is None:
+        rows = (r for r in db.execute(sql + " ORDER BY rowid") if not evident(r[2], r[3], r[6]))
+    else:
+        rows = _by_rowid(db, sql, rowids)
+    for cid, sid, value, span, predicate, paraphrase, level in rows:
         if not isinstance(value, (str, type(None))) or not isinstance(span, (str, type(None))):
             # a value of the wrong type is the schema check's finding (verify --deep), never a traceback here
             out.append((cid, f"the value or span is stored as {type(value if not isinstance(value, str) else span).__name__}, not text: its support cannot be read"))
@@ -325,14 +369,23 @@ def check_ledger(db) -> list[tuple[str, str]]:
         if level in ("exact", "quotation") and predicate not in QUOTING_PREDICATES and _fast_exact(value, span):
             continue
         if held[0] != sid:
-            held = (sid, _source_text(db, sid))
-        got = assess(value, span, predicate, published=published.get(sid), paraphrase=paraphrase, source_text=held[1],
+            held = (sid, *_source_of(db, sid))
+        if aliases is None:
+            aliases = NameAliases.from_db(db.conn if hasattr(db, "conn") else db)
+        got = assess(value, span, predicate, published=held[2], paraphrase=paraphrase, source_text=held[1],
                      aliases=aliases)
         if not got.ok:
             out.append((cid, f"the value {value!r} is not supported by its span {_clip(span)!r}: {got.detail}"))
         elif level is not None and level not in SUPPORTED:  # NULL: recorded before issue 14
             out.append((cid, f"the recorded support is {level!r}, not one of {', '.join(SUPPORTED)}; its span gives {got.level}"))
     return out
+
+
+def _by_rowid(db, sql: str, rowids, chunk: int = 500):
+    rowids = sorted(rowids)
+    for i in range(0, len(rowids), chunk):
+        part = rowids[i : i + chunk]
+        yield from db.execute(f"{sql} WHERE rowid IN ({', '.join('?' * len(part))}) ORDER BY rowid", part)
 
 
 def _fast_exact(value: str, span: str) -> bool:
@@ -343,7 +396,8 @@ def _fast_exact(value: str, span: str) -> bool:
     return all(w in words for w in _words(value))
 
 
-def _source_text(db, sid):
-    # only the title rule reads the text (for the abbreviations it defines)
-    row = db.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
-    return row[0] if row else None
+def _source_of(db, sid):
+    """(text, published) of source ``sid``: only the title rule reads the text
+    (for the abbreviations it defines), the date rule the publication date."""
+    row = db.execute("SELECT text, published FROM sources WHERE id = ?", [sid]).fetchone()
+    return (row[0], row[1]) if row else (None, None)

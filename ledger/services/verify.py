@@ -78,13 +78,16 @@ class Failure:
 # ---------------------------------------------------------------- support
 
 
-def check_support(db: Database):
+def check_support(db: Database, rowids=None):
     """Every claim's span supports its value (ledger/support.py): a claim
     whose value its span does not give, written behind the ledger's back,
-    fails with exit code 11 (when nothing more fundamental failed)."""
+    fails with exit code 11 (when nothing more fundamental failed).
+    ``rowids``: only these claims, the ones the pass over the claims left
+    unsettled (``check_rows(unsettled=...)``), which ran the cheap test on
+    every other."""
     from ledger.core.support import check_ledger
 
-    for cid, message in check_ledger(db):
+    for cid, message in check_ledger(db, rowids):
         yield Failure("support", cid, message)
 
 
@@ -133,12 +136,15 @@ def _damaged(what: str, e: Exception) -> Failure:
 # ---------------------------------------------------------------- one pass over sources and claims
 
 
-def check_rows(db: Database, columns: dict | None = None, digests: dict | None = None):
+def check_rows(db: Database, columns: dict | None = None, digests: dict | None = None, unsettled: list | None = None):
     """Every source's text against its id (the SHA-256 of its UTF-8 bytes)
     and its stored length; every claim's span, prefix and suffix against its
     source text. With ``columns`` ({table: column list}) and ``digests``
     ({table: history.RowDigests}), the same pass feeds each source and claim
-    row's canonical form to its entry's digest, for the chain check.
+    row's canonical form to its entry's digest, for the chain check. With
+    ``unsettled`` (a list), the same pass runs the support check's cheap
+    test (``support.evident``) on every claim and appends the rowid of each
+    claim it does not settle, for ``check_support`` to assess.
 
     Claims are read in storage order, and the sources beside them in theirs:
     claims are written a source at a time, after their source, so the two
@@ -184,10 +190,18 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
     fetch = db.conn.execute
     held_sid, text = _UNSEEN, None
     cur_eid, parts = _UNSEEN, []
-    for rowid, sid, start, end, span, prefix, suffix, eid, digest in db.conn.execute(
-        f"SELECT rowid, source_id, span_start, span_end, span_text, prefix, suffix, entry_id, {claim_digest} "
-        "FROM claims ORDER BY rowid"
+    evident = unsettle = None
+    if unsettled is not None:
+        from ledger.core.support import evident
+
+        unsettle = unsettled.append
+    for rowid, sid, start, end, span, prefix, suffix, eid, digest, value, level in db.conn.execute(
+        f"SELECT rowid, source_id, span_start, span_end, span_text, prefix, suffix, "
+        f"{'entry_id' if claim_rows is not None else 'NULL'}, {claim_digest}, "
+        f"{'value, support' if unsettle is not None else 'NULL, NULL'} FROM claims ORDER BY rowid"
     ):
+        if unsettle is not None and not evident(value, span, level):
+            unsettle(rowid)
         if claim_rows is not None:
             if eid != cur_eid or len(parts) >= 4096:
                 claim_rows.extend(cur_eid, parts)
@@ -204,13 +218,12 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
                     row = fetch("SELECT CAST(text AS BLOB) FROM sources WHERE id = ?", [sid]).fetchone()
                     text = row[0].decode("utf-8", "replace") if row else None
         try:
+            # one comparison of the context and span joined, at the prefix's offset
             if (
                 text is not None
                 and end - start == len(span)
-                and text.startswith(span, start)
-                and text.startswith(suffix, end)
                 and len(prefix) <= start
-                and text.startswith(prefix, start - len(prefix))
+                and text.startswith(prefix + span + suffix, start - len(prefix))
             ):
                 continue
         except TypeError:  # a value of the wrong type (a BLOB span): a finding, below
@@ -502,12 +515,13 @@ def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None)
     except sqlite3.DatabaseError:
         bodies = {}  # the chain check below reports the damage
     columns = {t: history.digest_columns(db, t, bodies) for t in ("sources", "claims")}
+    unsettled: list = []  # the claims whose support the pass leaves to check_support
     if twin is not None:
         worker = _Digester(twin, {t: c for t, c in columns.items() if c}, {t: _types(db, t) for t in columns})
         worker.start()
         t = time.thread_time()
         try:
-            ok = collect(lambda: check_rows(db), "the sources or claims table")
+            ok = collect(lambda: check_rows(db, unsettled=unsettled), "the sources or claims table")
         finally:
             worker.join()  # before the twin is closed, whatever happened here
         main_cpu = time.thread_time() - t
@@ -520,10 +534,10 @@ def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None)
     else:
         digests = {t: history.RowDigests() for t, cols in columns.items() if cols}
         try:
-            ok = collect(lambda: check_rows(db, columns, digests), "the sources or claims table")
+            ok = collect(lambda: check_rows(db, columns, digests, unsettled), "the sources or claims table")
         except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
-            digests = {}
-            ok = collect(lambda: check_rows(db), "the sources or claims table")
+            digests, unsettled = {}, []
+            ok = collect(lambda: check_rows(db, unsettled=unsettled), "the sources or claims table")
         digested = {t: d.result() for t, d in digests.items()} if ok else {}
     named = digested.get("claims")
     if named is None or any(e is not None and e not in bodies for e in named):
@@ -540,7 +554,8 @@ def _verify(db: Database, head, deep: bool, timings, twin=None, checkpoint=None)
     if checkpoint is not None:
         collect(lambda: check_checkpoint(db, checkpoint), "the history")
     clock.lap("chain")
-    collect(lambda: check_support(db), "the claims table")
+    # the pass ran the cheap test on every claim unless it stopped on a damaged page: then all are assessed
+    collect(lambda: check_support(db, unsettled if ok else None), "the claims table")
     clock.lap("support (issue 14)")
     if deep:
         collect(lambda: check_derived(db), "the derived tables")

@@ -208,7 +208,17 @@ def exact_real_sql(q: str) -> str:
     tests/test_exact_real_sql.py checks the text equals repr() over
     hypothesis's floats, subnormals and signed zeros included."""
     a = f"abs({q})"
-    branches = []
+    # first, j = 2 (a confidence such as 0.85, 0.5 or 1.0): when s = round(|x|
+    # * 100) gives x back, the fewest decimals are 2, 1 or 0 as s ends in no,
+    # one or two zeros (s / 100 is the one decimal of at most 15 digits
+    # reading back as x, so a shorter one is the same number), and the text
+    # is the one the branch for that j writes; one branch, not three
+    s2 = f"CAST(round({a} * 100) AS INTEGER)"
+    branches = [
+        f"WHEN {a} * 100 < 1000000000000000 AND CAST({s2} AS REAL) / 100 = {a} THEN "
+        f"(({s2} / 100) || '.' || CASE WHEN {s2} % 100 = 0 THEN '0' WHEN {s2} % 10 = 0 THEN ({s2} % 100) / 10 "
+        f"ELSE printf('%02d', {s2} % 100) END)"
+    ]
     for j in range(_FAST_DECIMALS + 1):
         p = 10**j
         s = f"CAST(round({a} * {p}) AS INTEGER)"
