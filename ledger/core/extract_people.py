@@ -258,7 +258,11 @@ def _split_stacked(value: str) -> list[str]:
     return [value]
 
 
+_HONORIFIC_LEAD = re.compile(r"^(?:(?:H\.\s?E\.|His\s+Excellency|Her\s+Excellency|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?)\s+)+")
+
+
 def _clean_title(value: str) -> str:
+    value = _HONORIFIC_LEAD.sub("", value.strip())  # "H.E. Deputy Prime Minister": a form of address, not the post
     value = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", value.strip(), flags=re.I)
     value = re.sub(r"\s*\([^)]*\)\s*$", "", value)
     return " ".join(value.split())
@@ -288,16 +292,18 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if q:
             lim = min(lim, q.inner_end)
         # appositive: "Kin Phea, director of ..."
-        ap = re.match(r",\s+(?:\d{1,3},\s+)?(?:(?:the|a|an|its|his|her|their)\s+)?", text[m.end : lim])
-        if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[m.end : lim]):
-            article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the|its|his|her|their)\s", text[m.end : lim]))
-            t = _title_phrase(text, m.end + ap.end(), lim, relaxed=article)
+        cap = _CAPTION_MARK.match(text, m.end, lim)  # "Hun Sen (L), leader of the CPP, meets ...": a photo caption
+        mend = cap.end() if cap else m.end
+        ap = re.match(r",\s+(?:\d{1,3},\s+)?(?:(?:the|a|an|its|his|her|their)\s+)?", text[mend : lim])
+        if ap and not re.match(r",\s+(?:who|which|and|but)\b", text[mend : lim]):
+            article = bool(re.match(r",\s+(?:\d{1,3},\s+)?(?:a|an|the|its|his|her|their)\s", text[mend : lim]))
+            t = _title_phrase(text, mend + ap.end(), lim, relaxed=article)
             if t and _next_in_list(doc, m, t, lim):
                 # "Foreign Minister A, Commerce Adviser B and Special Assistant C": the phrase after the comma
                 # is the next person's title (it runs into their name, or the series goes on), not A's
                 t = None
             if t and t[1] - t[0] >= 4:
-                add(m.name, (m.start, t[1]), (m.end + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[m.end:]).group()), t[1]), "title.appositive")
+                add(m.name, (m.start, t[1]), (mend + len(re.match(r",\s+(?:\d{1,3},\s+)?", text[mend:]).group()), t[1]), "title.appositive")
                 continue_rel = False
                 # a list of posts: "PRAK Sokhonn, Deputy Prime Minister, Minister of Foreign Affairs ..., and
                 # Chairman of the Commission for External Relations"
@@ -318,7 +324,7 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         else:
             continue_rel = True
         # relative clause: "Xi, who is also general secretary of the CPC"
-        rel = re.match(r",\s+who\s+(?:is|was|remains|serves as|served as|has been|had been)\s+(?:also\s+|now\s+|still\s+)?(?:(?:the|a|an)\s+)?", text[m.end : lim])
+        rel = re.match(r",\s+who\s+(?:also\s+|now\s+|still\s+)?(?:is|was|remains|serves as|served as|has been|had been)\s+(?:also\s+|now\s+|still\s+)?(?:(?:the|a|an)\s+)?", text[m.end : lim])
         if rel and continue_rel:
             t = _title_phrase(text, m.end + rel.end(), lim)
             if t:
@@ -328,6 +334,11 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
         if before and any(w.lower() in TITLE_HEADS for w in before.group(1).split()):
             ts, te = s0 + before.start(1), s0 + before.end(1)
             add(m.name, (s0 + before.start(), m.end), (ts, te), "title.before-comma")
+        # a post with its organisation set off before the name after a preposition: "held talks with chairman of
+        # the Cambodian People's Party (CPP) and chairman of the Senate, Samdech Techo Hun Sen"
+        bp = _POST_BEFORE_COMMA.search(text, s0, m.start)
+        if bp and not before and _post_words_only(bp.group(1)):
+            add(m.name, (bp.start(1), m.end), (bp.start(1), bp.end(1)), "title.before-comma")
         # before the name: "Chinese president Xi Jinping", "Minister of ... Prak Sokhonn"
         prev = [x.end for x in doc.mentions if s0 <= x.end <= m.start and x.type == "person" and x is not m]
         pre = _pre_title(text, m.start, max([s0] + prev))
@@ -361,6 +372,28 @@ def title_candidates(doc: Doc, entities=None) -> list[Candidate]:
                 subject = men.name
             add(subject, (mm.start(), t[1]), t, rule)
     return out
+
+
+_POST_BEFORE_COMMA = re.compile(
+    r"\b(?:with|by|from|to|for|and|met|meets|received|receives)\s+((?:" + "|".join(sorted(TITLE_HEADS, key=len, reverse=True))
+    + r")\s+(?:of|for)\s+[^,;.:“”\"]{3,150}?),\s+(?:(?:" + "|".join(sorted(w for w in NAME_HONORIFICS if w.isalpha()))
+    + r"|H\.E\.)\s+)*$", re.I)
+
+
+def _post_words_only(phrase: str) -> bool:
+    """Is every word of ``phrase`` a title or organisation word, a capitalised name word or of/the/and/for?"""
+    phrase = re.sub(r"\([A-Z][A-Za-z]{1,9}\)", " ", phrase)
+    for w in re.findall(r"[\w\-’']+", phrase):
+        low = w.lower()
+        if not (w[:1].isupper() or low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES
+                or low in ORG_HEADS or low in ("of", "the", "and", "for")):
+            return False
+    return True
+
+
+# where a person stands in a news photo, between the caption's name and its appositive: "(L)", "(2nd R)",
+# "(right)", "(second from left)", "(C)"
+_CAPTION_MARK = re.compile(r"\s*\((?:(?:\d(?:st|nd|rd|th)|second|third)(?:\s+from)?\s+)?(?:[LRC]|left|right|cent(?:re|er))\)(?=,)")
 
 
 def _next_in_list(doc: Doc, m, t: tuple[int, int], lim: int) -> bool:
@@ -404,13 +437,13 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
         if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
-        if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:
+        if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the", "for") or _is_cap(w) and low not in STOP_CAPS:
             taken.append((s, e, w))
             pos = s
             continue
         break
     taken.reverse()
-    while taken and _low(taken[0][2]) in ("of", "and", "the"):
+    while taken and _low(taken[0][2]) in ("of", "and", "the", "for"):
         taken = taken[1:]
     if not taken:
         return None
@@ -424,7 +457,7 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     lows = [_low(w) for _, _, w in taken]
     if not any(l in TITLE_HEADS for l in lows):
         return None
-    if lows[-1] not in TITLE_WORDS and lows[0] not in TITLE_WORDS and not any(l in TITLE_HEADS for l in lows[:3]):
+    if lows[-1] not in TITLE_WORDS and lows[0] not in TITLE_WORDS and not any(l in TITLE_HEADS for l in lows[:4]):
         return None
     # a capitalised run that is someone else's name ("Wang Huning and") is not a title
     if all(_is_name_word(l) or l in ("and",) for l in lows):

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ledger.core.extract_vocab import (
     CONNECTORS, Doc, HONORIFICS, Mention, NAME_HONORIFICS, NATIONALITIES, ORG_HEADS, PLACES, Quote, SPEECH_RE,
-    STOP_CAPS, TITLE_HEADS, TITLE_MODIFIERS, TITLE_WORDS,
+    STOP_CAPS, TITLE_HEADS, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS,
 )
 
 # ---------------------------------------------------------------- segmentation
@@ -213,6 +213,8 @@ def find_mentions(doc: Doc, entities=None) -> list[Mention]:
                     break
                 if gap not in (" ", "\u00a0"):
                     break
+                if nw == "H." and text[ne : ne + 2] == "E.":
+                    break  # "Minister of Foreign Affairs H.E. PRAK Sokhonn": the honorific starts the name's own run
                 if _is_cap(nw):
                     run.append(words[j])
                     j += 1
@@ -279,8 +281,8 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     while run and (_low(run[0][2]) in STOP_CAPS or _low(run[0][2]) in CONNECTORS):
         honorific = _low(run[0][2]) in HONORIFICS and _low(run[0][2]) not in ("he",)
         run = run[1:]
-    while run and _low(run[-1][2]) in CONNECTORS:
-        run = run[:-1]
+    while run and (_low(run[-1][2]) in CONNECTORS or _low(run[-1][2]) in WEEKDAYS):
+        run = run[:-1]  # "Foreign Minister Wang Yi Sunday called ...": a weekday is never part of a name
     if not run:
         return []
     # "Mr Smith", "Dr. Roe": a name after an honorific is a person's
@@ -310,6 +312,13 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     if name_words and k > 0 and len(name_words) <= 3 and any(l in TITLE_WORDS for l in lows[:k]):
         ns = name_words[0][0]
         return [_person(persons, ns, end, text[ns:end], possessive, pre_title=(start, run[k - 1][1]))]
+    if (name_words and k > 0 and 2 <= len(name_words) <= 3 and (lows[k - 1] in ORG_HEADS or lows[k - 1] in PLACES)
+            and any(l in ORG_HEADS for l in lows[:k]) and _TITLE_OF_BEFORE.search(text, max(0, start - 160), start)):
+        # "Chairman of the Standing Committee of the National People's Congress Zhao Leji": a post's organisation
+        # written straight before its holder's name; the run is the organisation, then the person
+        ns = name_words[0][0]
+        return _classify_run(doc, run[:k], sent_starts, persons, entities) + [
+            _person(persons, ns, end, text[ns:end], possessive)]
     if k == 0 and (lows[0] in TITLE_WORDS or lows[0] in TITLE_MODIFIERS or lows[0] in NATIONALITIES) and any(
         l in TITLE_WORDS for l in lows
     ) and not any(l in ("ministry", "party", "committee", "council", "office") for l in lows):
@@ -333,6 +342,13 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
         ns = run[1][0]
         return [_person(persons, ns, end, text[ns:end], possessive)]
     return [Mention(start, end, surface, surface, "unknown", possessive=possessive)]
+
+
+# a post ending in "of"/"for" (and its organisation's first words) just before a run: "Chairman of the ",
+# "Secretary General of the Boao ", "Secretary of the Hainan Provincial Committee of the "
+_TITLE_OF_BEFORE = re.compile(
+    r"\b(?:" + "|".join(sorted(TITLE_HEADS | {"general"}, key=len, reverse=True)) + r")\s+(?:of|for)\s+(?:the\s+)?"
+    r"(?:[A-Z][\w’'\-]*\s+(?:(?:of|for|and|the)\s+)*|\([A-Z]{2,10}\)\s+)*$", re.I)
 
 
 def _is_name_word(low: str) -> bool:
