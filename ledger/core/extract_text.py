@@ -260,6 +260,13 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     # "H.E. XI Jinping" is tokenised "H." + "E. XI Jinping": the "E." is the honorific's
     if run and run[0][2] == "E." and text[max(0, run[0][0] - 2) : run[0][0]] == "H.":
         run = run[1:]
+    # honorifics alone stand for the person they were given to: "Samdech Techo also met ..." after "Samdech
+    # Techo Hun Sen"
+    if len(run) >= 2 and all(_low(w) in NAME_HONORIFICS and _low(w) not in ("his", "her") for _, _, w in run):
+        surface = text[run[0][0] : run[-1][1]]
+        bearer = next((p for p in reversed(persons) if surface.lower() in text[max(0, p.start - 80) : p.start].lower()), None)
+        if bearer is not None:
+            return [Mention(run[0][0], run[-1][1], bearer.name, surface, "person")]
     # a name after local honorifics, after a title or not: "Senate President Samdech Techo Hun Sen"
     hon = [i for i, (_, _, w) in enumerate(run) if _low(w) in NAME_HONORIFICS and _low(w) not in ("his", "her")]
     if hon and hon[0] < len(run) - 1:
@@ -319,6 +326,10 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
         ns = name_words[0][0]
         return _classify_run(doc, run[:k], sent_starts, persons, entities) + [
             _person(persons, ns, end, text[ns:end], possessive)]
+    if len(lows) > 2 and lows[0] in TITLE_HEADS and lows[1] in ("of", "for"):
+        # "Minister of Foreign Affairs and International Cooperation", "President of the Senate": a post, not an
+        # organisation (nobody acts as it)
+        return [Mention(start, end, surface, surface, "title", possessive=possessive)]
     if k == 0 and (lows[0] in TITLE_WORDS or lows[0] in TITLE_MODIFIERS or lows[0] in NATIONALITIES) and any(
         l in TITLE_WORDS for l in lows
     ) and not any(l in ("ministry", "party", "committee", "council", "office") for l in lows):
@@ -490,7 +501,10 @@ def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
     ("According to the ministry, ...", "During the trip, ...")."""
     s0, s1 = doc.sentence_at(pos)
     head = doc.text[s0:s1]
-    intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking)\b[^,;]{0,120},\s*)", head, re.I)
+    intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking"
+                     r"|as well as|in addition to|besides|apart from|along with)\b[^,;]{0,120},\s*"
+                     # a sentence adverb: "Additionally, he will ...", "Separately, ...", "However, ..."
+                     r"|(?:(?-i:[A-Z][a-z]+ly)|However|Moreover|Furthermore|Meanwhile|Also|Then|Later|Earlier|Separately),\s*)", head, re.I)
     if intro is None:
         # a participial phrase opening the sentence modifies the subject after its comma:
         # "Wrapping up a visit to neighboring Vietnam on Saturday, Wang said ..."

@@ -290,5 +290,5 @@ class Doc:
         return best
 
 
-_PREPOSITIONS = {"with", "to", "by", "of", "from", "for", "at", "on", "about", "and", "met", "meet", "invited",
+_PREPOSITIONS = {"with", "to", "by", "of", "from", "for", "at", "on", "about", "and", "met", "meet", "meeting", "invited",
                  "visited", "thanked", "than", "between", "against", "like", "as"}
