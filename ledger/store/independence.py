@@ -54,6 +54,38 @@ def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
     return e[0] if e else fold_name(publisher)
 
 
+# A source's originator as the person adding it gave it (``originator:`` in its sidecar), kept beside the
+# comparison's watermarks under "originator:<source id>" (no column of the sources table holds it yet); the
+# replay of a source writes it, the fingerprint of the source reads it.
+_GIVEN = "originator:"
+
+
+def record_user_originator(db: Database, source_id: str, name: str | None) -> None:
+    """Keep the originator a source's sidecar gives; the caller holds the write transaction."""
+    if name and name.strip():
+        db.execute("INSERT OR REPLACE INTO compare_state (key, value) VALUES (?, ?)", [_GIVEN + source_id, name.strip()])
+
+
+def user_originator(db: Database, source_id: str) -> str | None:
+    """The originator a source's sidecar gave, or None."""
+    row = db.execute("SELECT value FROM compare_state WHERE key = ?", [_GIVEN + source_id]).fetchone()
+    return row[0] if row else None
+
+
+def _user_originators(db: Database) -> dict[str, str]:
+    return {k[len(_GIVEN):]: v for k, v in db.execute(
+        "SELECT key, value FROM compare_state WHERE key >= ? AND key < ?", [_GIVEN, _GIVEN[:-1] + ";"])}
+
+
+def _given_originator(name: str, entities: _EntityIndex | None) -> tuple[str, str]:
+    """(key, note) of an originator the user gave: the agency's key when the entity table knows it (so it
+    counts once with the sources whose text credits that agency), else the name folded, as for a dateline
+    credit the table does not know."""
+    got = entities.agency(name) if entities is not None else None
+    key, shown = got if got else ("~" + fold_name(name), name)
+    return key, f"{shown}, as the source's sidecar gives it (originator: {name})"
+
+
 def _originator(text: str, entities: _EntityIndex) -> tuple[str | None, str | None]:
     """(key, note) of where a text came from (ledger/originators.py)."""
     got = originators.detect(text, entities.agency, fold_name)
@@ -79,6 +111,7 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
     )
     db.execute("DELETE FROM temp.compare_new_shingles")
     last = since_rowid
+    given = _user_originators(db)
     cur = db.conn.execute("SELECT rowid, id, text FROM sources WHERE rowid > ? ORDER BY rowid", [since_rowid])
     while True:
         batch = cur.fetchmany(256)
@@ -88,6 +121,10 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
         for rowid, sid, text in batch:
             hs = shingles(text)
             pairs.extend((h, rowid) for h in hs)
+            if sid in given:  # the user's word on where the text came from comes before what the text shows
+                sizes.append((sid, len(hs), *_given_originator(given[sid], entities)))
+                last = rowid
+                continue
             sizes.append((sid, len(hs), *(_originator(text, entities) if entities is not None else (None, None))))
             last = rowid
         db.conn.executemany("INSERT OR IGNORE INTO source_shingles (hash, source) VALUES (?, ?)", pairs)
