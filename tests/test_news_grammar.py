@@ -162,3 +162,28 @@ def test_one_visit_per_subject_and_place():
             "visit to China from September 14 to 16.")
     visits = [e for e in events(text, published="2023-09-15") if e[1] == "visit"]
     assert visits == [("Tomas Berger", "visit", "China", "2023-09-14", "2023-09-16")]
+
+
+# ---------------------------------------------------------------- quotations
+
+
+def speakers(text, published=PUBLISHED):
+    return {(c.value[:20], c.speaker) for c in cands(text, "quotation", published)}
+
+
+def test_a_definite_title_after_a_quotation_is_the_person_the_report_is_about():
+    got = speakers("Prime Minister Tomas Berger presided over the ceremony this morning.\n\n“Through this canal, we "
+                   "are showing our unity,” the Premier stated.")
+    assert ("Through this canal, ", "Tomas Berger") in got
+
+
+def test_the_speaker_named_after_an_inverted_verb_says_a_partial_quotation():
+    got = speakers("Foreign Minister Tomas Berger met the press on Sunday.\n\nFrom next month, four countries will "
+                   "host the Leaders' Meeting, said Berger, adding that this is the \"Asian moment\" for governance.")
+    assert ("Asian moment", "Tomas Berger") in got
+
+
+def test_honorifics_alone_stand_for_the_person_the_report_is_about():
+    got = speakers("Kampong Speu, May 30 – Prime Minister Tomas Berger announced that the works will begin in August."
+                   "\n\nSamdech Thipadei underscored, \"We will not delay this work.\"")
+    assert ("We will not delay th", "Tomas Berger") in got

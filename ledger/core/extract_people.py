@@ -126,6 +126,12 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
     d = re.match(r"(the\s+(?:[\w\-]+\s+){0,3}?(?:" + "|".join(_DEF_HEADS) + r"))\s+" + _ADVERBS + r"(" + SPEECH_RE + r")\b", text[at : at + 80], re.I)
     if d:
         return resolve_definite(doc, d.group(1), at, entities), "quote.after.org"
+    # '," the Premier stated': a definite title stands for the person the report is about
+    d = _THE_TITLE_SAID.match(text, at, at + 80)
+    if d and d.group(1).lower() in TITLE_HEADS:
+        p = doc.salient_person(q.start, quote=None)
+        if p:
+            return p.name, "quote.after.title"
     # '," state broadcaster CCTV said': a lowercase description, then the name, then the verb
     desc = re.match(r"(?:[a-z][\w\-]*\s+){1,3}", text[at : at + 60])
     if desc and not re.match(r"(?:the|a|an|he|she|they|it|and|but|as|which|who)\b", desc.group()):
@@ -149,6 +155,14 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
         speaker, how = subject_of_verb(doc, s0 + m.start(1), entities)
         if speaker:
             return speaker, "quote.before.verb"
+    # "..., said Wang, adding that this is the "Asian moment"": the speaker named after an inverted verb
+    inv = None
+    for inv in re.finditer(r",\s+(?:" + SPEECH_RE + r")\s+(?=[A-Z])", head):
+        pass
+    if inv is not None:
+        who = next((x for x in doc.mentions if x.start == s0 + inv.end() and x.type == "person"), None)
+        if who is not None:
+            return who.name, "quote.partial.inverted"
     verbs = list(_ANY_VERB.finditer(head))
     if verbs:
         v = verbs[-1]
@@ -167,6 +181,7 @@ def _attribute(doc: Doc, q: Quote, entities=None) -> tuple[str | None, str]:
 
 # ---------------------------------------------------------------- titles
 
+_THE_TITLE_SAID = re.compile(r"\s*[,.]?\s*the\s+(?:[A-Za-z\-]+\s+){0,2}?([A-Za-z]+)\s+" + _ADVERBS + r"(?:" + SPEECH_RE + r")\b")
 _TITLE_END = re.compile(r"\s*(?:[,;:.()\[\]”\"!?\n]|\s[–—-]\s|\s(?:who|which|whose|where|when|said|says|told|and (?:has|is|was|will))\b)")
 
 

@@ -264,7 +264,12 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     # Techo Hun Sen"
     if len(run) >= 2 and all(_low(w) in NAME_HONORIFICS and _low(w) not in ("his", "her") for _, _, w in run):
         surface = text[run[0][0] : run[-1][1]]
-        bearer = next((p for p in reversed(persons) if surface.lower() in text[max(0, p.start - 80) : p.start].lower()), None)
+        words = {_low(w) for _, _, w in run}
+        # "Samdech Thipadei" after "Samdech Moha Borvor Thipadei Hun Manet": the honorifics among those before a name
+        bearer = next((p for p in reversed(persons)
+                       if words <= {_low(w) for _, _, w in _words(text, max(0, p.start - 80), p.start)}), None)
+        if bearer is None and persons:
+            bearer = persons[0]  # honorifics never written beside a name: the report's first person, its subject
         if bearer is not None:
             return [Mention(run[0][0], run[-1][1], bearer.name, surface, "person")]
     # a name after local honorifics, after a title or not: "Senate President Samdech Techo Hun Sen"
