@@ -1,9 +1,19 @@
 """Originators (issue 16): sources carrying one wire story or readout count once, whoever publishes them."""
 
+import json
+
+import pytest
+import yaml
+
 from ledger.core import originators
 from ledger.core.normalize import fold_name
+from ledger.formats.sources import InvalidSource, read_source
+from ledger.services.export import export_files
+from ledger.services.ingest import build
+from ledger.store import compare as comparison
+from ledger.store.db import open_db
 
-from test_fact_model import claim, ledger, status_of
+from test_fact_model import ENTITIES, claim, ledger, status_of
 
 AGENCIES = {"xinhua": ("xinhua", "Xinhua"), "agence kampuchea presse": ("akp", "Agence Kampuchea Presse"),
             "agency kampuchea press": ("akp", "Agence Kampuchea Presse")}
@@ -94,15 +104,6 @@ def test_readouts_republished_by_different_sites_count_once(tmp_path, monkeypatc
 
 def sidecar_ledger(tmp_path, monkeypatch, sources):
     """``sources``: {slug: (sidecar dict, text, [claims])}: the ledger built from them, and its fact groups."""
-    import json
-
-    import yaml
-
-    from test_fact_model import ENTITIES
-    from ledger.services.ingest import build
-    from ledger.store import compare as comparison
-    from ledger.store.db import open_db
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LEDGER_ENTITIES", raising=False)
     monkeypatch.delenv("LEDGER_PREDICATES", raising=False)
@@ -151,10 +152,6 @@ def test_without_the_sidecars_originator_the_same_two_sources_are_independent(tm
 
 
 def test_an_originator_on_two_lines_is_refused_naming_the_sidecar(tmp_path):
-    import pytest
-
-    from ledger.formats.sources import InvalidSource, read_source
-
     (tmp_path / "a.txt").write_text(PLAIN, encoding="utf-8")
     (tmp_path / "a.yml").write_text('publisher: P\noriginator: "Xinhua\\nAP"\n', encoding="utf-8")
     with pytest.raises(InvalidSource, match=r"a\.yml.*`originator`.*line break"):
@@ -165,11 +162,6 @@ def test_an_originator_on_two_lines_is_refused_naming_the_sidecar(tmp_path):
 
 
 def test_the_sidecars_originator_survives_export_and_rebuild(tmp_path, monkeypatch):
-    import yaml
-
-    from ledger.services.export import export_files
-    from ledger.store.db import open_db
-
     sidecar_ledger(tmp_path, monkeypatch, {
         "reprint": ({"publisher": "Some Portal", "published": "2024-12-05", "originator": "Xinhua"}, PLAIN,
                     [claim("Xi Jinping", "meeting", "Hun Sen", "held talks with", **MEETING)]),

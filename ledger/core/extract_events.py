@@ -31,6 +31,9 @@ _MEET_RE = re.compile(
 # "Li Qiang held talks with Hun Manet, who is on an official visit to China": the visit is the relative
 # clause's subject's
 _WHO_IS_ON = re.compile(r",\s+who\s+(?:is|was|will be|has been)\s+(?:on\s+|paying\s+|making\s+)?(?:an?\s+|his\s+|her\s+)?(?:[\w\-]+\s+){0,3}$")
+_IN_PLACE = re.compile(r"\s+in\s+(?=[A-Z])")
+_GATHERING_PLACE_END = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|where|with)\b|[,.;:()]")
+_WHO_BEFORE = re.compile(r",\s+who\s+(?:also\s+|now\s+)?$")
 _STATEMENT_RE = re.compile(
     r"\b(?:(?P<verb>" + SPEECH_RE + r"|spoke|told\s+(?:[A-Z][\w’']*\s?)+?|told(?:\s+[\w’']+){1,6}?(?=\s+on\s)|informed\s+the\s+(?:media|press|reporters))"
     r"|(?P<noun>(?:press\s+)?statement|press release|announcement|communiqu[eé]))"
@@ -53,9 +56,9 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             if purpose:
                 # "led a delegation to attend the forum's annual conference in China's Hainan Province": the
                 # place is the one the gathering is in
-                where = re.compile(r"\s+in\s+(?=[A-Z])").search(text, m.end(), s1)
+                where = _IN_PLACE.search(text, m.end(), s1)
                 if where:
-                    dend = re.compile(r"\s+(?:from|for|on|to|during|at|last|next|this|where|with)\b|[,.;:()]").search(text, where.end(), s1)
+                    dend = _GATHERING_PLACE_END.search(text, where.end(), s1)
                     dest = text[where.end() : dend.start() if dend else s1].strip()
             verb_visit = re.match(r"visit(?:s|ed|ing)\s", m.group())
             if re.match(r"visiting\s", m.group()) and any(
@@ -82,7 +85,7 @@ def event_candidates(doc: Doc, entities=None) -> list[Candidate]:
             subject = _reported_actor(doc, s0, m.start()) or sentence_actor(doc, m.start(), entities) or "unknown"
             rel = _WHO_IS_ON.search(text, s0, m.start())
             if not (rel and rel.end() == m.start()):
-                rel = re.compile(r",\s+who\s+(?:also\s+|now\s+)?$").search(text, s0, m.start())  # "X, who is in Anning"
+                rel = _WHO_BEFORE.search(text, s0, m.start())  # "X, who is in Anning"
             if rel and rel.end() == m.start():
                 who = next((x for x in reversed(doc.mentions) if x.end == rel.start() and x.type == "person"), None)
                 if who is not None:
