@@ -13,6 +13,7 @@ from ledger.services.ingest import build
 from ledger.store import compare as comparison
 from ledger.store.db import open_db
 
+from test_datasette import get, make_ds
 from test_fact_model import ENTITIES, claim, ledger, status_of
 
 AGENCIES = {"xinhua": ("xinhua", "Xinhua"), "agence kampuchea presse": ("akp", "Agence Kampuchea Presse"),
@@ -173,3 +174,22 @@ def test_the_sidecars_originator_survives_export_and_rebuild(tmp_path, monkeypat
         db.close()
     meta = yaml.safe_load((tmp_path / "out" / "sources" / "reprint.yml").read_text(encoding="utf-8"))
     assert meta["originator"] == "Xinhua"
+
+
+def test_the_claim_page_says_the_sidecar_named_the_originator(tmp_path, monkeypatch):
+    sidecar_ledger(tmp_path, monkeypatch, {
+        "wire": ({"publisher": "People's Daily Online", "published": "2024-12-04"}, WIRE,
+                 [claim("Xi Jinping", "meeting", "Hun Sen", "held talks with", **MEETING)]),
+        "reprint": ({"publisher": "Some Portal", "published": "2024-12-05", "originator": "Xinhua"}, PLAIN,
+                    [claim("Xi Jinping", "meeting", "Hun Sen", "held talks with", **MEETING)]),
+    })
+    db = open_db(tmp_path / "ledger.db")
+    try:
+        (claim_id,) = [r[0] for r in db.execute(
+            "SELECT c.id FROM claims c JOIN sources s ON s.id = c.source_id WHERE s.slug = 'wire'")]
+    finally:
+        db.close()
+    page = get(make_ds(tmp_path / "ledger.db", immutable=False), f"/ledger/claims/{claim_id}").text
+    section = page[page.index('id="same-fact"') : page.index("</section>", page.index('id="same-fact"'))]
+    assert "single-source" in section
+    assert "same originator as wire" in section and "(originator: Xinhua)" in section
