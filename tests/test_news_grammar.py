@@ -187,3 +187,20 @@ def test_honorifics_alone_stand_for_the_person_the_report_is_about():
     got = speakers("Kampong Speu, May 30 – Prime Minister Tomas Berger announced that the works will begin in August."
                    "\n\nSamdech Thipadei underscored, \"We will not delay this work.\"")
     assert ("We will not delay th", "Tomas Berger") in got
+
+
+# ---------------------------------------------------------------- quantities
+
+
+def quantities(text):
+    return {(c.text, c.normalized["value"], c.normalized["unit"]) for c in cands(text, "quantity")}
+
+
+def test_a_figure_others_gave_standing_alone():
+    got = quantities("The stand will hold 60,000, lower than the reported 75,000.")
+    assert ("reported 75,000", 75000.0, None) in got
+
+
+def test_a_duration_told_as_a_distance():
+    got = quantities("The site lies approximately one hour’s drive from the capital.")
+    assert ("approximately one hour", 1.0, "hours") in got

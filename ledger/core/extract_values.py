@@ -264,6 +264,12 @@ _QTY_PATTERNS += [
     # "bringing the total to 19", "10 more"
     ("total", rf"\b(?:total|tally|toll|number|count)\s+(?:of|to|at)\s+{_NUM}{_SCALE}(?![\w,.]\d)"),
     ("more", rf"(?<![\w.,$€£¥\-]){_NUM}\s+(?:more|others|additional)\b"),
+    # "lower than the reported 75,000", "an estimated 300,000": a figure others gave, standing alone
+    ("reported", rf"(?:(?<=\bthe\s)|(?<=\ban\s)|(?<=\ba\s))(?:reported|estimated|expected|projected|planned|original|"
+                 rf"previous|initial|official)\s+{_NUM}{_SCALE}(?![\w,.%]\d|\s?(?:%|per ?cent|percent))"),
+    # "approximately one hour's drive": a duration told as a distance
+    ("duration.possessive", rf"(?<![\w\-]){_QUALIFIER}(?:{_NUMWORD}|{_NUM})\s+(?:hour|day|week|minute|month|year)s?"
+                            rf"(?=[’']s?\s+(?:drive|walk|flight|ride|journey|trip|sail|voyage)\b)"),
 ]
 # counts are matched case-sensitively: what they count is a lowercase noun
 _QTY_RE = [(name, re.compile(rx, 0 if name.startswith("count") else re.I)) for name, rx in _QTY_PATTERNS]
