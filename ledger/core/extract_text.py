@@ -509,7 +509,8 @@ def sentence_actor(doc: Doc, pos: int, entities=None) -> str | None:
     intro = re.match(r"^\s*(?:(?:according to|during|after|before|in|on|at|last|next|this|earlier|later|meanwhile|speaking"
                      r"|as well as|in addition to|besides|apart from|along with)\b[^,;]{0,120},\s*"
                      # a sentence adverb: "Additionally, he will ...", "Separately, ...", "However, ..."
-                     r"|(?:(?-i:[A-Z][a-z]+ly)|However|Moreover|Furthermore|Meanwhile|Also|Then|Later|Earlier|Separately),\s*)", head, re.I)
+                     r"|(?:(?-i:[A-Z][a-z]{5,}ly)|Finally|Notably|Clearly|Briefly|Equally|Firstly|Lastly|However|Moreover|Furthermore"
+                     r"|Meanwhile|Also|Then|Later|Earlier),\s*)", head, re.I)
     if intro is None:
         # a participial phrase opening the sentence modifies the subject after its comma:
         # "Wrapping up a visit to neighboring Vietnam on Saturday, Wang said ..."
