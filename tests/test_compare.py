@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ledger.store import classify, compare_values
 from ledger.store import compare as comparison
 from ledger.cli import cli
 from ledger.store.db import open_db, write_transaction
@@ -273,13 +274,13 @@ def test_numbers_within_the_tolerance_agree():
                  "duplicate_of": None, "containment": None}}
 
     def member(cid, source, raw):
-        from ledger.store.compare import _EntityIndex  # noqa: F401 (only the row builder is used)
+        from ledger.store.compare_values import _EntityIndex  # noqa: F401 (only the row builder is used)
 
         class NoEntities:
             def get(self, name):
                 return None
 
-        row = comparison.claim_value_row(
+        row = compare_values.claim_value_row(
             {"id": cid, "subject": "S", "predicate": "seating_capacity", "value": raw, "as_of": None,
              "valid_from": None, "valid_to": None, "status": "recorded"},
             src[source]["published"], NoEntities(),
@@ -287,9 +288,9 @@ def test_numbers_within_the_tolerance_agree():
         row.update(source_id=source, subject_raw="S")
         return row
 
-    facts, _ = comparison.classify_topic("~s|seating_capacity", [member("c1", "a", "60,000"), member("c2", "b", "60,400 seats")], src)
+    facts, _ = classify.classify_topic("~s|seating_capacity", [member("c1", "a", "60,000"), member("c2", "b", "60,400 seats")], src)
     assert [f["status"] for f in facts] == ["corroborated"]
-    facts, _ = comparison.classify_topic("~s|seating_capacity", [member("c1", "a", "60,000"), member("c2", "b", "61,000")], src)
+    facts, _ = classify.classify_topic("~s|seating_capacity", [member("c1", "a", "60,000"), member("c2", "b", "61,000")], src)
     assert [f["status"] for f in facts] == ["conflicting"]
 
 

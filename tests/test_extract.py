@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from ledger.services import evaluate as ev
 from ledger.core import extract as ex
+from ledger.core.extract_vocab import calibration
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.services.ingest import build, import_files
@@ -86,7 +87,7 @@ def test_labelled_sets_are_separate_and_substantial(report):
 
 def test_calibration_file_is_current(report):
     """Each rule's stored confidence is (correct + 1) / (proposed + 2) on today's labels."""
-    stored = ex.calibration()
+    stored = calibration()
     measured = {r: {"correct": c, "proposed": n, "confidence": ev.calibrated(c, n)} for r, (c, n) in report.rules.items()}
     assert stored == measured, "run `ledger evaluate --calibrate` and commit ledger/extract_calibration.yml"
 
@@ -94,7 +95,7 @@ def test_calibration_file_is_current(report):
 def test_confidence_is_the_rules_calibrated_record():
     cands = ex.extract(seed_text("sokhonn-plans-china-trip"), "2021-12-01")
     for c in cands:
-        rec = ex.calibration()[c.rule]
+        rec = calibration()[c.rule]
         assert c.confidence == rec["confidence"] == ev.calibrated(rec["correct"], rec["proposed"])
     assert ev.calibrated(3, 3) == 0.8 and ev.calibrated(0, 0) == 0.5
 

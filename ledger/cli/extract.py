@@ -12,6 +12,7 @@ from ledger import open_db
 from ledger.services import candidates
 from ledger.services import evaluate as ev
 from ledger.core import extract as ex
+from ledger.core.extract_vocab import CALIBRATION_FILE
 from ledger.cli.options import db_option, emit_json, json_option, note, user_errors
 from ledger.services.candidates import ExtractError
 
@@ -96,7 +97,7 @@ def extract_cmd(db_path, source, output, accept, kinds, min_confidence, publishe
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--details", is_flag=True, help="List every missed label and every false positive")
 @click.option("--no-entities", is_flag=True, help="Score without the entity table")
-@click.option("--calibrate", is_flag=True, help=f"Store each rule's record as its confidence (ledger/{ex.CALIBRATION_FILE})")
+@click.option("--calibrate", is_flag=True, help=f"Store each rule's record as its confidence (ledger/{CALIBRATION_FILE})")
 @click.option(
     "--relations",
     "relations_files",

@@ -13,6 +13,12 @@ publishers carry the story. The originator is detected from the text:
 
 A dateline credit counts even when the agency is not in the entity table;
 its key is then the credit as written, folded ("~xinhua").
+
+An official readout is recognised by the formula governments open one with: a paragraph at the head of the
+text that begins "On <month day, year>[ local time], <title> <Name> held talks / held a virtual meeting / met
+with / had a phone call with ...". A full date with its year and no dateline is how a ministry dates its own
+account, not how a news story opens. Its originator is the office of the official who held the talks
+("~readout:wang yi"): the ministry's readouts, wherever they are republished, count once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,15 @@ _MENTIONS = [
     re.compile(r"\b[Aa]ccording to (?:the )?" + _NAME),
     re.compile(r"\b(?:state (?:broadcaster|news agency|media)\s+)?" + _NAME + r",?\s+(?:said|reported|quoted)\b"),
 ]
+
+
+_READOUT = re.compile(
+    r"(?m)^[ \t]*On\s+(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4})(?:\s+local\s+time)?,\s+"
+    r"(?P<who>(?:[A-Z][\w’'\-]*\s+|(?:and|of|the|for)\s+){1,14}?)"
+    r"(?:held\s+(?:talks|a\s+(?:virtual\s+|video\s+|phone\s+|telephone\s+)?(?:meeting|call|conversation))"
+    r"|met|had\s+a\s+(?:phone|telephone|video)\s+(?:call|conversation)|spoke\s+(?:by|on\s+the)\s+(?:tele)?phone)"
+    r"\s+with\b"
+)
 
 
 def detect(text: str, resolve_agency, fold) -> tuple[str, str, str] | None:
@@ -48,6 +63,12 @@ def detect(text: str, resolve_agency, fold) -> tuple[str, str, str] | None:
         got = resolve_agency(credit)
         if got:
             return got[0], got[1], f'credit line "{m.group(0).strip()}"'
+    m = _READOUT.search(text[:600])
+    if m:
+        words = m.group("who").split()
+        name = " ".join(words[-2:]) if len(words) >= 2 else " ".join(words)
+        opening = m.group(0).strip()
+        return "~readout:" + fold(name), f"an official readout of {name}'s talks", f'opening "{opening}"'
     for pattern in _MENTIONS:
         for m in pattern.finditer(text):
             words = m.group("credit").split()

@@ -45,6 +45,9 @@ META_FIELDS = (
     # build reads them back into those tables (issue 13)
     "field_origins",
     "captures",
+    # where the text came from, as the person adding it knows it: a wire service, an official readout
+    # ("originator: Xinhua"); sources sharing an originator count once in the comparison (issue 16)
+    "originator",
 )
 ORIGIN_FIELDS = ("title", "published", "authors", "publisher")
 SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
@@ -71,6 +74,7 @@ class Source:
     recorded_by: str | None = None
     field_origins: dict | None = None
     captures: list | None = None
+    originator: str | None = None
 
     @property
     def id(self) -> str:
@@ -81,7 +85,7 @@ class Source:
             k: v
             for k, v in asdict(self).items()
             if k in META_FIELDS and not (k in (*SNAPSHOT_FIELDS, "recorded_at", "recorded_by") and v is None)
-            and not (k in ("field_origins", "captures") and not v)
+            and not (k in ("field_origins", "captures", "originator") and not v)
         }
         meta["sha256"] = self.id
         return meta
@@ -158,7 +162,7 @@ def _iso_date(value, field_name: str, where: str) -> str | None:
 
 
 def check_fields(where: str, **fields) -> None:
-    """issue 14: ``url`` a one-line http(s) URL; ``title``, ``publisher`` one line each."""
+    """issue 14: ``url`` a one-line http(s) URL; ``title``, ``publisher`` (and ``originator``) one line each."""
     try:
         for name, value in fields.items():
             if value is None:
@@ -208,7 +212,8 @@ def read_source(txt_path: Path) -> Source:
     if unknown:
         raise InvalidSource(f"{meta_path}: unknown field(s) {sorted(unknown)}; allowed: {', '.join(META_FIELDS)}")
     where = str(meta_path)
-    check_fields(where, url=meta.get("url"), title=meta.get("title"), publisher=meta.get("publisher"))
+    check_fields(where, url=meta.get("url"), title=meta.get("title"), publisher=meta.get("publisher"),
+                 originator=meta.get("originator"))
     authors = meta.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
@@ -229,6 +234,7 @@ def read_source(txt_path: Path) -> Source:
         recorded_by=None if meta.get("recorded_by") is None else str(meta["recorded_by"]),
         field_origins=_field_origins(meta.get("field_origins"), where),
         captures=_captures(meta.get("captures"), where),
+        originator=(meta.get("originator") or "").strip() or None,
     )
     if source.snapshot_sha256:
         from ledger.formats.html import check_snapshot  # the saved page, when kept beside the text

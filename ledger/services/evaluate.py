@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from ledger.core import extract as ex
+from ledger.core import extract_vocab as vocab
 from ledger.core.anchor import locate
 from ledger.core.errors import LedgerError
 from ledger.core.normalize import fold_name, normalize_title
@@ -215,7 +216,7 @@ def _names_equal(a, b, entities=None) -> bool:
     return False
 
 
-def agrees(c: ex.Candidate, label: Label, entities=None) -> bool:
+def agrees(c: vocab.Candidate, label: Label, entities=None) -> bool:
     """Do a candidate's values agree with a label's (spans aside)?"""
     f = label.fields
     if c.kind == "date":
@@ -251,7 +252,7 @@ def agrees(c: ex.Candidate, label: Label, entities=None) -> bool:
     return False
 
 
-def score_document(doc: Document, candidates: list[ex.Candidate], entities=None) -> tuple[dict, dict]:
+def score_document(doc: Document, candidates: list[vocab.Candidate], entities=None) -> tuple[dict, dict]:
     """Per-kind scores and, per rule, [correct, proposed] for one document."""
     scores = {k: KindScore() for k in EVALUATED}
     rules: dict[str, list[int]] = {}
@@ -293,7 +294,7 @@ def score_document(doc: Document, candidates: list[ex.Candidate], entities=None)
     return scores, rules
 
 
-def _brief(c: ex.Candidate) -> dict:
+def _brief(c: vocab.Candidate) -> dict:
     return {"text": c.text[:120], "rule": c.rule, "subject": c.subject, "predicate": c.predicate,
             "value": c.value[:120], "speaker": c.speaker}
 
@@ -353,7 +354,7 @@ def evaluate(paths=None, *, entities=None, use_entities: bool = True) -> Report:
 def write_calibration(report: Report, path: Path | None = None) -> Path:
     """Store each rule's record (correct, proposed, confidence) where the
     extractor reads its confidences from."""
-    path = path or Path(ex.__file__).with_name(ex.CALIBRATION_FILE)
+    path = path or Path(vocab.__file__).with_name(vocab.CALIBRATION_FILE)
     rules = {
         r: {"correct": c, "proposed": n, "confidence": calibrated(c, n)} for r, (c, n) in sorted(report.rules.items())
     }
@@ -364,7 +365,7 @@ def write_calibration(report: Report, path: Path | None = None) -> Path:
     )
     body = yaml.safe_dump({"documents": report.documents, "rules": rules}, sort_keys=False)
     path.write_text(header + body, encoding="utf-8")
-    ex.calibration.cache_clear()
+    vocab.calibration.cache_clear()
     return path
 
 

@@ -16,6 +16,7 @@ from ledger.core.errors import LedgerError
 from ledger.formats.atomic import write_atomic
 from ledger.formats.claimfile import dump_yaml
 from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
+from ledger.store.independence import user_originator
 
 EXPORTERS: dict[str, Callable[..., dict]] = {}
 
@@ -57,12 +58,14 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
         meta = {
             k: src.get(k)
             for k in META_FIELDS
-            if k not in ("sha256", "recorded_at", "recorded_by", "field_origins", "captures")
+            if k not in ("sha256", "recorded_at", "recorded_by", "field_origins", "captures", "originator")
             and not (k in SNAPSHOT_FIELDS and src.get(k) is None)
         }
         meta["authors"] = json.loads(src["authors"] or "[]")
         if at is not None:  # the act that added it: a build replays it as the same entry
             meta["recorded_at"], meta["recorded_by"] = at, actor
+        if user_originator(db, src["id"]):  # the sidecar's `originator:` (issue 16)
+            meta["originator"] = user_originator(db, src["id"])
         origins = _rows(db, "source_field_origins", "SELECT field, origin FROM source_field_origins WHERE source_id = ? ORDER BY field", [src["id"]])
         if origins:
             meta["field_origins"] = dict(origins)

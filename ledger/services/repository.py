@@ -547,8 +547,10 @@ def _source_records(db: Database, src) -> None:
     (``source_field_origins``) and its kept captures (``captures``, read back from their files)."""
     from ledger.formats.html import record_field_origins
     from ledger.formats.warc import record_captures
+    from ledger.store.independence import record_user_originator
 
     record_field_origins(db, src)
+    record_user_originator(db, src.id, getattr(src, "originator", None))  # the sidecar's `originator:` (issue 16)
     if src.captures:
         record_captures(db, src, Path(src.path).parent)
 
