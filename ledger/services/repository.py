@@ -531,10 +531,10 @@ def compare(db: Database, root=".") -> list[dict]:
     """What the repository's files under ``root`` and the ledger disagree on: every source, claim, status event
     and review that is in one and not the other, as verify failures (kind ``files``). The files are replayed
     into a database in memory (the ledger is only read)."""
-    from ledger.store.db import open_db
+    from ledger.store.db import open_db, scratch
 
     root = Path(root)
-    built = open_db(":memory:")
+    built = scratch(open_db(":memory:"))  # only its rows are compared: no derived state to refresh
     try:
         replay(built, sources_dir=root / "sources", claims_dir=root / "claims", history_dir=root / "history",
                reviews_dir=root / REVIEWS_DIR)
