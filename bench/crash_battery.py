@@ -2,6 +2,7 @@
 
     python -m bench.crash_battery [--kills 50] [--seed 20261207] [--only "claim add"] [--no-full-disk]
                                   [--log bench/results/X.log] [--basetemp DIR]
+    python -m bench.crash_battery --summary bench/results/X.log   # kills checked per command, by outcome
 
 It runs ``tests/test_crash_writers.py`` (the same commands, sizes and checks: claim add on a 1 MB claims
 file, source add of a 30 MB text, import, review add, supersede, export) with ``LEDGER_WRITER_KILLS`` kills per
@@ -17,14 +18,41 @@ only, committed, finished). Several batteries can run at once (``--only``, ``--b
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+KILL_LINE = re.compile(r"^(?P<name>[a-z ]+): kill \d+/\d+ at .*, exit (?P<rc>-?\d+), (?P<landed>[a-z ]+): checked$")
+FULL_DISK = re.compile(r"^(?P<result>PASSED|FAILED) .*test_full_disk_is_a_clear_error_and_loses_nothing\[(?P<name>[a-z ]+)\]")
+OUTCOMES = ("before writing", "files only", "committed", "finished")
+
+
+def summary(log: Path) -> str:
+    """A Markdown table of a battery's log: per command, the kills checked, what they interrupted, and the
+    full-disk run's result."""
+    kills: dict = collections.defaultdict(collections.Counter)
+    disks = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if m := KILL_LINE.match(line):
+            kills[m["name"]]["checked"] += 1
+            kills[m["name"]][m["landed"]] += 1
+        elif m := FULL_DISK.match(line):
+            disks[m["name"]] = m["result"].lower()
+    rows = ["| command | kills checked | " + " | ".join(OUTCOMES) + " | full disk |", "| --- " * 7 + "|"]
+    for name in sorted(set(kills) | set(disks)):
+        c = kills[name]
+        rows.append(f"| `{name}` | {c['checked']} | " + " | ".join(str(c[o]) for o in OUTCOMES)
+                    + f" | {disks.get(name, 'not run')} |")
+    total = sum(c["checked"] for c in kills.values())
+    return "\n".join(rows) + f"\n\n{total} kills checked in all."
 
 
 def main(argv=None) -> int:
@@ -35,7 +63,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-full-disk", action="store_true", help="only the kills")
     p.add_argument("--log", type=Path, default=None)
     p.add_argument("--basetemp", type=Path, help="pytest's --basetemp (one per battery when several run at once)")
+    p.add_argument("--summary", type=Path, metavar="LOG", help="print the table of a battery's log and exit")
     args = p.parse_args(argv)
+    if args.summary:
+        print(summary(args.summary))
+        return 0
     log = args.log or ROOT / "bench" / "results" / f"crash-battery-{dt.date.today().isoformat()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     tests = ["tests/test_crash_writers.py::test_kill_9_at_random_moments_loses_nothing"]
