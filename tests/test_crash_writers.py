@@ -1,7 +1,8 @@
 """Issue 13: kill -9 at seeded random moments, and a full disk, during every command that writes.
 
 For each writing command (claim add on a 1 MB claims file, source add of a 30 MB text, import, review add,
-supersede, export), one uninterrupted run is timed on a copy of a prepared repository: the whole run, and its
+supersede, export; import both of a file already in claims/ and of one from outside, which it copies in
+first), one uninterrupted run is timed on a copy of a prepared repository: the whole run, and its
 work (from the moment it opens the database, seen in /proc/PID/fd, to its end; before that it is starting
 Python and importing, and can write nothing). Then each run starts the command on a fresh copy and kills it
 with SIGKILL at a seeded random moment: four in five within its work (a few just after its end), one in five
@@ -143,6 +144,8 @@ def command(repos, name) -> tuple:
                                  "--publisher", "Provincial Office"], None)
     if name == "import":
         return (repos["small"], ["import", "--silent", "claims/new.yml"], put_incoming)
+    if name == "import outside":  # a file from outside claims/ is copied in (claims/imported/TIME--new.yml) first
+        return (repos["small"], ["import", "--silent", repos["incoming"]], None)
     if name == "review add":
         return (repos["tiny"], ["review", "add", repos["claim"], "--rating", "True", "--reviewer", "Desk",
                                  "--url", "https://factcheck.example.org/r", "--date", "2026-12-01"], None)
@@ -271,7 +274,7 @@ def check_export(root: Path) -> None:
     verify_files(root, "export", files=False)
 
 
-NAMES = ["claim add", "source add", "import", "review add", "supersede", "export"]
+NAMES = ["claim add", "source add", "import", "import outside", "review add", "supersede", "export"]
 
 
 def opened_db(pid: int, db: Path) -> bool:
@@ -356,8 +359,8 @@ def test_kill_9_at_random_moments_loses_nothing(repos, tmp_path, name):
 
 
 # a file-size limit per command below what it must write, above what it must read and lock
-LIMITS = {"claim add": 256 * 1024, "source add": 1024 * 1024, "import": 64 * 1024, "review add": 16 * 1024,
-          "supersede": 16 * 1024, "export": 8 * 1024}
+LIMITS = {"claim add": 256 * 1024, "source add": 1024 * 1024, "import": 64 * 1024, "import outside": 64 * 1024,
+          "review add": 16 * 1024, "supersede": 16 * 1024, "export": 8 * 1024}
 
 
 @pytest.mark.parametrize("name", NAMES)
