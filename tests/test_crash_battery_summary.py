@@ -5,7 +5,7 @@ from bench.crash_battery import summary
 LOG = """# 2026-12-07T12:06:02+00:00 kills=2 seed=1 only=['claim add']
 claim add: kill 1/2 at 0.547 s into its run (work 0.21 s of 1.03 s), exit -9, before writing: checked
 source add: kill 1/2 at 4.942 s into its work (work 8.30 s of 9.41 s), exit -9, files only: checked
-claim add: kill 2/2 at 0.110 s into its work (work 0.21 s of 1.03 s), exit 0, finished: checked
+.claim add: kill 2/2 at 0.110 s into its work (work 0.21 s of 1.03 s), exit 0, finished: checked
 claim add: 2 kills over a 1.03 s run (0.21 s of work), 1 interrupted it: {'before writing': 1}
 PASSED tests/test_crash_writers.py::test_kill_9_at_random_moments_loses_nothing[claim add]
 PASSED tests/test_crash_writers.py::test_full_disk_is_a_clear_error_and_loses_nothing[claim add]
