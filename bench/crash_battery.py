@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-KILL_LINE = re.compile(r"^[.FEsx]*(?P<name>[a-z ]+): kill \d+/\d+ at .*, exit (?P<rc>-?\d+), (?P<landed>[a-z ]+): checked$")
+KILL_LINE = re.compile(r"^[.FE]*(?P<name>[a-z ]+): kill \d+/\d+ at .*, exit (?P<rc>-?\d+), (?P<landed>[a-z ]+): checked$")
 FULL_DISK = re.compile(r"^(?P<result>PASSED|FAILED) .*test_full_disk_is_a_clear_error_and_loses_nothing\[(?P<name>[a-z ]+)\]")
 OUTCOMES = ("before writing", "files only", "committed", "finished")
 
