@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from ledger.services import repository, revisions, unit
-from ledger.services.record import append_claim
+from ledger.services.record import append_claim, append_claims
 from ledger.store import history
 
 MIN_SCORE = revisions.MIN_SCORE
@@ -75,17 +75,21 @@ def reanchor(db, source_ref: str, *, to=None, min_score: float = MIN_SCORE, wind
             return result
         cpath = repository.claims_path(claims_dir, result.target, actor)
         epath = repository.events_path(history_dir, actor)
-        written = set()
 
         def write_files():
+            # one step per file: the new claims appended to the author's file at once, then the events
             held = {r[0] for r in db.execute("SELECT id FROM claims")} if result.new_claims else set()
+            entries, seen = [], set()
             for row, entry in result.new_claims:
-                if row["id"] not in held and row["id"] not in written:
+                if row["id"] not in held and row["id"] not in seen:
                     # the new claim is recorded by this act (the claim it replaces keeps its own time)
-                    append_claim(cpath, result.target, {**entry, "recorded_by": actor, "recorded_at": at})
-                    written.add(row["id"])
+                    entries.append({**entry, "recorded_by": actor, "recorded_at": at})
+                    seen.add(row["id"])
+            offset = append_claims(cpath, result.target, entries, db) if entries else None
             repository.append_jsonl(epath, [_event({**ev, "actor": actor, "at": at}) for ev in result.events])
-            return {"claims": [cpath] if written else []}
+            if offset is not None:
+                return {"appended": {cpath: (offset, result.target)}}
+            return {"claims": [cpath] if entries else []}
 
         unit.commit(db, write_files, claims=[cpath], events=[epath], claims_dir=claims_dir, history_dir=history_dir)
     return result

@@ -167,7 +167,15 @@ def write(db: Database, kind: str | None = "write", *, actor=None, at=None, reas
             with db.atomic():
                 with entry():
                     yield db
-                ensure_shape(db)
+                if getattr(db, "keeps_derived", True):
+                    ensure_shape(db)
+
+
+def scratch(db: Database) -> Database:
+    """Mark ``db`` as a scratch build (in memory, read and thrown away: ``repository.compare``): its writes
+    skip the views and the derived state (comparison fingerprints, facet counts), which nothing reads there."""
+    db.keeps_derived = False
+    return db
 
 
 def refresh(db: Database) -> None:
