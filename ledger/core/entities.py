@@ -15,7 +15,6 @@ assumption in the entry's ``note``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from ledger.core.errors import LedgerError
+from ledger.core.ids import tagged_sha256
 from ledger.core.normalize import fold_name
 
 ENTITY_TYPES = ("person", "organisation", "place", "event", "thing", "agency")  # agency: a wire service or news service others carry (issue 16)
@@ -117,7 +117,7 @@ class Entities:
         items = doc.get("entities") if isinstance(doc, dict) else None
         if not isinstance(items, list):
             raise InvalidEntities(f"{path}: expected a mapping with an `entities:` list")
-        out = cls(digest="sha256:" + hashlib.sha256(data).hexdigest(), path=str(path))
+        out = cls(digest=tagged_sha256(data), path=str(path))
         for i, item in enumerate(items, 1):
             where = f"{path}: entity {i}: "
             if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():

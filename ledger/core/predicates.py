@@ -10,7 +10,6 @@ same name, and its ``titles`` lists are added to the shipped ones.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import yaml
 from ledger.core.entities import InvalidEntities
 from ledger.core.entities import _UniqueKeyLoader as UniqueKeyLoader
 from ledger.core.errors import LedgerError
+from ledger.core.ids import new_sha256
 from ledger.core.normalize import fold_text
 
 FILE_NAME = "predicates.yml"
@@ -163,7 +163,7 @@ def load(user_path: str | Path | None = None) -> Profiles:
     ladders: dict[str, int] = {}
     demonyms: dict[str, str] = {}
     spellings: dict[str, str] = {}
-    digest = hashlib.sha256()
+    digest = new_sha256()
     for path, doc, data in docs:
         digest.update(data)
         defaults = {"tolerance": 0.01, "approximate_tolerance": 0.05, "window_days": 180}

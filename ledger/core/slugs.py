@@ -9,10 +9,11 @@ nothing left to spell falls back to ``source-`` and a short hash of the title.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from anyascii import anyascii
+
+from ledger.core.ids import sha256_text
 
 MAX_LENGTH = 80
 HASH_LENGTH = 8
@@ -25,7 +26,7 @@ def slugify(text: str) -> str:
     slug = slug[:MAX_LENGTH].rstrip("-")
     if slug:
         return slug
-    return "source-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return "source-" + sha256_text(text)[:HASH_LENGTH]
 
 
 def distinct_slug(base: str, text_sha256: str, taken) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import uuid
 from functools import lru_cache
@@ -44,6 +43,7 @@ from sqlite_utils import Database
 
 from ledger.formats.claimfile import Record
 from ledger.core.errors import InvalidClaimFile
+from ledger.core.ids import sha256_text
 from ledger.services.export import exporter
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -199,7 +199,7 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
 
     out = output_file(out, "jsonld")
     items = list(annotations(db))
-    digest = hashlib.sha256("\n".join(a["id"] for a in items).encode()).hexdigest()
+    digest = sha256_text("\n".join(a["id"] for a in items))
     coll_id = f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'collection:' + digest)}"
     doc = {
         "@context": CONTEXT,

@@ -26,7 +26,6 @@ or Organization from the entity table (``entities.yml``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -35,9 +34,9 @@ from sqlite_utils import Database
 
 from ledger.formats import annotations  # a module, not a name: the two import each other through export.py
 from ledger.core.errors import LedgerError
+from ledger.core import ids
 from ledger.services.export import exporter
 from ledger.core.normalize import fold_name
-from ledger.store.writer import canonical_json
 
 REVIEWER_TYPES = ("Organization", "Person")
 # Google: "claimReviewed: a short summary of the claim being evaluated. Try to keep this less than 75 characters"
@@ -57,7 +56,7 @@ class InvalidReview(LedgerError):
 
 def review_id(row: dict) -> str:
     ident = {k: row.get(k) for k in IDENTITY}
-    return "r" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
+    return ids.review_id(ident)
 
 
 def default_summary(subject: str, predicate: str, value: str) -> str:

@@ -11,7 +11,6 @@ same bytes and get the same text.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ledger.core.errors import InvalidSource
+from ledger.core.ids import sha256_hex
 from ledger.formats.sources import Source, make_source, slugify
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -109,7 +109,7 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
         site_name=meta["site_name"][0] if "site_name" in meta else None,
         canonical_url=_canonical(tree) or _http(doc.url) or _saved_from(data),
         language=_language(tree) or _clean(getattr(doc, "language", None)),
-        snapshot_sha256=hashlib.sha256(data).hexdigest(),
+        snapshot_sha256=sha256_hex(data),
         extractor=EXTRACTOR,
         extractor_version=extractor_version(),
         origins={k: origin for k, (_, origin) in meta.items()},
@@ -237,7 +237,7 @@ def check_snapshot(txt_path: str | Path, recorded: str | None) -> None:
     snap = snapshot_path(txt_path)
     if not recorded or not snap.exists():
         return
-    actual = hashlib.sha256(snap.read_bytes()).hexdigest()
+    actual = sha256_hex(snap.read_bytes())
     if actual != recorded:
         raise InvalidSource(
             f"{snap}: the saved page does not match the snapshot_sha256 in its sidecar "

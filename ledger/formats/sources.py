@@ -9,7 +9,6 @@ is the source's identity.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 
 from ledger.core.errors import InvalidSource
 from ledger.core.fields import InvalidField, calendar_date, http_url, one_line
+from ledger.core.ids import sha256_text
 
 # "<slug>@<n>" (n >= 2) is revision n of <slug> (ledger/revisions.py)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}(@[2-9]|@[1-9][0-9]{1,5})?$")
@@ -103,10 +103,6 @@ class Source:
             "path": self.path,
             **{k: getattr(self, k) for k in SNAPSHOT_FIELDS},
         }
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def decode_text(data: bytes, where: str) -> str:

@@ -20,7 +20,6 @@ that source, and the lines that changed are reported.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import io
 import json
 import os
@@ -34,6 +33,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ledger.core.errors import InvalidSource
+from ledger.core.ids import sha256_hex
 
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -83,7 +83,7 @@ class Capture:
             "request_headers": None if self.request_headers is None else json.dumps(self.request_headers, ensure_ascii=False),
             "payload_digest": self.payload_digest,
             "block_digest": self.block_digest,
-            "payload_sha256": hashlib.sha256(self.payload).hexdigest(),
+            "payload_sha256": sha256_hex(self.payload),
             "digests_checked": self.digests_checked,
         }
 
@@ -183,7 +183,7 @@ def read_wacz(data: bytes, where: str, url: str | None = None) -> Capture:
                 raise InvalidSource(f"{where}: datapackage.json lists {path!r}, which the archive does not hold")
             algo, _, digest = expected.partition(":")
             if algo == "sha256":
-                actual = hashlib.sha256(zf.read(path)).hexdigest()
+                actual = sha256_hex(zf.read(path))
                 if actual != digest:
                     raise InvalidSource(
                         f"{where}: {path} hashes to sha256:{actual[:12]}…, not the sha256:{digest[:12]}… its "
@@ -225,7 +225,7 @@ def read_capture(path: str | Path, url: str | None = None) -> tuple[Capture, byt
     data = path.read_bytes()
     reader = read_wacz if str(path).lower().endswith(".wacz") else read_warc
     cap = reader(data, str(path), url)
-    cap.warc_sha256 = hashlib.sha256(data).hexdigest()
+    cap.warc_sha256 = sha256_hex(data)
     return cap, data
 
 
@@ -239,7 +239,7 @@ def record_captures(db: Database, src, sources_dir: str | Path) -> None:
         if not path.is_file() or path.is_symlink():
             raise InvalidSource(f"{where}: lists the capture {c['file']}, which is not a file beside it; restore it")
         cap, _ = read_capture(path, c["url"])
-        body = hashlib.sha256(cap.payload).hexdigest()
+        body = sha256_hex(cap.payload)
         if body not in (src.snapshot_sha256, src.id):
             raise InvalidSource(
                 f"{path}: the response for {c['url']} is not the page the text of {src.slug} is from "

@@ -9,7 +9,6 @@ the user fixes them all at once.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,6 +18,8 @@ from sqlite_utils import Database
 from ledger.formats.claimfile import SUFFIXES, describe, iter_records, validate
 from ledger.store.db import write
 from ledger.core.errors import LedgerError
+from ledger.core import ids
+from ledger.core.ids import sha256_hex
 from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
 from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
 from ledger.store.writer import ClaimWriter, SourceIndex, prepare
@@ -162,27 +163,23 @@ def claim_file_read(db: Database, path: Path, data: bytes) -> int | None:
     """How many claims the ledger read from ``path`` when it last read it, if ``data`` is what it read then
     (same SHA-256); None if it never read the file or the file changed since."""
     row = db.execute("SELECT sha256, claims FROM claim_files WHERE path = ?", [display_path(Path(path))]).fetchone()
-    if row is None or row[0] != hashlib.sha256(data).hexdigest():
+    if row is None or row[0] != sha256_hex(data):
         return None
     return row[1]
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return ids.file_sha256(path)
 
 
 def source_file_digests(txt: Path) -> tuple[str, str | None]:
     """SHA-256 of a source's text file and of its sidecar (None if it has none)."""
     meta = txt.with_suffix(".yml")
     try:
-        meta_digest = hashlib.sha256(meta.read_bytes()).hexdigest()
+        meta_digest = sha256_hex(meta.read_bytes())
     except FileNotFoundError:
         meta_digest = None
-    return hashlib.sha256(txt.read_bytes()).hexdigest(), meta_digest
+    return sha256_hex(txt.read_bytes()), meta_digest
 
 
 def source_files_read(db: Database) -> dict[str, tuple[str, str | None]]:

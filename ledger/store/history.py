@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
+from ledger.core import ids
 from ledger.core.states import entry_state
 
 TYPE_TAG = "ledger.history/1"
@@ -86,23 +87,11 @@ class HistoryError(LedgerError):
 
 def canonical_json(obj) -> str:
     """Sorted keys, compact separators, UTF-8 kept; integers only as numbers."""
-    _check_numbers(obj)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return ids.canonical_json(obj, integers_only=True)
 
 
-def _check_numbers(obj):
-    if isinstance(obj, float):
-        raise TypeError("history bodies hold integers only: write other numbers as strings")
-    if isinstance(obj, dict):
-        for v in obj.values():
-            _check_numbers(v)
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            _check_numbers(v)
-
-
-def sha256_tagged(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+#: ``sha256:`` and 64 hex digits (``ledger.core.ids``)
+sha256_tagged = ids.tagged_sha256
 
 
 def entry_leaf(id: int, kind: str, at, actor, reason, body: dict, prev) -> bytes:

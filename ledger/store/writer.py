@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -12,6 +10,8 @@ from sqlite_utils.db import quote_identifier
 from ledger.core.anchor import Span, locate, make_span
 from ledger.formats.claimfile import ClaimInput
 from ledger.core.errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
+from ledger.core import ids
+from ledger.core.ids import canonical_json
 from ledger.formats.sources import Source
 from ledger.core.support import assess, unsupported_error
 
@@ -22,18 +22,13 @@ IDENTITY_FIELDS = ("source_id", "subject", "predicate", "value", "span_start", "
 DETAIL_FIELDS = ("confidence", "quote", "note", "recorded_by")
 
 
-def canonical_json(obj) -> str:
-    """Sorted keys, compact separators, UTF-8 kept: the form every hash covers."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def claim_id(row: dict) -> str:
     ident = {k: row.get(k) for k in IDENTITY_FIELDS}
     if row.get("supersedes"):
         # a correction is its own claim even when only its confidence,
         # quote or note differ from the claim it supersedes (issue 5)
         ident["supersedes"] = row["supersedes"]
-    return "c" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
+    return ids.claim_id(ident)
 
 
 def add_source(db: Database, source: Source) -> bool:
