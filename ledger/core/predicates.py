@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from ledger.core.entities import InvalidEntities
-from ledger.core.entities import _UniqueKeyLoader as UniqueKeyLoader
+from ledger.core.codec import DuplicateKey, YAMLError, load_unique_keys
 from ledger.core.errors import LedgerError
 from ledger.core.ids import new_sha256
 from ledger.core.normalize import fold_text
@@ -92,10 +89,10 @@ def _read(path: Path) -> tuple[dict, bytes]:
         raise InvalidPredicates(f"{path}: the predicates file is larger than {MAX_BYTES} bytes")
     try:
         # the entities file's loader: safe, and a duplicate key is refused rather than the last one kept
-        doc = yaml.load(data.decode("utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 (a SafeLoader)
-    except InvalidEntities as e:
+        doc = load_unique_keys(data.decode("utf-8")) or {}
+    except DuplicateKey as e:
         raise InvalidPredicates(f"{path}: {e}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
+    except (YAMLError, UnicodeDecodeError) as e:
         raise InvalidPredicates(f"{path}: not valid YAML: {e}") from None
     if not isinstance(doc, dict):
         raise InvalidPredicates(f"{path}: expected a mapping with `predicates:`")

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
-from ledger.core import yaml12
+from ledger.core import codec
+from ledger.core.codec import decode, load_yaml  # noqa: F401 (read here by name: formats.tabular, tests)
 from ledger.core.errors import InvalidClaim, InvalidClaimFile
 from ledger.core.fields import InvalidField, escaped, one_line
 from ledger.core.states import ENTRY_STATES, LATER_STATES, LEGACY
@@ -116,129 +115,6 @@ def describe(path, line, index, subject=None, predicate=None) -> str:
     return f"{loc}: {what}"
 
 
-# ---------------------------------------------------------------- YAML loading
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and without duplicate keys."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise InvalidClaimFile(
-                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first at line {seen[key] + 1}); each key may appear once per mapping"
-                )
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_timestamp(self, node):
-        # 2023-05-75 looks like a date to YAML but is none: keep the text, so
-        # the field's own check names it ("`as_of` '2023-05-75' is not a date")
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
-
-# YAML 1.1 reads yes/no/on/off as booleans: in claim files only true/false are.
-_StrictLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
-    """Parse YAML; return the data and, for each claim mapping's id(), its line."""
-    try:
-        # the reader refuses control characters such as NUL as it is built
-        loader = _StrictLoader(text)
-    except yaml.reader.ReaderError as e:
-        line = text[: e.position].count("\n") + 1
-        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
-        raise InvalidClaimFile(
-            f"{path}:{line}: malformed YAML: the control character {char} is not allowed in YAML; remove it"
-        ) from None
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        data = loader.construct_document(node)
-    except InvalidClaimFile as e:
-        # the loader says "line N: ..."; name it path:N like every other error
-        raise InvalidClaimFile(re.sub(r"^line (\d+): ", lambda m: f"{path}:{m.group(1)}: ", str(e))) from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        problem = e.problem or e.context or "not valid YAML"
-        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in str(problem):
-            problem += " (the ledger's YAML files may only use plain YAML: strings, numbers, dates, lists and mappings)"
-        elif e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
-            # e.g. an unclosed bracket: the error is found at the end, the cause is where it opened
-            problem += f" ({e.context} at line {e.context_mark.line + 1})"
-        raise InvalidClaimFile(f"{path}{line}: malformed YAML: {problem}") from None
-    except yaml.YAMLError as e:
-        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
-    except RecursionError:
-        raise InvalidClaimFile(
-            f"{path}: malformed YAML: nested too deeply (a claim is a flat mapping of fields)"
-        ) from None
-    except (ValueError, TypeError, OverflowError) as e:
-        # a value PyYAML's constructors cannot build; never a traceback
-        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
-    finally:
-        loader.dispose()
-    lines = {}
-    _claim_lines(node, data, lines)
-    return data, lines
-
-
-def load_yaml(text: str, path: str) -> Any:
-    """Parse a YAML document with the strict loader (no aliases, duplicate
-    keys or tags); raise InvalidClaimFile naming ``path`` and the line.
-
-    For source sidecars; claim files are read by ``ledger.core.yaml12`` (YAML 1.2,
-    every scalar the text written)."""
-    return _load_yaml(text, path)[0]
-
-
-def _claim_lines(node, data, lines):
-    """Record the line of each mapping in the claims list (by object id)."""
-    seq = None
-    if isinstance(node, yaml.SequenceNode):
-        seq, items = node, data
-    elif isinstance(node, yaml.MappingNode) and isinstance(data, dict):
-        for k, v in node.value:
-            if k.value == "claims" and isinstance(v, yaml.SequenceNode):
-                seq, items = v, data.get("claims")
-    if seq is not None and isinstance(items, list):
-        for n, item in zip(seq.value, items):
-            lines[id(item)] = n.start_mark.line + 1
-
-
 # ---------------------------------------------------------------- reading files
 
 
@@ -250,20 +126,6 @@ def file_format(path: str | Path) -> str:
             "or W3C annotations (.json/.jsonld)"
         )
     return SUFFIXES[suffix]
-
-
-def decode(data: bytes, path: str) -> str:
-    """Strict UTF-8, a leading BOM dropped; invalid bytes named by line."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InvalidClaimFile(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "save the file as UTF-8"
-        ) from None
 
 
 def read_claims(path: str | Path, *, display: str | None = None) -> Iterator[ClaimInput]:
@@ -309,7 +171,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         return
     text = decode(Path(path).read_bytes(), shown)
     if fmt == "yaml":
-        data, lines = yaml12.load(text, shown)
+        data, lines = codec.load(text, shown)
     else:
         try:
             data = _json_loads(text)
@@ -616,31 +478,16 @@ def _timestamp(v, fail) -> str:
     )
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that double-quotes (escapes) text holding a YAML line-break
-    character: PyYAML writes U+0085 raw in single quotes and reads it back as
-    a space, so a quote would not round-trip."""
-
-
-def _represent_str(dumper, data):
-    if any(ch in data for ch in "\x85\u2028\u2029"):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-    return yaml.SafeDumper.represent_str(dumper, data)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def dump_yaml(claims: list[dict], source: str | None = None) -> str:
     """A claims file in the import format (block style, Unicode kept)."""
     doc = {"source": source, "claims": claims} if source else claims
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return codec.dump_yaml(doc)
 
 
 def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[ClaimInput]:
     """Parse claims from a string (tests and tools that build files in memory)."""
     if fmt == "yaml":
-        data, lines = yaml12.load(text, path)
+        data, lines = codec.load(text, path)
         return [validate(r) for r in _records_from(data, path, lines)]
     buf = io.StringIO(text)
     return [validate(Record(json.loads(line), path, n, n)) for n, line in enumerate(buf, 1) if line.strip()]
@@ -686,7 +533,7 @@ def iter_appended_records(path, offset: int, before: int, slug: str, *, display:
         return
     header = append_header(slug)
     text = decode(header + data[offset:], shown)
-    parsed, lines = yaml12.load(text, shown)
+    parsed, lines = codec.load(text, shown)
     shift = data.count(b"\n", 0, offset) - header.count(b"\n")
     for rec in _records_from(parsed, shown, lines):
         yield Record(rec.data, shown, rec.line + shift if rec.line else None, rec.index + before)

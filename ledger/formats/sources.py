@@ -13,8 +13,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
+from ledger.core.codec import decode, dump_sidecar, load_yaml
+from ledger.core.codec import decode_source_text as decode_text
 from ledger.core.errors import InvalidSource
 from ledger.core.fields import InvalidField, calendar_date, http_url, one_line
 from ledger.core.ids import sha256_text
@@ -105,22 +105,6 @@ class Source:
         }
 
 
-def decode_text(data: bytes, where: str) -> str:
-    """Strict UTF-8; a NUL character is refused because SQLite's substr()
-    stops counting at it, which would break the span invariant."""
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InvalidSource(f"{where}:{line}: the text contains a NUL character (U+0000); remove it before adding")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InvalidSource(
-            f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "convert the text to UTF-8 before adding it"
-        ) from None
-
-
 def slugify(text: str) -> str:
     """A readable ASCII slug for a title in any script (``ledger.core.slugs``)."""
     from ledger.core.slugs import slugify as _slugify
@@ -191,7 +175,6 @@ def read_source(txt_path: Path) -> Source:
     if meta_path.exists():
         # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
         # `ledger build`), no duplicate keys, no tags; invalid UTF-8 named by line
-        from ledger.formats.claimfile import decode, load_yaml
         from ledger.core.errors import InvalidClaimFile
 
         try:
@@ -306,7 +289,7 @@ def write_source(source: Source, directory: Path, data: bytes) -> Path:
 
 def sidecar_bytes(source: Source) -> bytes:
     """The sidecar YAML of ``source``."""
-    return yaml.safe_dump(source.metadata(), sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+    return dump_sidecar(source.metadata())
 
 
 def make_source(

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ledger.core.codec import decode, dump_sidecar, load_yaml
 from ledger.core.errors import InvalidSource
 from ledger.core.ids import sha256_hex
 
@@ -332,15 +333,11 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
         held_txt = sources_dir / f"{held[0]}.txt" if held and not added else None
         if held_txt is not None and held_txt.exists():
             # a text already held: its sidecar is left as it is, but for the capture added to its list
-            import yaml
-
-            from ledger.formats.claimfile import decode, load_yaml
-
             meta_path = held_txt.with_suffix(".yml")
             meta = load_yaml(decode(meta_path.read_bytes(), str(meta_path)), str(meta_path)) or {}
             if entry not in (meta.get("captures") or []):
                 meta["captures"] = [*(meta.get("captures") or []), entry]
-                write_atomic(meta_path, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode())
+                write_atomic(meta_path, dump_sidecar(meta))
         else:
             src.captures = [entry]
             write_source(src, sources_dir, src.text.encode("utf-8"))

@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 from typing import Callable
 
-import yaml
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
 from ledger.formats.atomic import write_atomic
+from ledger.core.codec import dump_sidecar
 from ledger.formats.claimfile import dump_yaml
 from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
 
@@ -79,7 +79,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             if snap.is_file() and not snap.is_symlink():
                 _copy(snap, out / "sources" / f"{src['slug']}.html")
         # each file whole (ledger.formats.atomic), the sidecar before its text as `source add` writes them
-        write_atomic(out / "sources" / f"{src['slug']}.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"))
+        write_atomic(out / "sources" / f"{src['slug']}.yml", dump_sidecar(meta))
         write_atomic(out / "sources" / f"{src['slug']}.txt", src["text"].encode("utf-8"))
         n_sources += 1
     for c in db.query(
