@@ -223,7 +223,7 @@ def export_w3c(db: Database, out: str | Path, **options) -> dict:
     # and written by json's C encoder (indenting every item is ten times slower)
     lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
     text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
 
     write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
     return {"format": "w3c", "out": str(out), "claims": len(items)}

@@ -356,7 +356,7 @@ def export_claimreview(db: Database, out: str | Path, **options) -> dict:
 
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
 
     write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}

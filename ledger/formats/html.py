@@ -264,7 +264,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
     from ledger.services import revisions
     from ledger.store import history
     from ledger.store.db import write
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
     from ledger.formats.sources import write_source
     from ledger.store.writer import add_source
 
@@ -322,7 +322,7 @@ def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overr
                 raise InvalidSource(
                     f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
                 )
-            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.formats.atomic)
+            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.core.atomic)
             if was_added or not Path(src.path).exists():  # a text already held keeps its sidecar (issue 13)
                 write_source(src, sources_dir, src.text.encode("utf-8"))
             out.append(

@@ -265,11 +265,11 @@ def iter_source_files(directory: Path):
 def write_source(source: Source, directory: Path, data: bytes) -> Path:
     """Store the exact bytes and the sidecar; refuse to overwrite a different text.
 
-    Each file is written whole (``ledger.formats.atomic``): the sidecar first, then the text, so the text's
+    Each file is written whole (``ledger.core.atomic``): the sidecar first, then the text, so the text's
     appearance is the last step and a text written here always has its complete sidecar beside it. A
     kill -9 can at most leave a sidecar without its text, which `ledger build` ignores (it reads texts)
     and the next `ledger source add` replaces."""
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -295,7 +295,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
         src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
     sources_dir = Path(sources_dir)
     from ledger.services import repository
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
 
     # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
     src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
@@ -319,7 +319,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             "SELECT 1 FROM captures WHERE source_id = ? AND warc_sha256 = ?", [src.id, cap.warc_sha256]
         ).fetchone():
             db["captures"].insert(cap.row(src.id, keep.as_posix()))
-        # the capture and the snapshot first, then the sidecar that lists them, the text last (ledger.formats.atomic):
+        # the capture and the snapshot first, then the sidecar that lists them, the text last (ledger.core.atomic):
         # a kill -9 never leaves a text whose sidecar names a file that is not there
         if not keep.exists():
             write_atomic(keep, data)
@@ -327,7 +327,7 @@ def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sourc
             snap = snapshot_path(src.path)
             if snap.exists() and snap.read_bytes() != cap.payload:
                 raise InvalidSource(f"{snap} already holds a different page; choose another --slug")
-            write_atomic(snap, cap.payload)  # never a half-written file (ledger.formats.atomic)
+            write_atomic(snap, cap.payload)  # never a half-written file (ledger.core.atomic)
         entry = {"file": keep.name, "url": cap.target_uri}
         held = db.execute("SELECT slug FROM sources WHERE id = ?", [src.id]).fetchone()
         held_txt = sources_dir / f"{held[0]}.txt" if held and not added else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from ledger.core import extract as ex
 from ledger.core.errors import LedgerError
 from ledger.formats import claimfile
-from ledger.formats.atomic import write_atomic
+from ledger.core.atomic import write_atomic
 from ledger.services import record
 
 
@@ -79,4 +79,4 @@ def write_claims(path: Path, claims: list[dict], source: str):
         text = json.dumps({"source": source, "claims": claims}, indent=2, ensure_ascii=False) + "\n"
     else:
         text = "".join(json.dumps({"source": source, **c}, ensure_ascii=False) + "\n" for c in claims)
-    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.formats.atomic)
+    write_atomic(path, text.encode("utf-8"))  # whole or not at all (ledger.core.atomic)

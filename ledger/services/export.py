@@ -12,7 +12,7 @@ from typing import Callable
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
-from ledger.formats.atomic import write_atomic
+from ledger.core.atomic import write_atomic
 from ledger.core.codec import dump_sidecar
 from ledger.formats.claimfile import dump_yaml
 from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
@@ -78,7 +78,7 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             snap = Path(src["path"]).with_suffix(".html")
             if snap.is_file() and not snap.is_symlink():
                 _copy(snap, out / "sources" / f"{src['slug']}.html")
-        # each file whole (ledger.formats.atomic), the sidecar before its text as `source add` writes them
+        # each file whole (ledger.core.atomic), the sidecar before its text as `source add` writes them
         write_atomic(out / "sources" / f"{src['slug']}.yml", dump_sidecar(meta))
         write_atomic(out / "sources" / f"{src['slug']}.txt", src["text"].encode("utf-8"))
         n_sources += 1

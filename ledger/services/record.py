@@ -200,7 +200,7 @@ def append_claims(path: Path, slug: str, entries: list[dict], db=None) -> int | 
     returned."""
     import tempfile
 
-    from ledger.formats.atomic import WriteError, write_atomic
+    from ledger.core.atomic import WriteError, write_atomic
 
     if not path.exists():
         data = claimfile.dump_yaml(entries, source=slug).encode("utf-8")

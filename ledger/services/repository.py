@@ -42,7 +42,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from ledger.formats.atomic import append_atomic, write_atomic
+from ledger.core.atomic import append_atomic, write_atomic
 from ledger.core.errors import LedgerError
 
 REVIEWS_DIR = "reviews"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ledger.core.errors import HistoryError
 from ledger.core.states import LATER_STATES
-from ledger.formats.atomic import append_atomic
+from ledger.core.atomic import append_atomic
 
 EVENTS_FILE = "events.jsonl"
 EVENT_KEYS = ("claim", "status", "replaced_by", "method", "score", "reason", "actor", "at")
