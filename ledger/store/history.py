@@ -520,7 +520,7 @@ def supersede(db: Database, ref: str, changes: dict, *, reason: str, actor=None,
     a write transaction). ``changes`` holds the fields that differ (``source``
     moves the claim to another source). Returns the old and new ids, the new
     row, and the claims-file entry and path for the new claim."""
-    from ledger.formats.claimfile import Record, validate
+    from ledger.core.claim import Record, validate
     from ledger.store.writer import SourceIndex, insert_claims, prepare
 
     if not reason or not reason.strip():

@@ -8,11 +8,11 @@ from sqlite_utils import Database
 from sqlite_utils.db import quote_identifier
 
 from ledger.core.anchor import Span, locate, make_span
-from ledger.formats.claimfile import ClaimInput
+from ledger.core.claim import ClaimInput
 from ledger.core.errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
 from ledger.core import ids
 from ledger.core.ids import canonical_json
-from ledger.formats.sources import Source
+from ledger.core.source import Source
 from ledger.core.support import assess, unsupported_error
 
 # Fields whose values make a claim what it is: its id is derived from them,
@@ -40,7 +40,7 @@ def add_source(db: Database, source: Source) -> bool:
     for `ledger source add`). The row joins the open history entry.
     """
     from ledger.store.history import current_entry_id
-    from ledger.services.revisions import split_slug
+    from ledger.core.slugs import split_slug
 
     document, revision = split_slug(source.slug)
     existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
