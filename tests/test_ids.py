@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ledger.core import ids
-from ledger.formats.claimreview import IDENTITY, review_id
+from ledger.services.claimreview import IDENTITY, review_id
 from ledger.store.history import canonical_json as history_json
 from ledger.store.writer import claim_id
 

@@ -38,6 +38,11 @@ OPTIONAL = (
     "paraphrase",  # issue 14: the note declaring that the span says the value in other words
 )
 FILE_DEFAULTS = ("source", "recorded_by")
+# claim columns written back to claim files, in the order a person reads them
+FILE_FIELDS = (
+    "subject", "predicate", "value", "quote", "confidence", "occurrence", "prefix", "suffix", "speaker",
+    "as_of", "valid_from", "valid_to", "note", "paraphrase", "recorded_by", "recorded_at", "status", "origin", "supersedes",
+)
 # issue 14: the state a claim enters the ledger with (ledger/states.py); the
 # words used before it (recorded, machine-extracted) are read as current
 STATUSES = ("current", "candidate", "recorded", "machine-extracted")

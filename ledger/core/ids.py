@@ -86,7 +86,7 @@ def claim_id(ident: dict) -> str:
 
 
 def review_id(ident: dict) -> str:
-    """A review's id from its identity fields (``formats.claimreview.IDENTITY``)."""
+    """A review's id from its identity fields (``services.claimreview.IDENTITY``)."""
     return short_id("r", ident)
 
 

@@ -12,7 +12,6 @@ same bytes and get the same text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path

@@ -569,7 +569,7 @@ def _review_extra(db: Database, a: Act) -> dict | None:
 def _apply(db: Database, a: Act, result, errors: list[str]) -> None:
     """Write an act's claims, events and reviews inside the open entry (sources are added by the caller)."""
     from ledger.store import history
-    from ledger.formats.claimreview import add_review, make_review
+    from ledger.services.claimreview import add_review, make_review
     from ledger.store.writer import ClaimWriter
 
     writer = ClaimWriter(db)

@@ -201,6 +201,14 @@ def checkpoint(db: Database) -> dict:
 # ---------------------------------------------------------------- claim status
 
 
+def standing(db: Database, alias: str = "c") -> str:
+    """SQL condition: the claim stands (no correction, retraction or orphaning
+    recorded against it in ``claim_events``, when the ledger keeps them)."""
+    if not db["claim_events"].exists():
+        return "1"
+    return f"NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = {alias}.id)"
+
+
 def status_of(db: Database, claim_id: str) -> dict:
     """A claim's current status, derived from its events (the latest wins)."""
     row = db.execute(
