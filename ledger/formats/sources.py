@@ -16,6 +16,7 @@ from ledger.core.codec import decode, dump_sidecar, load_yaml
 from ledger.core.codec import decode_source_text as decode_text
 from ledger.core.errors import InvalidSource
 from ledger.core.fields import InvalidField, calendar_date, http_url, one_line
+from ledger.core.ids import sha256_hex
 from ledger.core.ids import sha256_text  # noqa: F401 (core/extract.py imports it from here)
 
 # the Source value and its fields are core/source.py's (issue 19), still named here
@@ -127,8 +128,6 @@ def read_source(txt_path: Path) -> Source:
         captures=_captures(meta.get("captures"), where),
     )
     if source.snapshot_sha256:
-        from ledger.formats.html import check_snapshot  # the saved page, when kept beside the text
-
         check_snapshot(txt_path, source.snapshot_sha256)
     recorded = meta.get("sha256")
     if recorded and recorded != source.id:
@@ -168,6 +167,24 @@ def _captures(value, where: str) -> list | None:
             f"(the response the text is from), not {value!r}"
         )
     return [{"file": c["file"], "url": c["url"]} for c in value]
+
+
+def snapshot_path(txt_path: str | Path) -> Path:
+    """Where a source's HTML snapshot is kept: beside its text, same slug."""
+    return Path(txt_path).with_suffix(".html")
+
+
+def check_snapshot(txt_path: str | Path, recorded: str | None) -> None:
+    """If the snapshot file is there, its bytes must hash to the recorded sha256."""
+    snap = snapshot_path(txt_path)
+    if not recorded or not snap.exists():
+        return
+    actual = sha256_hex(snap.read_bytes())
+    if actual != recorded:
+        raise InvalidSource(
+            f"{snap}: the saved page does not match the snapshot_sha256 in its sidecar "
+            f"(recorded {recorded[:12]}…, file hashes to {actual[:12]}…); a snapshot is never edited: restore it"
+        )
 
 
 def iter_source_files(directory: Path):

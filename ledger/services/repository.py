@@ -545,8 +545,8 @@ def _tail(db: Database, path: Path, shown: str, appended, appendable):
 def _source_records(db: Database, src) -> None:
     """What a source's sidecar says beyond the source row: where its metadata came from
     (``source_field_origins``) and its kept captures (``captures``, read back from their files)."""
-    from ledger.formats.html import record_field_origins
-    from ledger.formats.warc import record_captures
+    from ledger.services.capture_rows import record_field_origins
+    from ledger.services.capture_rows import record_captures
 
     record_field_origins(db, src)
     if src.captures:
