@@ -1,4 +1,4 @@
-"""A history entry's canonical form and hash, the clock, the actor and the checkpoint file (issue 19: split from
+"""A history entry's canonical form and hash, the entry open on a connection, the clock, the actor and the checkpoint file (issue 19: split from
 ``ledger/store/history.py``, which still names everything here; the form is described in its docstring)."""
 
 from __future__ import annotations
@@ -7,7 +7,10 @@ import datetime as dt
 import getpass
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from ledger.core import ids
 from ledger.core.errors import HistoryError, LedgerError
@@ -64,6 +67,37 @@ def _no_float(text):
 def entry_hash(id: int, kind: str, at, actor, reason, body: dict, prev) -> str:
     """The hash of one entry: its canonical form with the type tag and the previous hash."""
     return sha256_tagged(entry_leaf(id, kind, at, actor, reason, body, prev))
+
+
+@dataclass
+class OpenEntry:
+    """An entry being written: rows added now carry ``id`` in ``entry_id``."""
+
+    id: int
+    kind: str
+    actor: str | None = None
+    at: str | None = None
+    reason: str | None = None
+    extra: dict = field(default_factory=dict)
+    marks: dict = field(default_factory=dict)  # table -> max rowid before the entry
+    auto: bool = False  # opened by write_transaction, not yet described
+    always: bool = False  # record the entry even if it adds no rows
+    sealed: dict | None = None
+
+
+def current_entry(db: Database) -> OpenEntry:
+    """The entry rows written now belong to; raises if none is open."""
+    e = getattr(db, "_ledger_entry", None)
+    if e is None:
+        raise LedgerError(
+            "internal error: a ledger row was written outside a history entry "
+            "(write inside `write_transaction` or `history.entry`)"
+        )
+    return e
+
+
+def current_entry_id(db: Database) -> int:
+    return current_entry(db).id
 
 
 def now() -> str:

@@ -50,7 +50,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
@@ -60,7 +59,7 @@ from ledger.core.states import entry_state
 # an entry's form (entries.py), the rows' canonical form and digests (rows.py), the events file (events.py)
 from ledger.store.entries import TYPE_TAG, _json_scalar, _no_float, canonical_json, default_actor  # noqa: F401
 from ledger.store.entries import entry_hash, entry_leaf, entry_leaf_spliced, now, sha256_tagged  # noqa: F401
-from ledger.store.entries import _normal_hash, read_checkpoint  # noqa: F401
+from ledger.store.entries import OpenEntry, _normal_hash, current_entry, current_entry_id, read_checkpoint  # noqa: F401
 from ledger.store.events import EVENT_KEYS, EVENTS_FILE, append_events, event_line, read_events  # noqa: F401
 from ledger.store.rows import EXACT, EXCLUDED, TRACKED, RowDigests, _column_groups, _is_real, _types  # noqa: F401
 from ledger.store.rows import aggregate, aggregate_tree, digest_columns, digest_sql, digest_table  # noqa: F401
@@ -71,37 +70,6 @@ STATUSES = ("current", "superseded", "retracted", "orphaned")
 
 
 # ---------------------------------------------------------------- writing entries
-
-
-@dataclass
-class OpenEntry:
-    """An entry being written: rows added now carry ``id`` in ``entry_id``."""
-
-    id: int
-    kind: str
-    actor: str | None = None
-    at: str | None = None
-    reason: str | None = None
-    extra: dict = field(default_factory=dict)
-    marks: dict = field(default_factory=dict)  # table -> max rowid before the entry
-    auto: bool = False  # opened by write_transaction, not yet described
-    always: bool = False  # record the entry even if it adds no rows
-    sealed: dict | None = None
-
-
-def current_entry(db: Database) -> OpenEntry:
-    """The entry rows written now belong to; raises if none is open."""
-    e = getattr(db, "_ledger_entry", None)
-    if e is None:
-        raise LedgerError(
-            "internal error: a ledger row was written outside a history entry "
-            "(write inside `write_transaction` or `history.entry`)"
-        )
-    return e
-
-
-def current_entry_id(db: Database) -> int:
-    return current_entry(db).id
 
 
 @contextlib.contextmanager

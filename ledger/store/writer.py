@@ -39,7 +39,7 @@ def add_source(db: Database, source: Source) -> bool:
     never an overwrite (``ledger.services.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
-    from ledger.store.history import current_entry_id
+    from ledger.store.entries import current_entry_id
     from ledger.core.slugs import split_slug
 
     document, revision = split_slug(source.slug)
@@ -275,7 +275,7 @@ class ClaimWriter:
 
 def insert_claims(db: Database, rows: list[dict]) -> None:
     """Insert new claim rows into the open history entry (never replacing one)."""
-    from ledger.store.history import current_entry_id
+    from ledger.store.entries import current_entry_id
 
     if not rows:
         return
