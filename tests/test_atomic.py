@@ -1,14 +1,12 @@
 """ledger.core.atomic: whole-file replacement, the full-disk case, and the writer lock across processes."""
 
 import os
-import resource
 import subprocess
 import sys
 import time
 
-import pytest
 
-from ledger.core.atomic import WriteError, append_atomic, write_atomic, writer_lock
+from ledger.core.atomic import append_atomic, write_atomic, writer_lock
 
 
 def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):

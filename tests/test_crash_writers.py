@@ -19,7 +19,6 @@ replays a run.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import resource

@@ -1192,7 +1192,7 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     pos = name_start
     for s, e, w in reversed(words):
         gap = text[e:pos]
-        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
+        if gap.strip() not in ("",) and gap.strip() not in ("’s", "'s", "’", "'") and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
         if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the") or _is_cap(w) and low not in STOP_CAPS:

@@ -20,7 +20,6 @@ from ledger.store.db import write
 from ledger.core.errors import LedgerError
 from ledger.core import ids
 from ledger.core.ids import sha256_hex
-from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
 from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
 from ledger.store.writer import ClaimWriter, SourceIndex, prepare
 

@@ -54,7 +54,6 @@ import json
 import re
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
