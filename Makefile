@@ -36,10 +36,13 @@ test: setup-test
 
 # The checks that keep the package's shape (issue 19, docs/architecture.md): the layer contracts in pyproject.toml,
 # ruff (imports at the top, hashing and YAML through their one home), and no module over 600 lines
+# (each check runs even when one before it fails, so one run shows every finding)
 lint: setup-test
-	$(BIN)/lint-imports
-	$(BIN)/ruff check .
-	$(BIN)/python tools/check_sizes.py
+	@rc=0; \
+	$(BIN)/lint-imports || rc=1; \
+	$(BIN)/ruff check . || rc=1; \
+	$(BIN)/python tools/check_sizes.py || rc=1; \
+	exit $$rc
 
 # every generated page (a file with a cog block): the CLI reference, the schema; tests/test_docs.py checks them
 COG_FILES = $(shell grep -lF '[[[cog' README.md docs/*.md)
