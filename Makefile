@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 DB ?= ledger.db
 PORT ?= 8001
 
-.PHONY: setup setup-test demo build test docs package bench bench-full clean
+.PHONY: setup setup-test demo build test lint docs package bench bench-full clean
 
 # the package alone for the demo; the test extra (pytest, hypothesis, playwright, atheris, ...) for the tests
 $(BIN)/ledger: pyproject.toml
@@ -33,6 +33,16 @@ demo: build
 
 test: setup-test
 	$(BIN)/python -m pytest -q
+
+# The checks that keep the package's shape (issue 19, docs/architecture.md): the layer contracts in pyproject.toml,
+# ruff (imports at the top, hashing and YAML through their one home), and no module over 600 lines
+# (each check runs even when one before it fails, so one run shows every finding)
+lint: setup-test
+	@rc=0; \
+	$(BIN)/lint-imports || rc=1; \
+	$(BIN)/ruff check . || rc=1; \
+	$(BIN)/python tools/check_sizes.py || rc=1; \
+	exit $$rc
 
 # every generated page (a file with a cog block): the CLI reference, the schema; tests/test_docs.py checks them
 COG_FILES = $(shell grep -lF '[[[cog' README.md docs/*.md)

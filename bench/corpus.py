@@ -198,7 +198,7 @@ class Generator:
         slug = f"s{i:06d}-{PLACES[i % len(PLACES)].lower().encode('ascii', 'ignore').decode() or 'x'}-report"
         slug = slug.replace(" ", "-")
         facts = [self.fact(rng, rng.choice(PREDICATES)) for _ in range(self.per_source)]
-        paragraphs, facts_at = [], []
+        paragraphs = []
         chars = 0
         fi = 0
         while fi < len(facts) or chars < self.article_chars:

@@ -37,7 +37,7 @@ DERIVED = ("facts", "claim_values", "source_shingles", "facet_counts", "claims_f
 def prepare(src: Path, dst: Path, seed: int) -> Path:
     """A copy of ``src`` with 50 reviews and 20 retractions (fewer on a small ledger) recorded through the library."""
     from ledger.store import history
-    from ledger.formats import claimreview
+    from ledger.services import claimreview
     from ledger.store.db import open_db, write_transaction
     from ledger.store.shape import ensure_shape
 
@@ -230,7 +230,7 @@ def clean_run(pristine, work: Path | None, rng: random.Random, deep: bool):
 
     from ledger.services import verify
     from ledger.store import history
-    from ledger.formats import claimreview
+    from ledger.services import claimreview
     from ledger.store.db import write_transaction
     from ledger.store.shape import ensure_shape
 

@@ -40,7 +40,6 @@ def main(argv=None):
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args(argv)
     from ledger.store import history
-    from ledger.store import schema_check
     from ledger.store import tlog
     from ledger.services import verify as v
     from ledger.store.db import open_db

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import time
 
 from bench.timing import Clock, maxrss_mb, median
 

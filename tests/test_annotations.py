@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.formats import annotations
+from ledger.services import export as exports
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
@@ -51,7 +52,7 @@ def fresh_with_sources(root: Path, name="fresh"):
 
 
 def export(db, out):
-    summary = annotations.export_w3c(db, out)
+    summary = exports.export_w3c(db, out)
     return summary, json.loads(Path(out).read_text(encoding="utf-8"))
 
 

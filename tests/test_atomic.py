@@ -1,14 +1,12 @@
-"""ledger.formats.atomic: whole-file replacement, the full-disk case, and the writer lock across processes."""
+"""ledger.core.atomic: whole-file replacement, the full-disk case, and the writer lock across processes."""
 
 import os
-import resource
 import subprocess
 import sys
 import time
 
-import pytest
 
-from ledger.formats.atomic import WriteError, append_atomic, write_atomic, writer_lock
+from ledger.core.atomic import append_atomic, write_atomic, writer_lock
 
 
 def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):
@@ -35,7 +33,7 @@ def test_full_disk_keeps_the_previous_version(tmp_path):
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
-        "from ledger.formats.atomic import write_atomic, WriteError\n"
+        "from ledger.core.atomic import write_atomic, WriteError\n"
         "try:\n"
         f"    write_atomic({str(p)!r}, b'y' * 100000)\n"
         "except WriteError as e:\n"
@@ -52,7 +50,7 @@ def test_kill_during_write_leaves_old_or_new_never_partial(tmp_path):
     p = tmp_path / "c.yml"
     old, new = b"old\n" * 250_000, b"new\n" * 250_000
     p.write_bytes(old)
-    code = f"from ledger.formats.atomic import write_atomic\nwhile True:\n    write_atomic({str(p)!r}, b'new\\n' * 250_000)\n"
+    code = f"from ledger.core.atomic import write_atomic\nwhile True:\n    write_atomic({str(p)!r}, b'new\\n' * 250_000)\n"
     for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
         proc = subprocess.Popen([sys.executable, "-c", code])
         time.sleep(delay)
@@ -66,7 +64,7 @@ def test_writer_lock_serialises_processes_and_is_reentrant(tmp_path):
         with writer_lock(tmp_path):  # re-entrant within the process
             pass
         code = (
-            "import sys, time\nfrom ledger.formats.atomic import writer_lock\n"
+            "import sys, time\nfrom ledger.core.atomic import writer_lock\n"
             f"print('waiting', flush=True)\nwith writer_lock({str(tmp_path)!r}):\n    print(time.time())\n"
         )
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

@@ -15,7 +15,6 @@ tests at the end, and RELIABILITY.md lists which is which.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys

@@ -2,20 +2,20 @@
 
 import pytest
 
-from ledger.services import ingest
+from ledger.services import files as replay_files
 from ledger.store.db import open_db
 from ledger.services.ingest import ImportFailed, build
 
 
 def count_reads(monkeypatch):
     reads = []
-    real = ingest.read_source
+    real = replay_files.read_source
 
     def counting(path):
         reads.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(ingest, "read_source", counting)
+    monkeypatch.setattr(replay_files, "read_source", counting)
     return reads
 
 

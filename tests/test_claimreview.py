@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from ledger.formats import claimreview
+from ledger.services import claimreview
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.services.ingest import build

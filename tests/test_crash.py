@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from _reliability import ledger_state
 
 LEDGER_BIN = Path(sys.executable).parent / "ledger"
 KILLS = int(os.environ.get("LEDGER_CRASH_KILLS", "20"))

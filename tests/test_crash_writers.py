@@ -219,7 +219,7 @@ def next_build(root: Path, name: str, db_name: str = "ledger.db", **dirs) -> Non
         db = open_db(db_name)
         try:
             record.build(db, dirs.get("sources", "sources"), dirs.get("claims", "claims"))
-        except Exception as e:  # noqa: BLE001: the message says which command's kill left what
+        except Exception as e:  # the message says which command's kill left what
             raise AssertionError(f"{name}: the next build failed: {type(e).__name__}: {e}") from e
         finally:
             db.conn.close()

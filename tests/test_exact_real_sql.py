@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.store import history
+from ledger.store import history, rows
 from ledger.services import verify as v
 from ledger.store.db import open_db
 from ledger.services.ingest import build
@@ -112,7 +112,7 @@ def test_a_ledger_digested_by_the_python_function_still_verifies(workdir, monkey
     claims.write_text(re.sub(r"confidence: [0-9.]+", lambda m: f"confidence: {next(values)}", text), encoding="utf-8")
     path = workdir / "ledger.db"
     with monkeypatch.context() as m:
-        m.setattr(history, "exact_real_sql", lambda q: f"ledger_real({q})")
+        m.setattr(rows, "exact_real_sql", lambda q: f"ledger_real({q})")  # where row_sql reads it
         db = open_db(path)
         build(db, workdir / "sources", workdir / "claims")
         old_head = history.head(db)["hash"]

@@ -11,7 +11,7 @@ import yaml
 from datasette.app import Datasette
 
 from ledger.store.db import open_db
-from ledger.web.facets import mismatches, recount
+from ledger.store.facet_counts import mismatches, recount
 from ledger.services.ingest import import_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def test_view_counts_hold_after_every_kind_of_write(seed_db, workdir):
     run("compare", "--db", seed_db, "--rebuild")
     _counts_hold(seed_db)
     # counts that fell to 0 (m063 keeps them) are not shown: each view's facets equal a live GROUP BY
-    from ledger.web.facets import COUNTED
+    from ledger.store.facet_counts import COUNTED
 
     db = open_db(seed_db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -187,7 +187,7 @@ def test_a_failed_import_leaves_the_view_counts_untouched(seed_db, tmp_path):
     "view", ["claim_status", "claim_provenance", "current_claims", "fact_groups", "single_source_facts", "fact_claims", "conflicts"]
 )
 def test_view_pages_show_the_kept_counts_and_no_row_count(seed_db, view):
-    from ledger.web.facets import COUNTED
+    from ledger.store.facet_counts import COUNTED
 
     run_ = __import__("_cli").run
     run_("claim", "add", "sokhonn-plans-china-trip", "--db", seed_db, "--subject", "Morodok Techo National Stadium",

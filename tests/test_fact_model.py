@@ -3,7 +3,6 @@ equivalent units, rounded figures, events with dates and places. Each test build
 composed one-line sources (invented wording; the kinds of failure are those seen on real reports)."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.formats import hypothesis as hyp
+from ledger.services import export as exports
 from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
@@ -30,7 +31,7 @@ def claims_of(db):
 
 
 def export(db, out):
-    summary = hyp.export_hypothesis(db, out)
+    summary = exports.export_hypothesis(db, out)
     return summary, json.loads(out.read_text(encoding="utf-8"))
 
 

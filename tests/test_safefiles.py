@@ -133,7 +133,7 @@ def test_writers_take_the_one_lock_beside_the_database(seed_db, workdir):
     import threading
     import time
 
-    from ledger.formats.atomic import writer_lock
+    from ledger.core.atomic import writer_lock
 
     done = []
     with writer_lock(workdir):

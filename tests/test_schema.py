@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from ledger.store import migrations as migrations_module
 from ledger.store.db import open_db, write_transaction
 from ledger.store.migrations import ORDER, migrations
-from ledger.store.schema_check import expected_schema, fresh_schema_markdown, read_schema, schema_markdown
+from ledger.store.schema_check import expected_schema, fresh_schema_markdown, read_schema
 from ledger.store.shape import ensure_shape
 
 ROOT = Path(__file__).resolve().parent.parent

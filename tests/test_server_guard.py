@@ -25,7 +25,7 @@ from datasette.app import Datasette
 from ledger.services import publish
 from ledger.cli import cli
 from ledger.core.csvsafe import StreamNeutraliser, is_formula, neutralise
-from ledger.store.db import open_db, write_transaction
+from ledger.store.db import open_db
 from ledger.web import guard
 
 ROOT = Path(__file__).resolve().parent.parent

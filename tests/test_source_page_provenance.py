@@ -1,7 +1,7 @@
 """The source page shows where each metadata field came from and the HTTP
 capture behind the source (issue 20)."""
 
-from ledger.formats import warc
+from ledger.services import capture
 from ledger.store.db import open_db
 from tests.test_datasette import get, make_ds
 from tests.test_warc import empty, server  # noqa: F401 (fixtures)
@@ -9,7 +9,7 @@ from tests.test_warc import empty, server  # noqa: F401 (fixtures)
 
 def test_the_source_page_shows_field_origins_and_the_capture(server, empty):  # noqa: F811
     db = open_db(empty / "ledger.db")
-    out = warc.fetch_and_add(db, f"{server}/stadium", empty / "sources", title="Stadium <opens>")
+    out = capture.fetch_and_add(db, f"{server}/stadium", empty / "sources", title="Stadium <opens>")
     db.close()
     page = get(make_ds(empty / "ledger.db", immutable=False), f"/ledger/sources/{out['id']}").text
     assert 'id="metadata-origins">authors: meta tag; published: meta tag; publisher: meta tag; title: user</dd>' in page

@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ledger.formats import annotations
+from ledger.services import export as exports
 from tests.test_claimreview import two_sources  # noqa: F401 (a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,7 +96,7 @@ def expand(doc) -> tuple[list, list[str]]:
 
 
 def exported_w3c(db, out):
-    annotations.export_w3c(db, out)
+    exports.export_w3c(db, out)
     return json.loads(Path(out).read_text(encoding="utf-8"))
 
 

@@ -13,7 +13,8 @@ from ledger.cli import cli
 from ledger.store.db import open_db
 from ledger.core.errors import LedgerError
 from ledger.services.ingest import ImportFailed, build, import_files
-from ledger.formats.tabular import COLUMNS, export_csv, export_jsonl, iter_csv_records, write_csv
+from ledger.formats.tabular import COLUMNS, iter_csv_records, write_csv
+from ledger.services.export import export_csv, export_jsonl
 
 # A source with what breaks naive CSV and offset handling: CRLF line breaks,
 # commas, straight and curly quotes, a tab, characters outside the BMP

@@ -162,8 +162,8 @@ def test_reviews_recorded_before_m080_join_the_history_and_old_heads_stay(workdi
     from sqlite_utils import Database
 
     from ledger.store import history
-    from ledger.formats import claimreview
-    from ledger.store.db import open_db, write_transaction
+    from ledger.services import claimreview
+    from ledger.store.db import open_db
     from ledger.services.ingest import build
     from ledger.store.migrations import migrations
 

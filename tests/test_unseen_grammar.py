@@ -241,7 +241,7 @@ def test_evaluate_prints_overall_rows_beside_first_runs_recorded_with_or_without
     result = CliRunner().invoke(cli, ["evaluate", "tests/labelled/composed", "tests/labelled/holdout"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    holdout = lines.index(next(l for l in lines if l.startswith("holdout:")))
+    holdout = lines.index(next(line for line in lines if line.startswith("holdout:")))
     assert "first run" in lines[holdout] and lines[holdout + 7].split()[0] == "overall"
     assert lines[holdout + 8].split()[0] == "no-event"
 

@@ -21,7 +21,7 @@ from ledger.store.db import open_db, write
 from ledger.store.derived_check import check_derived
 from ledger.store.writer import ClaimWriter, SourceIndex, prepare
 from ledger.formats import claimfile
-from ledger.web.facets import mismatches
+from ledger.store.facet_counts import mismatches
 
 HUN = "hun-sen-meets-xi"
 PAGE = (Path(__file__).parent / "fixtures" / "html" / "stadium-opening.html").read_bytes()

@@ -404,7 +404,6 @@ def serve(db_path, port, metadata, live, sql_time_limit_ms):
 
     Example: ledger serve --db ledger.db --port 8001
     """
-    import subprocess
     import tempfile
 
     from ledger.services import publish

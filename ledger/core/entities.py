@@ -15,14 +15,13 @@ assumption in the entry's ``note``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from ledger.core.codec import DuplicateKey, YAMLError, load_unique_keys
 from ledger.core.errors import LedgerError
+from ledger.core.ids import tagged_sha256
 from ledger.core.normalize import fold_name
 
 ENTITY_TYPES = ("person", "organisation", "place", "event", "thing", "agency")  # agency: a wire service or news service others carry (issue 16)
@@ -48,23 +47,6 @@ class Entity:
     def row(self) -> dict:
         return {"id": self.id, "name": self.name, "type": self.type, "country": self.country, "note": self.note,
                 "part_of": self.part_of}
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load that refuses duplicate keys instead of keeping the last."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise InvalidEntities(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def entity_id(name: str) -> str:
@@ -109,15 +91,15 @@ class Entities:
         if len(data) > MAX_BYTES:
             raise InvalidEntities(f"{path}: the entities file is larger than {MAX_BYTES} bytes")
         try:
-            doc = yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
-        except InvalidEntities as e:
+            doc = load_unique_keys(data.decode("utf-8"))
+        except DuplicateKey as e:
             raise InvalidEntities(f"{path}: {e}") from None
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
+        except (YAMLError, UnicodeDecodeError) as e:
             raise InvalidEntities(f"{path}: not valid YAML: {e}") from None
         items = doc.get("entities") if isinstance(doc, dict) else None
         if not isinstance(items, list):
             raise InvalidEntities(f"{path}: expected a mapping with an `entities:` list")
-        out = cls(digest="sha256:" + hashlib.sha256(data).hexdigest(), path=str(path))
+        out = cls(digest=tagged_sha256(data), path=str(path))
         for i, item in enumerate(items, 1):
             where = f"{path}: entity {i}: "
             if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():

@@ -10,6 +10,10 @@ class LedgerError(Exception):
     exit_code = 1
 
 
+class HistoryError(LedgerError):
+    """A change the history does not allow (retracting a retracted claim, …)."""
+
+
 class EmptyQuote(LedgerError):
     """A claim's quote is empty or only whitespace."""
 

@@ -449,7 +449,7 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     pos = name_start
     for s, e, w in reversed(words):
         gap = text[e:pos]
-        if gap.strip() not in ("",) and not (gap.strip() in ("’s", "'s", "’", "'")) and not _ABBR_GAP.match(gap):
+        if gap.strip() not in ("",) and gap.strip() not in ("’s", "'s", "’", "'") and not _ABBR_GAP.match(gap):
             break
         low = _low(w)
         if low in TITLE_WORDS or low in TITLE_MODIFIERS or low in NATIONALITIES or low in ("of", "and", "the", "for") or _is_cap(w) and low not in STOP_CAPS:
@@ -470,12 +470,12 @@ def _pre_title(text: str, name_start: int, s0: int) -> tuple[int, int] | None:
     ) and _low(taken[-1][2]) in TITLE_WORDS:
         taken = rest + taken
     lows = [_low(w) for _, _, w in taken]
-    if not any(l in TITLE_HEADS for l in lows):
+    if not any(lw in TITLE_HEADS for lw in lows):
         return None
-    if lows[-1] not in TITLE_WORDS and lows[0] not in TITLE_WORDS and not any(l in TITLE_HEADS for l in lows[:4]):
+    if lows[-1] not in TITLE_WORDS and lows[0] not in TITLE_WORDS and not any(lw in TITLE_HEADS for lw in lows[:4]):
         return None
     # a capitalised run that is someone else's name ("Wang Huning and") is not a title
-    if all(_is_name_word(l) or l in ("and",) for l in lows):
+    if all(_is_name_word(lw) or lw in ("and",) for lw in lows):
         return None
     return taken[0][0], taken[-1][1]
 

@@ -321,11 +321,11 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
     while k > 0 and _is_name_word(lows[k - 1]):
         k -= 1
     name_words = run[k:]
-    if name_words and k > 0 and len(name_words) <= 3 and any(l in TITLE_WORDS for l in lows[:k]):
+    if name_words and k > 0 and len(name_words) <= 3 and any(lw in TITLE_WORDS for lw in lows[:k]):
         ns = name_words[0][0]
         return [_person(persons, ns, end, text[ns:end], possessive, pre_title=(start, run[k - 1][1]))]
     if (name_words and k > 0 and 2 <= len(name_words) <= 3 and (lows[k - 1] in ORG_HEADS or lows[k - 1] in PLACES)
-            and any(l in ORG_HEADS for l in lows[:k]) and _TITLE_OF_BEFORE.search(text, max(0, start - 160), start)):
+            and any(lw in ORG_HEADS for lw in lows[:k]) and _TITLE_OF_BEFORE.search(text, max(0, start - 160), start)):
         # "Chairman of the Standing Committee of the National People's Congress Zhao Leji": a post's organisation
         # written straight before its holder's name; the run is the organisation, then the person
         ns = name_words[0][0]
@@ -336,17 +336,17 @@ def _classify_run(doc: Doc, run, sent_starts, persons, entities) -> list[Mention
         # organisation (nobody acts as it)
         return [Mention(start, end, surface, surface, "title", possessive=possessive)]
     if k == 0 and (lows[0] in TITLE_WORDS or lows[0] in TITLE_MODIFIERS or lows[0] in NATIONALITIES) and any(
-        l in TITLE_WORDS for l in lows
-    ) and not any(l in ("ministry", "party", "committee", "council", "office") for l in lows):
+        lw in TITLE_WORDS for lw in lows
+    ) and not any(lw in ("ministry", "party", "committee", "council", "office") for lw in lows):
         return [Mention(start, end, surface, surface, "title", possessive=possessive)]
-    if any(l in ORG_HEADS for l in lows):
+    if any(lw in ORG_HEADS for lw in lows):
         kind = "org"
-        if all(l in PLACES or l in ORG_HEADS and l in ("province", "city", "district", "region") for l in lows):
+        if all(lw in PLACES or lw in ORG_HEADS and lw in ("province", "city", "district", "region") for lw in lows):
             kind = "place"
         return [Mention(start, end, surface, surface, kind, possessive=possessive)]
-    if all(l in PLACES or l in NATIONALITIES for l in lows):
+    if all(lw in PLACES or lw in NATIONALITIES for lw in lows):
         return [Mention(start, end, surface, surface, "place", possessive=possessive)]
-    if k == 0 and 2 <= len(run) <= 3 and not any(l in STOP_CAPS for l in lows):
+    if k == 0 and 2 <= len(run) <= 3 and not any(lw in STOP_CAPS for lw in lows):
         return [_person(persons, start, end, surface, possessive)]
     if len(run) == 1:
         known = _known_person(persons, lows[0])

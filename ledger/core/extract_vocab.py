@@ -157,13 +157,13 @@ DEFAULT_CONFIDENCE = 0.5
 @lru_cache(maxsize=1)
 def calibration() -> dict[str, dict]:
     """rule -> {correct, proposed, confidence}, from the packaged calibration file."""
-    import yaml
+    from ledger.core import codec
     from pathlib import Path
 
     path = Path(__file__).with_name(CALIBRATION_FILE)
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = codec.safe_load(path.read_text(encoding="utf-8")) or {}
     return data.get("rules") or {}
 
 

@@ -17,11 +17,11 @@ Tested against the transparency-dev test vectors (tests/fixtures/rfc6962).
 
 from __future__ import annotations
 
-import hashlib
+from ledger.core.ids import new_sha256
 
 from ledger.core.errors import LedgerError
 
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+EMPTY_ROOT = new_sha256(b"").digest()
 
 
 class ProofError(LedgerError):
@@ -29,11 +29,11 @@ class ProofError(LedgerError):
 
 
 def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
+    return new_sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return new_sha256(b"\x01" + left + right).digest()
 
 
 def root(leaves: list[bytes]) -> bytes:
@@ -43,7 +43,7 @@ def root(leaves: list[bytes]) -> bytes:
     if not leaves:
         return EMPTY_ROOT
     level = list(leaves)
-    sha = hashlib.sha256
+    sha = new_sha256
     while len(level) > 1:
         nxt = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
@@ -64,7 +64,7 @@ def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:
         raise ProofError(f"leaf {index} is not in a tree of {n} leaves")
     path = []
     level, i = list(leaves), index
-    sha = hashlib.sha256
+    sha = new_sha256
     while len(level) > 1:
         sib = i ^ 1
         if sib < len(level):

@@ -10,18 +10,15 @@ same name, and its ``titles`` lists are added to the shipped ones.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from ledger.core.entities import InvalidEntities
-from ledger.core.entities import _UniqueKeyLoader as UniqueKeyLoader
+from ledger.core.codec import DuplicateKey, YAMLError, load_unique_keys
 from ledger.core.errors import LedgerError
+from ledger.core.ids import new_sha256
 from ledger.core.normalize import fold_text
 
 FILE_NAME = "predicates.yml"
@@ -92,10 +89,10 @@ def _read(path: Path) -> tuple[dict, bytes]:
         raise InvalidPredicates(f"{path}: the predicates file is larger than {MAX_BYTES} bytes")
     try:
         # the entities file's loader: safe, and a duplicate key is refused rather than the last one kept
-        doc = yaml.load(data.decode("utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 (a SafeLoader)
-    except InvalidEntities as e:
+        doc = load_unique_keys(data.decode("utf-8")) or {}
+    except DuplicateKey as e:
         raise InvalidPredicates(f"{path}: {e}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
+    except (YAMLError, UnicodeDecodeError) as e:
         raise InvalidPredicates(f"{path}: not valid YAML: {e}") from None
     if not isinstance(doc, dict):
         raise InvalidPredicates(f"{path}: expected a mapping with `predicates:`")
@@ -163,7 +160,7 @@ def load(user_path: str | Path | None = None) -> Profiles:
     ladders: dict[str, int] = {}
     demonyms: dict[str, str] = {}
     spellings: dict[str, str] = {}
-    digest = hashlib.sha256()
+    digest = new_sha256()
     for path, doc, data in docs:
         digest.update(data)
         defaults = {"tolerance": 0.01, "approximate_tolerance": 0.05, "window_days": 180}

@@ -9,10 +9,11 @@ nothing left to spell falls back to ``source-`` and a short hash of the title.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from anyascii import anyascii
+
+from ledger.core.ids import sha256_text
 
 MAX_LENGTH = 80
 HASH_LENGTH = 8
@@ -25,7 +26,7 @@ def slugify(text: str) -> str:
     slug = slug[:MAX_LENGTH].rstrip("-")
     if slug:
         return slug
-    return "source-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return "source-" + sha256_text(text)[:HASH_LENGTH]
 
 
 def distinct_slug(base: str, text_sha256: str, taken) -> str:
@@ -37,3 +38,19 @@ def distinct_slug(base: str, text_sha256: str, taken) -> str:
         if not taken(slug):
             return slug
     raise ValueError(f"no free slug for {base!r}")  # 64 hex digits of one text are never all taken
+
+
+# "<slug>@<n>" is revision n of <slug> (ledger/services/revisions.py)
+REVISION_RE = re.compile(r"^(?P<doc>.+)@(?P<n>[1-9][0-9]*)$")
+
+
+def split_slug(slug: str) -> tuple[str, int]:
+    """``("hun-sen-meets-xi", 2)`` for ``hun-sen-meets-xi@2``; revision 1 for a plain slug."""
+    m = REVISION_RE.match(slug)
+    if m:
+        return m.group("doc"), int(m.group("n"))
+    return slug, 1
+
+
+def revision_slug(document: str, revision: int) -> str:
+    return document if revision == 1 else f"{document}@{revision}"

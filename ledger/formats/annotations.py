@@ -32,19 +32,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import json
 import uuid
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any, Iterator
 
-from sqlite_utils import Database
-
-from ledger.formats.claimfile import Record
+from ledger.core.claim import Record
 from ledger.core.errors import InvalidClaimFile
-from ledger.services.export import exporter
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ANNO_CONTEXTS = {ANNO_CONTEXT, "https://www.w3.org/ns/anno.jsonld"}
@@ -171,65 +165,6 @@ def claim_annotation(c: dict, source: dict, *, context: bool = True) -> dict:
         ],
     }
     return anno
-
-
-def standing(db: Database, alias: str = "c") -> str:
-    """SQL condition: the claim stands (no correction, retraction or orphaning
-    recorded against it in ``claim_events``, when the ledger keeps them)."""
-    if not db["claim_events"].exists():
-        return "1"
-    return f"NOT EXISTS (SELECT 1 FROM claim_events e WHERE e.claim_id = {alias}.id)"
-
-
-def annotations(db: Database) -> Iterator[dict]:
-    """Every claim that stands as an annotation, in a stable order (source
-    slug, span, id): a superseded or retracted claim is not published."""
-    sources = {r["id"]: r for r in db.query("SELECT id, slug, url, retrieved FROM sources")}
-    for c in db.query(
-        f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
-        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
-    ):
-        yield claim_annotation(c, sources[c["source_id"]], context=False)
-
-
-@exporter("w3c")
-def export_w3c(db: Database, out: str | Path, **options) -> dict:
-    """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
-    from ledger.formats.tabular import output_file
-
-    out = output_file(out, "jsonld")
-    items = list(annotations(db))
-    digest = hashlib.sha256("\n".join(a["id"] for a in items).encode()).hexdigest()
-    coll_id = f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'collection:' + digest)}"
-    doc = {
-        "@context": CONTEXT,
-        "id": coll_id,
-        "type": "AnnotationCollection",
-        "label": "Claims of the provenance ledger",
-        "total": len(items),
-        "first": {
-            "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'page:' + digest)}",
-            "type": "AnnotationPage",
-            # the collection described, not only named: the W3C test suite reads the page's
-            # total and label through partOf
-            "partOf": {"id": coll_id, "label": "Claims of the provenance ledger", "total": len(items)},
-            "startIndex": 0,
-            "items": [_ITEMS],
-        },
-    }
-    if not items:
-        del doc["first"]
-    # the envelope indented, each annotation on one line: readable, diffable,
-    # and written by json's C encoder (indenting every item is ten times slower)
-    lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
-    text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
-    from ledger.formats.atomic import write_atomic
-
-    write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
-    return {"format": "w3c", "out": str(out), "claims": len(items)}
-
-
-_ITEMS = "\u0000items\u0000"  # stands in for the items in the envelope, which holds no claim text
 
 
 # ---------------------------------------------------------------- import

@@ -12,22 +12,30 @@ YAML core schema (``!!python/...`` is rejected, never executed).
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import io
 import json
-import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-import yaml
-
-from ledger.core import yaml12
-from ledger.core.errors import InvalidClaim, InvalidClaimFile
-from ledger.core.fields import InvalidField, escaped, one_line
-from ledger.core.states import ENTRY_STATES, LATER_STATES, LEGACY
+from ledger.core import codec
+from ledger.core.codec import decode, load_yaml  # noqa: F401 (read here by name: formats.tabular, tests)
+from ledger.core.errors import InvalidClaimFile
+# the claim's fields, Record, ClaimInput and validate are core/claim.py's (issue 19), still named here
+from ledger.core.claim import (  # noqa: F401
+    CONFIDENCE_RE,
+    DATE_RE,
+    FILE_DEFAULTS,
+    OPTIONAL,
+    PREDICATE_RE,
+    REQUIRED,
+    STATUSES,
+    ClaimInput,
+    Record,
+    describe,
+    iso_timestamp,
+    validate,
+)
 
 SUFFIXES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # issue 9: CSV claim files (ledger/tabular.py); W3C Web Annotation JSON-LD is
@@ -37,207 +45,6 @@ SUFFIXES.update({".csv": "csv", ".jsonld": "json"})
 # which streams.
 MAX_YAML_BYTES = 20 * 1024 * 1024
 MAX_JSON_BYTES = 200 * 1024 * 1024
-
-REQUIRED = ("source", "subject", "predicate", "value", "quote", "confidence")
-OPTIONAL = (
-    "id",
-    "occurrence",
-    "prefix",
-    "suffix",
-    "start",
-    "end",
-    "speaker",
-    "as_of",
-    "valid_from",
-    "valid_to",
-    "note",
-    "recorded_by",
-    "recorded_at",
-    "status",
-    "origin",
-    "supersedes",  # the claim this one corrects (ledger claim supersede)
-    "paraphrase",  # issue 14: the note declaring that the span says the value in other words
-)
-FILE_DEFAULTS = ("source", "recorded_by")
-# issue 14: the state a claim enters the ledger with (ledger/states.py); the
-# words used before it (recorded, machine-extracted) are read as current
-STATUSES = ("current", "candidate", "recorded", "machine-extracted")
-PREDICATE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-# a decimal number as written, an exponent allowed (no hex, no underscores, no .inf/.nan)
-CONFIDENCE_RE = re.compile(r"^\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-@dataclass
-class ClaimInput:
-    """One validated claim as read from a file or the command line."""
-
-    source: str
-    subject: str
-    predicate: str
-    value: str
-    quote: str
-    confidence: float
-    occurrence: int | None = None
-    prefix: str | None = None
-    suffix: str | None = None
-    start: int | None = None
-    end: int | None = None
-    speaker: str | None = None
-    as_of: str | None = None
-    valid_from: str | None = None
-    valid_to: str | None = None
-    note: str | None = None
-    recorded_by: str | None = None
-    recorded_at: str | None = None
-    status: str | None = None
-    origin: str | None = None
-    supersedes: str | None = None
-    paraphrase: str | None = None
-    id: str | None = None
-    # where it came from, for error messages
-    path: str = "<input>"
-    line: int | None = None
-    index: int = 1
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        return describe(self.path, self.line, self.index, self.subject, self.predicate)
-
-
-def describe(path, line, index, subject=None, predicate=None) -> str:
-    """``claims/x.yml:12: claim 3 (Prak Sokhonn / title)``: the prefix of every error."""
-    loc = f"{path}:{line}" if line else str(path)
-    what = f"claim {index}"
-    if subject or predicate:
-        # issue 14: user text in a message is shown escaped (a newline would forge a line)
-        what += f" ({escaped(subject) or '?'} / {escaped(predicate) or '?'})"
-    return f"{loc}: {what}"
-
-
-# ---------------------------------------------------------------- YAML loading
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and without duplicate keys."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise InvalidClaimFile(
-                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first at line {seen[key] + 1}); each key may appear once per mapping"
-                )
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_timestamp(self, node):
-        # 2023-05-75 looks like a date to YAML but is none: keep the text, so
-        # the field's own check names it ("`as_of` '2023-05-75' is not a date")
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
-
-# YAML 1.1 reads yes/no/on/off as booleans: in claim files only true/false are.
-_StrictLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _load_yaml(text: str, path: str) -> tuple[Any, dict[int, int]]:
-    """Parse YAML; return the data and, for each claim mapping's id(), its line."""
-    try:
-        # the reader refuses control characters such as NUL as it is built
-        loader = _StrictLoader(text)
-    except yaml.reader.ReaderError as e:
-        line = text[: e.position].count("\n") + 1
-        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
-        raise InvalidClaimFile(
-            f"{path}:{line}: malformed YAML: the control character {char} is not allowed in YAML; remove it"
-        ) from None
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        data = loader.construct_document(node)
-    except InvalidClaimFile as e:
-        # the loader says "line N: ..."; name it path:N like every other error
-        raise InvalidClaimFile(re.sub(r"^line (\d+): ", lambda m: f"{path}:{m.group(1)}: ", str(e))) from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        problem = e.problem or e.context or "not valid YAML"
-        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in str(problem):
-            problem += " (the ledger's YAML files may only use plain YAML: strings, numbers, dates, lists and mappings)"
-        elif e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
-            # e.g. an unclosed bracket: the error is found at the end, the cause is where it opened
-            problem += f" ({e.context} at line {e.context_mark.line + 1})"
-        raise InvalidClaimFile(f"{path}{line}: malformed YAML: {problem}") from None
-    except yaml.YAMLError as e:
-        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
-    except RecursionError:
-        raise InvalidClaimFile(
-            f"{path}: malformed YAML: nested too deeply (a claim is a flat mapping of fields)"
-        ) from None
-    except (ValueError, TypeError, OverflowError) as e:
-        # a value PyYAML's constructors cannot build; never a traceback
-        raise InvalidClaimFile(f"{path}: malformed YAML: {e}") from None
-    finally:
-        loader.dispose()
-    lines = {}
-    _claim_lines(node, data, lines)
-    return data, lines
-
-
-def load_yaml(text: str, path: str) -> Any:
-    """Parse a YAML document with the strict loader (no aliases, duplicate
-    keys or tags); raise InvalidClaimFile naming ``path`` and the line.
-
-    For source sidecars; claim files are read by ``ledger.core.yaml12`` (YAML 1.2,
-    every scalar the text written)."""
-    return _load_yaml(text, path)[0]
-
-
-def _claim_lines(node, data, lines):
-    """Record the line of each mapping in the claims list (by object id)."""
-    seq = None
-    if isinstance(node, yaml.SequenceNode):
-        seq, items = node, data
-    elif isinstance(node, yaml.MappingNode) and isinstance(data, dict):
-        for k, v in node.value:
-            if k.value == "claims" and isinstance(v, yaml.SequenceNode):
-                seq, items = v, data.get("claims")
-    if seq is not None and isinstance(items, list):
-        for n, item in zip(seq.value, items):
-            lines[id(item)] = n.start_mark.line + 1
-
 
 # ---------------------------------------------------------------- reading files
 
@@ -252,20 +59,6 @@ def file_format(path: str | Path) -> str:
     return SUFFIXES[suffix]
 
 
-def decode(data: bytes, path: str) -> str:
-    """Strict UTF-8, a leading BOM dropped; invalid bytes named by line."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InvalidClaimFile(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "save the file as UTF-8"
-        ) from None
-
-
 def read_claims(path: str | Path, *, display: str | None = None) -> Iterator[ClaimInput]:
     """Yield the validated claims of one file; raise on the first bad one.
 
@@ -273,16 +66,6 @@ def read_claims(path: str | Path, *, display: str | None = None) -> Iterator[Cla
     """
     for rec in iter_records(path, display=display):
         yield validate(rec)
-
-
-@dataclass
-class Record:
-    """A raw claim mapping with where it came from."""
-
-    data: Any
-    path: str
-    line: int | None
-    index: int
 
 
 def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Record]:
@@ -309,7 +92,7 @@ def iter_records(path: str | Path, *, display: str | None = None) -> Iterator[Re
         return
     text = decode(Path(path).read_bytes(), shown)
     if fmt == "yaml":
-        data, lines = yaml12.load(text, shown)
+        data, lines = codec.load(text, shown)
     else:
         try:
             data = _json_loads(text)
@@ -424,223 +207,16 @@ def _iter_jsonl(path, shown):
             yield Record(item, shown, lineno, index)
 
 
-# ---------------------------------------------------------------- validation
-
-
-def validate(rec: Record) -> ClaimInput:
-    """Check one raw claim and return it as a ClaimInput; raise InvalidClaim."""
-    data = rec.data
-    if not isinstance(data, dict):
-        raise InvalidClaim(
-            f"{describe(rec.path, rec.line, rec.index)}: a claim must be a mapping of fields, "
-            f"not {type(data).__name__}"
-        )
-    subject = data.get("subject") if isinstance(data.get("subject"), str) else None
-    predicate = data.get("predicate") if isinstance(data.get("predicate"), str) else None
-    where = describe(rec.path, rec.line, rec.index, subject, predicate)
-
-    def fail(msg):
-        raise InvalidClaim(f"{where}: {msg}")
-
-    keys = [k for k in data if not isinstance(k, str)]
-    if keys:
-        fail(f"field names must be strings, found {keys[0]!r}")
-    unknown = [k for k in data if k not in REQUIRED and k not in OPTIONAL]
-    if unknown:
-        k = unknown[0]
-        close = difflib.get_close_matches(k, REQUIRED + OPTIONAL, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else f"; known fields: {', '.join(REQUIRED + OPTIONAL)}"
-        fail(f"unknown field `{k}`{hint}")
-    missing = [k for k in REQUIRED if data.get(k) is None]
-    if missing:
-        fail(f"missing required field{'s' if len(missing) > 1 else ''} {', '.join(f'`{m}`' for m in missing)}")
-
-    out: dict[str, Any] = {}
-    for k in ("source", "subject", "quote"):
-        out[k] = _text(data[k], k, fail)
-    for k in ("source", "subject"):
-        if not out[k].strip():
-            fail(f"`{k}` is empty")
-    _one_line(out["subject"], "subject", fail)
-    out["predicate"] = _text(data["predicate"], "predicate", fail)
-    if not PREDICATE_RE.match(out["predicate"]):
-        suggestion = re.sub(r"[^a-z0-9]+", "_", out["predicate"].lower()).strip("_")
-        fail(
-            f"predicate {out['predicate']!r} is not lower_snake_case"
-            + (f"; write it as {suggestion!r}" if suggestion else "")
-        )
-    value = data["value"]
-    if isinstance(value, bool):
-        fail("`value` is a boolean; write it as a string (\"true\") if you mean the text")
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            fail(f"`value` {value!r} is not a finite number")
-        value = str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        value = value.isoformat()
-    out["value"] = _text(value, "value", fail)
-    if not out["value"].strip():
-        fail("`value` is empty")
-    if not out["quote"].strip():
-        fail("`quote` is empty or only whitespace; quote the passage of the source the claim rests on")
-
-    conf = data["confidence"]
-    if isinstance(conf, str) and CONFIDENCE_RE.match(conf.strip()):
-        conf = float(conf)  # the one number in a claim
-    if isinstance(conf, bool) or not isinstance(conf, (int, float)):
-        fail(f"`confidence` must be a number between 0 and 1, not {conf!r}")
-    if not (math.isfinite(conf) and 0 <= conf <= 1):
-        fail(f"`confidence` {conf!r} is outside 0..1; use a number between 0 and 1")
-    out["confidence"] = float(conf)
-
-    for k in ("occurrence", "start", "end"):
-        v = data.get(k)
-        if isinstance(v, str) and re.fullmatch(r"[0-9]{1,18}", v.strip()):
-            v = int(v.strip())  # a count, written in decimal digits
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, int):
-                fail(f"`{k}` must be a whole number, not {v!r}")
-            if k == "occurrence" and v < 1:
-                fail("`occurrence` counts from 1 (the first match)")
-            if v < 0:
-                fail(f"`{k}` must not be negative")
-            out[k] = v
-    if (out.get("start") is None) != (out.get("end") is None):
-        fail("`start` and `end` go together: give both or neither")
-    if out.get("start") is not None and out["end"] < out["start"]:
-        fail(f"`end` {out['end']} is before `start` {out['start']}")
-
-    for k in ("prefix", "suffix", "speaker", "note", "recorded_by", "origin", "id", "supersedes", "paraphrase"):
-        v = data.get(k)
-        if v is not None:
-            out[k] = _text(v, k, fail)
-    for k in ("speaker", "recorded_by"):
-        if k in out:
-            _one_line(out[k], k, fail)
-    if "paraphrase" in out and not out["paraphrase"].strip():
-        fail("`paraphrase` is empty; say how the span gives the value in other words, or remove it")
-    for k in ("as_of", "valid_from", "valid_to"):
-        v = data.get(k)
-        if v is not None:
-            out[k] = _date(v, k, fail)
-    if out.get("as_of") and (out.get("valid_from") or out.get("valid_to")):
-        fail("give either `as_of` or `valid_from`/`valid_to`, not both")
-    if out.get("valid_from") and out.get("valid_to") and _date_start(out["valid_to"]) < _date_start(out["valid_from"]):
-        fail(f"`valid_to` {out['valid_to']} is before `valid_from` {out['valid_from']}")
-    v = data.get("recorded_at")
-    if v is not None:
-        out["recorded_at"] = _timestamp(v, fail)
-    v = data.get("status")
-    if v is not None:
-        if v in LATER_STATES:
-            # an export's row (csv, jsonl) says the state the claim had in the ledger it came from
-            fail(
-                f"`status` {v!r} is a state a claim reaches after it is recorded (by `ledger claim supersede`, "
-                f"`claim retract` or `reanchor`), not one it can enter with; its correction or retraction is not "
-                "in this file: leave the claim out, or set `status: current` to record it again as current "
-                "(`ledger export --format files` carries the events with the claims)"
-            )
-        if v not in STATUSES:
-            fail(f"`status` {v!r} is not one of {', '.join(ENTRY_STATES)} (a claim enters the ledger as one of these)")
-        out["status"] = LEGACY.get(v, v)
-    return ClaimInput(path=rec.path, line=rec.line, index=rec.index, **out)
-
-
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def _text(v, name, fail) -> str:
-    if isinstance(v, str):
-        bad = _SURROGATE_RE.search(v)
-        if bad:
-            fail(
-                f"`{name}` holds a lone surrogate \\u{ord(bad.group()):04x} at character {bad.start()}, "
-                "which is not a Unicode character (an escape like \"\\ud800\" in JSON or YAML, or a "
-                "mis-decoded file); remove it or write the character itself"
-            )
-        return v
-    fail(f"`{name}` must be text, not {type(v).__name__} {v!r}")
-
-
-def _one_line(v: str, name: str, fail) -> None:
-    try:
-        one_line(v, name)
-    except InvalidField as e:
-        fail(str(e))
-
-
-def _date(v, name, fail) -> str:
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, int) and not isinstance(v, bool) and 1000 <= v <= 9999:
-        return str(v)
-    if isinstance(v, str):
-        m = DATE_RE.match(v.strip())
-        if m:
-            y, mo, d = m.groups()
-            try:
-                dt.date(int(y), int(mo or 1), int(d or 1))
-                return v.strip()
-            except ValueError:
-                pass
-    fail(f"`{name}` {v!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
-
-
-def _date_start(s: str) -> str:
-    return (s + "-01-01")[:10] if len(s) == 4 else (s + "-01")[:10] if len(s) == 7 else s
-
-
-def iso_timestamp(v) -> str | None:
-    """An ISO 8601 time as text (a naive datetime taken as UTC), or None if
-    ``v`` is not one; shared by claim files and source sidecars."""
-    if isinstance(v, dt.datetime):
-        if v.tzinfo is None:
-            v = v.replace(tzinfo=dt.timezone.utc)
-        return v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, str):
-        try:
-            dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-            return v
-        except ValueError:
-            pass
-    return None
-
-
-def _timestamp(v, fail) -> str:
-    return iso_timestamp(v) or fail(
-        f"`recorded_at` {v!r} is not an ISO 8601 timestamp (e.g. 2026-11-29T10:00:00+00:00)"
-    )
-
-
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that double-quotes (escapes) text holding a YAML line-break
-    character: PyYAML writes U+0085 raw in single quotes and reads it back as
-    a space, so a quote would not round-trip."""
-
-
-def _represent_str(dumper, data):
-    if any(ch in data for ch in "\x85\u2028\u2029"):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-    return yaml.SafeDumper.represent_str(dumper, data)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def dump_yaml(claims: list[dict], source: str | None = None) -> str:
     """A claims file in the import format (block style, Unicode kept)."""
     doc = {"source": source, "claims": claims} if source else claims
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return codec.dump_yaml(doc)
 
 
 def parse_string(text: str, fmt: str = "yaml", path: str = "<string>") -> list[ClaimInput]:
     """Parse claims from a string (tests and tools that build files in memory)."""
     if fmt == "yaml":
-        data, lines = yaml12.load(text, path)
+        data, lines = codec.load(text, path)
         return [validate(r) for r in _records_from(data, path, lines)]
     buf = io.StringIO(text)
     return [validate(Record(json.loads(line), path, n, n)) for n, line in enumerate(buf, 1) if line.strip()]
@@ -686,7 +262,7 @@ def iter_appended_records(path, offset: int, before: int, slug: str, *, display:
         return
     header = append_header(slug)
     text = decode(header + data[offset:], shown)
-    parsed, lines = yaml12.load(text, shown)
+    parsed, lines = codec.load(text, shown)
     shift = data.count(b"\n", 0, offset) - header.count(b"\n")
     for rec in _records_from(parsed, shown, lines):
         yield Record(rec.data, shown, rec.line + shift if rec.line else None, rec.index + before)

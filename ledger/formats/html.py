@@ -11,15 +11,14 @@ same bytes and get the same text.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
 from ledger.core.errors import InvalidSource
-from ledger.formats.sources import Source, make_source, slugify
+from ledger.core.ids import sha256_hex
+from ledger.formats.sources import Source, check_snapshot, make_source, slugify, snapshot_path  # noqa: F401
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 EXTRACTOR = "trafilatura"
@@ -109,7 +108,7 @@ def extract(data: bytes, where: str = "<html>", url: str | None = None) -> Extra
         site_name=meta["site_name"][0] if "site_name" in meta else None,
         canonical_url=_canonical(tree) or _http(doc.url) or _saved_from(data),
         language=_language(tree) or _clean(getattr(doc, "language", None)),
-        snapshot_sha256=hashlib.sha256(data).hexdigest(),
+        snapshot_sha256=sha256_hex(data),
         extractor=EXTRACTOR,
         extractor_version=extractor_version(),
         origins={k: origin for k, (_, origin) in meta.items()},
@@ -204,18 +203,6 @@ def source_from_html(
     return src
 
 
-def record_field_origins(db, src: Source) -> None:
-    """Keep where each metadata field of ``src`` came from (``source_field_origins``);
-    the caller holds the write transaction."""
-    origins = getattr(src, "field_origins", None) or {}
-    if not origins or not db["source_field_origins"].exists():
-        return
-    for k, origin in sorted(origins.items()):
-        db.execute(
-            "INSERT OR IGNORE INTO source_field_origins (source_id, field, origin) VALUES (?, ?, ?)", [src.id, k, origin]
-        )
-
-
 def html_files(path: str | Path) -> list[Path]:
     """A saved page, or the saved pages of a directory (sorted, not recursive)."""
     path = Path(path)
@@ -227,119 +214,8 @@ def html_files(path: str | Path) -> list[Path]:
     return [path]
 
 
-def snapshot_path(txt_path: str | Path) -> Path:
-    """Where a source's HTML snapshot is kept: beside its text, same slug."""
-    return Path(txt_path).with_suffix(".html")
-
-
-def check_snapshot(txt_path: str | Path, recorded: str | None) -> None:
-    """If the snapshot file is there, its bytes must hash to the recorded sha256."""
-    snap = snapshot_path(txt_path)
-    if not recorded or not snap.exists():
-        return
-    actual = hashlib.sha256(snap.read_bytes()).hexdigest()
-    if actual != recorded:
-        raise InvalidSource(
-            f"{snap}: the saved page does not match the snapshot_sha256 in its sidecar "
-            f"(recorded {recorded[:12]}…, file hashes to {actual[:12]}…); a snapshot is never edited: restore it"
-        )
-
-
 def reextract(txt_path: str | Path) -> str:
     """Re-run the extractor on a source's saved page (to check a text is what
     the recorded extractor gives for the recorded bytes)."""
     snap = snapshot_path(txt_path)
     return extract(snap.read_bytes(), str(snap)).text
-
-
-PER_PAGE_OPTIONS = ("slug", "url", "title", "published", "date_basis")
-
-
-def add_pages(db, path: str | Path, sources_dir: str | Path = "sources", **overrides) -> list[dict]:
-    """Add a saved page, or every saved page of a directory, as sources: all
-    or nothing. Each page's text, sidecar and snapshot go to ``sources_dir``.
-
-    Returns one summary per page (id, slug, path, snapshot, added).
-    """
-    from ledger.services import revisions
-    from ledger.store import history
-    from ledger.store.db import write
-    from ledger.formats.atomic import write_atomic
-    from ledger.formats.sources import write_source
-    from ledger.store.writer import add_source
-
-    pages = html_files(path)
-    if Path(path).is_dir():
-        given = [k for k in PER_PAGE_OPTIONS if overrides.get(k) is not None]
-        if given:
-            raise InvalidSource(
-                f"{path}: --{given[0].replace('_', '-')} describes one page, but {path} is a directory of "
-                f"{len(pages)} page(s); add pages one at a time to give it, or leave it to the page's own metadata"
-            )
-    sources_dir = Path(sources_dir)
-    prepared, errors, slugs = [], [], {}
-    from ledger.formats.plainfile import max_source_bytes, read_plain
-
-    for page in pages:
-        try:
-            data = read_plain(page, max_bytes=max_source_bytes())
-            src = source_from_html(data, where=str(page), **overrides)
-        except InvalidSource as e:
-            errors.append(str(e))
-            continue
-        if src.slug in slugs and slugs[src.slug] != src.id and overrides.get("slug") is None:
-            from ledger.core.slugs import distinct_slug  # two titles that slug alike: both kept, each its own source
-
-            src.slug = distinct_slug(src.slug, src.id, lambda s: s in slugs and slugs[s] != src.id)
-        if src.slug in slugs and slugs[src.slug] != src.id:
-            errors.append(
-                f"{page}: its slug {src.slug!r} (from its title) is also that of another page in this batch; "
-                "add it on its own with --slug"
-            )
-            continue
-        slugs[src.slug] = src.id
-        prepared.append((page, src, data))
-    if errors:
-        raise InvalidSource("\n".join(errors) + (f"\n{len(errors)} problems; nothing was written" if len(errors) > 1 else " (nothing was written)"))
-    out = []
-    from ledger.services import repository
-
-    # the act's time and author go into each sidecar, so a fresh `ledger build` replays it as this same entry
-    at, actor = repository.record_time(db), history.default_actor()
-    for _, src, _ in prepared:
-        src.recorded_at, src.recorded_by = at, actor
-    with write(db, "source add", actor=actor, at=at):
-        added, follows = [], []
-        for page, src, data in prepared:
-            # a page saved again with changed text (same slug or URL) is the next revision
-            follows.append(revisions.resolve_revision(db, src, named=overrides.get("slug") is not None))
-            src.path = (sources_dir / f"{src.slug}.txt").as_posix()
-            added.append(add_source(db, src))
-            record_field_origins(db, src)
-        for (page, src, data), was_added, follow in zip(prepared, added, follows):
-            snap = snapshot_path(src.path)
-            if snap.exists() and snap.read_bytes() != data:
-                raise InvalidSource(
-                    f"{snap} already holds a different page; choose another --slug (a snapshot is never overwritten)"
-                )
-            write_atomic(snap, data)  # the snapshot, then the sidecar, then the text last (ledger.formats.atomic)
-            if was_added or not Path(src.path).exists():  # a text already held keeps its sidecar (issue 13)
-                write_source(src, sources_dir, src.text.encode("utf-8"))
-            out.append(
-                {
-                    "file": str(page),
-                    "id": src.id,
-                    "slug": src.slug,
-                    "path": src.path,
-                    "snapshot": snap.as_posix(),
-                    "snapshot_sha256": src.snapshot_sha256,
-                    "extractor": f"{src.extractor} {src.extractor_version}",
-                    "title": src.title,
-                    "url": src.url,
-                    "published": src.published,
-                    "length": len(src.text),
-                    "added": was_added,
-                    **({"revision_of": follow} if follow else {}),
-                }
-            )
-    return out

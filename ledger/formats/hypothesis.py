@@ -23,15 +23,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
-from sqlite_utils import Database
-
-from ledger.formats.annotations import BODY_OPTIONAL, ni_uri, sha256_from_ni, standing
-from ledger.formats.claimfile import Record
+from ledger.formats.annotations import BODY_OPTIONAL, ni_uri, sha256_from_ni
+from ledger.core.claim import Record
 from ledger.core.errors import InvalidClaimFile, LedgerError
-from ledger.services.export import exporter
 
 CLAIM_MARK = "ledger-claim"
 _CLAIM_RE = re.compile(r"<!--\s*" + CLAIM_MARK + r"\s+(\{.*?\})\s*-->", re.S)
@@ -103,31 +99,6 @@ def claim_annotation(c: dict, source: dict) -> dict:
         ],
     }
     return anno
-
-
-def hypothesis_annotations(db: Database) -> Iterator[dict]:
-    """Every claim that stands, in the W3C export's order, as a Hypothesis annotation."""
-    source_id, source = None, None
-    for c in db.query(
-        f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
-        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
-    ):
-        if c["source_id"] != source_id:
-            source_id = c["source_id"]
-            source = next(db.query("SELECT id, url, title, text FROM sources WHERE id = ?", [source_id]))
-        yield claim_annotation(c, source)
-
-
-@exporter("hypothesis")
-def export_hypothesis(db: Database, out: str | Path, **options) -> dict:
-    """A JSON list of Hypothesis create-annotation bodies, one per claim that
-    stands (positions in UTF-16 code units, as Hypothesis counts them)."""
-    from ledger.formats.tabular import output_file
-
-    out = output_file(out, "json")
-    items = list(hypothesis_annotations(db))
-    out.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return {"format": "hypothesis", "out": str(out), "claims": len(items)}
 
 
 # ---------------------------------------------------------------- import

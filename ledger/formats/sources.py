@@ -9,124 +9,18 @@ is the source's identity.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
+from ledger.core.codec import decode, dump_sidecar, load_yaml
+from ledger.core.codec import decode_source_text as decode_text
 from ledger.core.errors import InvalidSource
 from ledger.core.fields import InvalidField, calendar_date, http_url, one_line
+from ledger.core.ids import sha256_hex
+from ledger.core.ids import sha256_text  # noqa: F401 (core/extract.py imports it from here)
 
-# "<slug>@<n>" (n >= 2) is revision n of <slug> (ledger/revisions.py)
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}(@[2-9]|@[1-9][0-9]{1,5})?$")
-META_FIELDS = (
-    "title",
-    "url",
-    "publisher",
-    "published",
-    "date_basis",
-    "retrieved",
-    "language",
-    "authors",
-    # a source extracted from a saved page (ledger/html.py): the page's sha256
-    # and the extractor that made the text; left out of sidecars when unset
-    "snapshot_sha256",
-    "snapshot_type",
-    "extractor",
-    "extractor_version",
-    "sha256",
-    # when and by whom `ledger source add` recorded it: the act's time in the history (ledger/repository.py)
-    "recorded_at",
-    "recorded_by",
-    # a saved page's or capture's: where each metadata field came from (`source_field_origins`), and the
-    # capture files kept beside the text with the URL of the response the text is from (`captures`); a
-    # build reads them back into those tables (issue 13)
-    "field_origins",
-    "captures",
-    # where the text came from, as the person adding it knows it: a wire service, an official readout
-    # ("originator: Xinhua"); sources sharing an originator count once in the comparison (issue 16)
-    "originator",
-)
-ORIGIN_FIELDS = ("title", "published", "authors", "publisher")
-SNAPSHOT_FIELDS = ("snapshot_sha256", "snapshot_type", "extractor", "extractor_version")
-
-
-@dataclass
-class Source:
-    slug: str
-    text: str
-    title: str | None = None
-    url: str | None = None
-    publisher: str | None = None
-    published: str | None = None
-    date_basis: str | None = None
-    retrieved: str | None = None
-    language: str | None = None
-    authors: list[str] = field(default_factory=list)
-    path: str | None = None
-    snapshot_sha256: str | None = None
-    snapshot_type: str | None = None
-    extractor: str | None = None
-    extractor_version: str | None = None
-    recorded_at: str | None = None
-    recorded_by: str | None = None
-    field_origins: dict | None = None
-    captures: list | None = None
-    originator: str | None = None
-
-    @property
-    def id(self) -> str:
-        return sha256_text(self.text)
-
-    def metadata(self) -> dict:
-        meta = {
-            k: v
-            for k, v in asdict(self).items()
-            if k in META_FIELDS and not (k in (*SNAPSHOT_FIELDS, "recorded_at", "recorded_by") and v is None)
-            and not (k in ("field_origins", "captures", "originator") and not v)
-        }
-        meta["sha256"] = self.id
-        return meta
-
-    def row(self) -> dict:
-        return {
-            "id": self.id,
-            "slug": self.slug,
-            "title": self.title,
-            "url": self.url,
-            "publisher": self.publisher,
-            "published": self.published,
-            "date_basis": self.date_basis,
-            "retrieved": self.retrieved,
-            "language": self.language,
-            "authors": list(self.authors),
-            "length": len(self.text),
-            "text": self.text,
-            "path": self.path,
-            **{k: getattr(self, k) for k in SNAPSHOT_FIELDS},
-        }
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def decode_text(data: bytes, where: str) -> str:
-    """Strict UTF-8; a NUL character is refused because SQLite's substr()
-    stops counting at it, which would break the span invariant."""
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InvalidSource(f"{where}:{line}: the text contains a NUL character (U+0000); remove it before adding")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InvalidSource(
-            f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "convert the text to UTF-8 before adding it"
-        ) from None
+# the Source value and its fields are core/source.py's (issue 19), still named here
+from ledger.core.source import META_FIELDS, ORIGIN_FIELDS, SLUG_RE, SNAPSHOT_FIELDS, Source  # noqa: F401
 
 
 def slugify(text: str) -> str:
@@ -199,7 +93,6 @@ def read_source(txt_path: Path) -> Source:
     if meta_path.exists():
         # the claim files' strict loader: no aliases (an alias bomb in `authors` hung
         # `ledger build`), no duplicate keys, no tags; invalid UTF-8 named by line
-        from ledger.formats.claimfile import decode, load_yaml
         from ledger.core.errors import InvalidClaimFile
 
         try:
@@ -237,8 +130,6 @@ def read_source(txt_path: Path) -> Source:
         originator=(meta.get("originator") or "").strip() or None,
     )
     if source.snapshot_sha256:
-        from ledger.formats.html import check_snapshot  # the saved page, when kept beside the text
-
         check_snapshot(txt_path, source.snapshot_sha256)
     recorded = meta.get("sha256")
     if recorded and recorded != source.id:
@@ -280,6 +171,24 @@ def _captures(value, where: str) -> list | None:
     return [{"file": c["file"], "url": c["url"]} for c in value]
 
 
+def snapshot_path(txt_path: str | Path) -> Path:
+    """Where a source's HTML snapshot is kept: beside its text, same slug."""
+    return Path(txt_path).with_suffix(".html")
+
+
+def check_snapshot(txt_path: str | Path, recorded: str | None) -> None:
+    """If the snapshot file is there, its bytes must hash to the recorded sha256."""
+    snap = snapshot_path(txt_path)
+    if not recorded or not snap.exists():
+        return
+    actual = sha256_hex(snap.read_bytes())
+    if actual != recorded:
+        raise InvalidSource(
+            f"{snap}: the saved page does not match the snapshot_sha256 in its sidecar "
+            f"(recorded {recorded[:12]}…, file hashes to {actual[:12]}…); a snapshot is never edited: restore it"
+        )
+
+
 def iter_source_files(directory: Path):
     """The ``*.txt`` entries of a sources directory, sorted for a deterministic build: every entry, so that
     a FIFO, a device or a directory named so is refused by name (``ledger.formats.plainfile``), not skipped."""
@@ -292,11 +201,11 @@ def iter_source_files(directory: Path):
 def write_source(source: Source, directory: Path, data: bytes) -> Path:
     """Store the exact bytes and the sidecar; refuse to overwrite a different text.
 
-    Each file is written whole (``ledger.formats.atomic``): the sidecar first, then the text, so the text's
+    Each file is written whole (``ledger.core.atomic``): the sidecar first, then the text, so the text's
     appearance is the last step and a text written here always has its complete sidecar beside it. A
     kill -9 can at most leave a sidecar without its text, which `ledger build` ignores (it reads texts)
     and the next `ledger source add` replaces."""
-    from ledger.formats.atomic import write_atomic
+    from ledger.core.atomic import write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -316,7 +225,7 @@ def write_source(source: Source, directory: Path, data: bytes) -> Path:
 
 def sidecar_bytes(source: Source) -> bytes:
     """The sidecar YAML of ``source``."""
-    return yaml.safe_dump(source.metadata(), sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+    return dump_sidecar(source.metadata())
 
 
 def make_source(

@@ -22,16 +22,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Iterator
 
-from sqlite_utils import Database
-
-from ledger.formats.claimfile import OPTIONAL, REQUIRED, Record, decode
+from ledger.core.claim import FILE_FIELDS, OPTIONAL, REQUIRED, Record
+from ledger.core.codec import decode
 from ledger.core.csvsafe import neutralise
 from ledger.core.errors import InvalidClaimFile, LedgerError
-from ledger.services.export import FILE_FIELDS, exporter
 
 COLUMNS = ("id", "source", *FILE_FIELDS[:4], "start", "end", *FILE_FIELDS[4:])
 INT_COLUMNS = ("start", "end", "occurrence")
@@ -51,39 +48,6 @@ def output_file(out: str | Path, fmt: str) -> Path:
         raise InvalidOutput(f"{out} is a directory; --format {fmt} writes one file: give a file path, e.g. {out / ('claims.' + fmt)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def claim_rows(db: Database) -> Iterator[dict]:
-    """Every claim as an export row (claim-file fields), in a stable order."""
-    from ledger.core.states import ENTRY_STATE_SQL
-
-    # issue 14: `status` is the claim's state now (current, superseded, retracted, ...), the word the CLI,
-    # the claim_status view and the claim page use, never the word it was first stored with
-    latest = (
-        "(SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1)"
-        if db["claim_events"].exists() else "NULL"
-    )
-    sql = (
-        f"SELECT c.*, s.slug AS source_slug, coalesce({latest}, {ENTRY_STATE_SQL.format(col='c.status')}) AS state "
-        "FROM claims c JOIN sources s ON s.id = c.source_id "
-        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
-    )
-    for c in db.query(sql):
-        row = {"id": c["id"], "source": c["source_slug"], "start": c["span_start"], "end": c["span_end"]}
-        for k in FILE_FIELDS:
-            row[k] = c.get(k)
-        row["status"] = c["state"]
-        yield {k: row[k] for k in COLUMNS}
-
-
-@exporter("csv")
-def export_csv(db: Database, out: str | Path, exact: bool = False, **options) -> dict:
-    """Every claim as one CSV row (RFC 4180, UTF-8, header row); formula
-    cells neutralised unless ``exact``."""
-    out = output_file(out, "csv")
-    with open(out, "w", encoding="utf-8", newline="") as f:
-        n = write_csv(f, claim_rows(db), exact=exact)
-    return {"format": "csv", "out": str(out), "claims": n}
 
 
 def write_csv(f, rows, columns=COLUMNS, exact: bool = False) -> int:
@@ -106,18 +70,6 @@ def _cell(v) -> str:
     if isinstance(v, float):
         return repr(v)  # shortest text that reads back to the same float
     return str(v)
-
-
-@exporter("jsonl")
-def export_jsonl(db: Database, out: str | Path, **options) -> dict:
-    """Every claim as one JSON object per line (UTF-8, absent fields left out)."""
-    out = output_file(out, "jsonl")
-    n = 0
-    with open(out, "w", encoding="utf-8", newline="\n") as f:
-        for row in claim_rows(db):
-            f.write(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
-            n += 1
-    return {"format": "jsonl", "out": str(out), "claims": n}
 
 
 def iter_csv_records(path: str | Path, shown: str) -> Iterator[Record]:

@@ -19,21 +19,17 @@ that source, and the lines that changed are reported.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import io
 import json
-import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
 
 from ledger.core.errors import InvalidSource
+from ledger.core.ids import sha256_hex
 
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -83,7 +79,7 @@ class Capture:
             "request_headers": None if self.request_headers is None else json.dumps(self.request_headers, ensure_ascii=False),
             "payload_digest": self.payload_digest,
             "block_digest": self.block_digest,
-            "payload_sha256": hashlib.sha256(self.payload).hexdigest(),
+            "payload_sha256": sha256_hex(self.payload),
             "digests_checked": self.digests_checked,
         }
 
@@ -183,7 +179,7 @@ def read_wacz(data: bytes, where: str, url: str | None = None) -> Capture:
                 raise InvalidSource(f"{where}: datapackage.json lists {path!r}, which the archive does not hold")
             algo, _, digest = expected.partition(":")
             if algo == "sha256":
-                actual = hashlib.sha256(zf.read(path)).hexdigest()
+                actual = sha256_hex(zf.read(path))
                 if actual != digest:
                     raise InvalidSource(
                         f"{where}: {path} hashes to sha256:{actual[:12]}…, not the sha256:{digest[:12]}… its "
@@ -225,146 +221,13 @@ def read_capture(path: str | Path, url: str | None = None) -> tuple[Capture, byt
     data = path.read_bytes()
     reader = read_wacz if str(path).lower().endswith(".wacz") else read_warc
     cap = reader(data, str(path), url)
-    cap.warc_sha256 = hashlib.sha256(data).hexdigest()
+    cap.warc_sha256 = sha256_hex(data)
     return cap, data
-
-
-def record_captures(db: Database, src, sources_dir: str | Path) -> None:
-    """Read the capture files a source's sidecar lists (``captures``: file and URL) back into the
-    ``captures`` table, as ``add_capture`` recorded them: `ledger build` of a fresh clone (issue 13). Each
-    file's digests are checked again, and its response must be the page the text is from."""
-    for c in src.captures or ():
-        path = Path(sources_dir) / c["file"]
-        where = f"{Path(sources_dir) / src.slug}.yml"
-        if not path.is_file() or path.is_symlink():
-            raise InvalidSource(f"{where}: lists the capture {c['file']}, which is not a file beside it; restore it")
-        cap, _ = read_capture(path, c["url"])
-        body = hashlib.sha256(cap.payload).hexdigest()
-        if body not in (src.snapshot_sha256, src.id):
-            raise InvalidSource(
-                f"{path}: the response for {c['url']} is not the page the text of {src.slug} is from "
-                f"(its body hashes to sha256:{body[:12]}…); a capture is never edited: restore it"
-            )
-        if not db.execute(
-            "SELECT 1 FROM captures WHERE source_id = ? AND warc_sha256 = ?", [src.id, cap.warc_sha256]
-        ).fetchone():
-            db["captures"].insert(cap.row(src.id, path.as_posix()))
 
 
 def capture_suffix(path: str | Path) -> str:
     name = str(path).lower()
     return next(s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s))
-
-
-def _changes(old: str, new: str, limit: int = 40) -> dict:
-    """What changed between two captured texts: counts and the first lines of a diff."""
-    diff = list(difflib.unified_diff(old.splitlines(), new.splitlines(), "before", "after", n=0, lineterm=""))
-    body = [d for d in diff[2:] if not d.startswith("@@")]
-    return {
-        "removed_lines": sum(1 for d in body if d.startswith("-")),
-        "added_lines": sum(1 for d in body if d.startswith("+")),
-        "diff": body[:limit],
-    }
-
-
-def add_capture(db: Database, path: str | Path, sources_dir: str | Path = "sources", *, url=None, **overrides) -> dict:
-    """Add the page a capture holds as a source (all or nothing): text,
-    sidecar, the page as snapshot, the capture file beside them, and the
-    exchange in ``captures``. Returns a summary (with ``revision_of`` and
-    ``changes`` when it is a new revision of a page already held)."""
-    from ledger.services import revisions
-    from ledger.store import history
-    from ledger.store.db import write
-    from ledger.formats.html import snapshot_path, source_from_html
-    from ledger.formats.sources import make_source, slugify, write_source
-    from ledger.store.writer import add_source
-
-    cap, data = read_capture(path, url)
-    where = f"{path} ({cap.target_uri})"
-    retrieved = overrides.pop("retrieved", None) or cap.warc_date
-    if cap.content_type == "text/plain":
-        title = overrides.get("title")
-        src = make_source(
-            cap.payload, where=where, slug=overrides.get("slug") or slugify(title or Path(cap.target_uri).stem or "capture"),
-            url=cap.target_uri, publisher=overrides.get("publisher"), published=overrides.get("published"),
-            date_basis=overrides.get("date_basis"), title=title, retrieved=retrieved,
-            language=overrides.get("language"), authors=overrides.get("authors") or (),
-        )
-    else:
-        src = source_from_html(cap.payload, where=where, url=cap.target_uri, retrieved=retrieved, **overrides)
-    sources_dir = Path(sources_dir)
-    from ledger.services import repository
-    from ledger.formats.atomic import write_atomic
-
-    # the act's time and author go into the sidecar, so a fresh `ledger build` replays it as this same entry
-    src.recorded_at, src.recorded_by = repository.record_time(db), history.default_actor()
-    with write(db, "source add", actor=src.recorded_by, at=src.recorded_at):
-        follows = revisions.resolve_revision(db, src)
-        changes = None
-        if follows:
-            old = db.execute("SELECT text FROM sources WHERE slug = ?", [follows]).fetchone()[0]
-            changes = _changes(old, src.text)
-        src.path = (sources_dir / f"{src.slug}.txt").as_posix()
-        added = add_source(db, src)
-        if cap.content_type != "text/plain":
-            from ledger.formats.html import record_field_origins
-
-            record_field_origins(db, src)
-        keep = sources_dir / f"{src.slug}{capture_suffix(path)}"
-        if keep.exists() and keep.read_bytes() != data:
-            # another capture of the same text: a second, independent copy, kept under its own hash
-            keep = sources_dir / f"{src.slug}.{cap.warc_sha256[:16]}{capture_suffix(path)}"
-        if not db.execute(
-            "SELECT 1 FROM captures WHERE source_id = ? AND warc_sha256 = ?", [src.id, cap.warc_sha256]
-        ).fetchone():
-            db["captures"].insert(cap.row(src.id, keep.as_posix()))
-        # the capture and the snapshot first, then the sidecar that lists them, the text last (ledger.formats.atomic):
-        # a kill -9 never leaves a text whose sidecar names a file that is not there
-        if not keep.exists():
-            write_atomic(keep, data)
-        if cap.content_type != "text/plain":
-            snap = snapshot_path(src.path)
-            if snap.exists() and snap.read_bytes() != cap.payload:
-                raise InvalidSource(f"{snap} already holds a different page; choose another --slug")
-            write_atomic(snap, cap.payload)  # never a half-written file (ledger.formats.atomic)
-        entry = {"file": keep.name, "url": cap.target_uri}
-        held = db.execute("SELECT slug FROM sources WHERE id = ?", [src.id]).fetchone()
-        held_txt = sources_dir / f"{held[0]}.txt" if held and not added else None
-        if held_txt is not None and held_txt.exists():
-            # a text already held: its sidecar is left as it is, but for the capture added to its list
-            import yaml
-
-            from ledger.formats.claimfile import decode, load_yaml
-
-            meta_path = held_txt.with_suffix(".yml")
-            meta = load_yaml(decode(meta_path.read_bytes(), str(meta_path)), str(meta_path)) or {}
-            if entry not in (meta.get("captures") or []):
-                meta["captures"] = [*(meta.get("captures") or []), entry]
-                write_atomic(meta_path, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode())
-        else:
-            src.captures = [entry]
-            write_source(src, sources_dir, src.text.encode("utf-8"))
-    out = {
-        "file": str(path),
-        "id": src.id,
-        "slug": src.slug,
-        "path": src.path,
-        "capture": keep.as_posix(),
-        "target_uri": cap.target_uri,
-        "http_status": cap.http_status,
-        "warc_date": cap.warc_date,
-        "server_date": cap.server_date,
-        "payload_digest": cap.payload_digest,
-        "digests_checked": cap.digests_checked,
-        "title": src.title,
-        "published": src.published,
-        "length": len(src.text),
-        "added": added,
-    }
-    if follows:
-        out["revision_of"] = follows
-        out["changes"] = changes
-    return out
 
 
 def fetch(url: str, warc_path: str | Path) -> None:
@@ -393,21 +256,3 @@ def fetch(url: str, warc_path: str | Path) -> None:
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise InvalidSource(f"{url}: could not fetch it: {reason}") from None
-
-
-def fetch_and_add(db: Database, url: str, sources_dir: str | Path = "sources", **overrides) -> dict:
-    """``ledger source fetch``: record a WARC of one fetch of ``url`` and add the page it holds."""
-    sources_dir = Path(sources_dir)
-    sources_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".fetch-", suffix=".warc.gz", dir=sources_dir)
-    os.close(fd)
-    os.unlink(tmp)  # capture_http opens it for appending
-    try:
-        fetch(url, tmp)
-        cap, _ = read_capture(tmp, url)
-        if cap.http_status is None or not 200 <= cap.http_status < 300:
-            raise InvalidSource(f"{url}: the server answered {cap.http_status}; nothing was added")
-        return {**add_capture(db, tmp, sources_dir, url=url, **overrides), "file": url}
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -31,8 +31,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from ledger.core import codec
 from ledger.core import extract as ex
 from ledger.core import extract_vocab as vocab
 from ledger.core.anchor import locate
@@ -146,8 +146,8 @@ def load_document(path: str | Path, root: Path = ROOT) -> Document:
     path = Path(path)
     shown = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
+        data = codec.safe_load(path.read_text(encoding="utf-8"))
+    except codec.YAMLError as e:
         raise InvalidLabels(f"{shown}: malformed YAML: {e}") from None
     if not isinstance(data, dict) or "labels" not in data:
         raise InvalidLabels(f"{shown}: a labelled file is a mapping with `labels:` and `source:` or `text:`")
@@ -162,7 +162,7 @@ def load_document(path: str | Path, root: Path = ROOT) -> Document:
             raise InvalidLabels(f"{shown}: cannot read source {data['source']}: {e.strerror}") from None
         side = src.with_suffix(".yml")
         if published is None and side.exists():
-            published = (yaml.safe_load(side.read_text(encoding="utf-8")) or {}).get("published")
+            published = (codec.safe_load(side.read_text(encoding="utf-8")) or {}).get("published")
     else:
         raise InvalidLabels(f"{shown}: give the document as `source:` (a file) or `text:`")
     if isinstance(published, str):
@@ -258,7 +258,7 @@ def score_document(doc: Document, candidates: list[vocab.Candidate], entities=No
     rules: dict[str, list[int]] = {}
     for kind in EVALUATED:
         cands = [c for c in candidates if c.kind == kind]
-        labels = [l for l in doc.labels if l.kind == kind]
+        labels = [lab for lab in doc.labels if lab.kind == kind]
         s = scores[kind]
         s.labels, s.candidates = len(labels), len(cands)
         used: set[int] = set()
@@ -363,7 +363,7 @@ def write_calibration(report: Report, path: Path | None = None) -> Path:
         "# ledger/extract.py, how often its candidates matched a label. confidence = (correct + 1) / (proposed + 2).\n"
         "# Do not edit by hand; tests/test_extract.py checks it is current.\n"
     )
-    body = yaml.safe_dump({"documents": report.documents, "rules": rules}, sort_keys=False)
+    body = codec.safe_dump({"documents": report.documents, "rules": rules}, sort_keys=False)
     path.write_text(header + body, encoding="utf-8")
     vocab.calibration.cache_clear()
     return path

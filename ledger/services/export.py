@@ -1,42 +1,32 @@
-"""Writing the ledger out. Each format is a function registered in EXPORTERS
-under its name: ``fn(db, out, **options) -> dict`` (a summary of what was
-written). ``ledger export --format NAME`` calls it.
+"""Writing the ledger out. Each format is a function in the EXPORTERS table at the end, under its name:
+``fn(db, out, **options) -> dict`` (a summary of what was written). ``ledger export --format NAME`` calls
+it. The rows are read here; formats/ turns each into its format (annotations, hypothesis, tabular).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-import yaml
 from sqlite_utils import Database
 
+from ledger.core.atomic import write_atomic
+from ledger.core.claim import FILE_FIELDS
+from ledger.core.codec import dump_sidecar
 from ledger.core.errors import LedgerError
-from ledger.formats.atomic import write_atomic
+from ledger.core.ids import sha256_text
+from ledger.formats import annotations as w3c
+from ledger.formats import hypothesis
 from ledger.formats.claimfile import dump_yaml
 from ledger.formats.sources import META_FIELDS, SNAPSHOT_FIELDS
+from ledger.formats.tabular import COLUMNS, output_file, write_csv
+from ledger.services import claimreview
+from ledger.store.history import standing
 from ledger.store.independence import user_originator
 
-EXPORTERS: dict[str, Callable[..., dict]] = {}
 
-
-def exporter(name: str):
-    def register(fn):
-        EXPORTERS[name] = fn
-        return fn
-
-    return register
-
-
-# claim columns written back to claim files, in the order a person reads them
-FILE_FIELDS = (
-    "subject", "predicate", "value", "quote", "confidence", "occurrence", "prefix", "suffix", "speaker",
-    "as_of", "valid_from", "valid_to", "note", "paraphrase", "recorded_by", "recorded_at", "status", "origin", "supersedes",
-)
-
-
-@exporter("files")
 def export_files(db: Database, out: str | Path, **options) -> dict:
     """The repository's files under ``out`` (``sources/``, ``claims/``, ``history/``, ``reviews/``), laid out
     as the commands wrote them: `ledger build` in ``out`` gives the same sources, claims, statuses and reviews,
@@ -81,8 +71,8 @@ def export_files(db: Database, out: str | Path, **options) -> dict:
             snap = Path(src["path"]).with_suffix(".html")
             if snap.is_file() and not snap.is_symlink():
                 _copy(snap, out / "sources" / f"{src['slug']}.html")
-        # each file whole (ledger.formats.atomic), the sidecar before its text as `source add` writes them
-        write_atomic(out / "sources" / f"{src['slug']}.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"))
+        # each file whole (ledger.core.atomic), the sidecar before its text as `source add` writes them
+        write_atomic(out / "sources" / f"{src['slug']}.yml", dump_sidecar(meta))
         write_atomic(out / "sources" / f"{src['slug']}.txt", src["text"].encode("utf-8"))
         n_sources += 1
     for c in db.query(
@@ -194,22 +184,146 @@ def _export_reviews(db: Database, out: Path) -> int:
     return n
 
 
-# formats defined in their own modules register themselves on import (issue 9)
-from ledger.formats import annotations
-from ledger.formats import claimreview
-from ledger.formats import tabular  # noqa: E402,F401
+# ---------------------------------------------------------------- one file each: W3C, Hypothesis, CSV, JSON Lines
+# The rows are read here; formats/ turns each into its format (issue 19: formats/ holds no SQL).
+
+
+def w3c_annotations(db: Database) -> Iterator[dict]:
+    """Every claim that stands as an annotation, in a stable order (source
+    slug, span, id): a superseded or retracted claim is not published."""
+    sources = {r["id"]: r for r in db.query("SELECT id, slug, url, retrieved FROM sources")}
+    for c in db.query(
+        f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
+        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
+    ):
+        yield w3c.claim_annotation(c, sources[c["source_id"]], context=False)
+
+
+def export_w3c(db: Database, out: str | Path, **options) -> dict:
+    """An AnnotationCollection (JSON-LD) with every claim, in one embedded page."""
+    from ledger.formats.tabular import output_file
+
+    out = output_file(out, "jsonld")
+    items = list(w3c_annotations(db))
+    digest = sha256_text("\n".join(a["id"] for a in items))
+    coll_id = f"urn:uuid:{uuid.uuid5(w3c.ID_NAMESPACE, 'collection:' + digest)}"
+    doc = {
+        "@context": w3c.CONTEXT,
+        "id": coll_id,
+        "type": "AnnotationCollection",
+        "label": "Claims of the provenance ledger",
+        "total": len(items),
+        "first": {
+            "id": f"urn:uuid:{uuid.uuid5(w3c.ID_NAMESPACE, 'page:' + digest)}",
+            "type": "AnnotationPage",
+            # the collection described, not only named: the W3C test suite reads the page's
+            # total and label through partOf
+            "partOf": {"id": coll_id, "label": "Claims of the provenance ledger", "total": len(items)},
+            "startIndex": 0,
+            "items": [_ITEMS],
+        },
+    }
+    if not items:
+        del doc["first"]
+    # the envelope indented, each annotation on one line: readable, diffable,
+    # and written by json's C encoder (indenting every item is ten times slower)
+    lines = ",\n      ".join(json.dumps(a, ensure_ascii=False) for a in items)
+    text = json.dumps(doc, ensure_ascii=False, indent=2).replace(json.dumps(_ITEMS), lines, 1)
+    from ledger.core.atomic import write_atomic
+
+    write_atomic(out, (text + "\n").encode("utf-8"))  # whole or not at all
+    return {"format": "w3c", "out": str(out), "claims": len(items)}
+
+
+_ITEMS = "\u0000items\u0000"  # stands in for the items in the envelope, which holds no claim text
+
+
+def hypothesis_annotations(db: Database) -> Iterator[dict]:
+    """Every claim that stands, in the W3C export's order, as a Hypothesis annotation."""
+    source_id, source = None, None
+    for c in db.query(
+        f"SELECT c.* FROM claims c JOIN sources s ON s.id = c.source_id WHERE {standing(db)} "
+        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
+    ):
+        if c["source_id"] != source_id:
+            source_id = c["source_id"]
+            source = next(db.query("SELECT id, url, title, text FROM sources WHERE id = ?", [source_id]))
+        yield hypothesis.claim_annotation(c, source)
+
+
+def export_hypothesis(db: Database, out: str | Path, **options) -> dict:
+    """A JSON list of Hypothesis create-annotation bodies, one per claim that
+    stands (positions in UTF-16 code units, as Hypothesis counts them)."""
+    from ledger.formats.tabular import output_file
+
+    out = output_file(out, "json")
+    items = list(hypothesis_annotations(db))
+    out.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return {"format": "hypothesis", "out": str(out), "claims": len(items)}
+
+
+def claim_rows(db: Database) -> Iterator[dict]:
+    """Every claim as an export row (claim-file fields), in a stable order."""
+    from ledger.core.states import ENTRY_STATE_SQL
+
+    # issue 14: `status` is the claim's state now (current, superseded, retracted, ...), the word the CLI,
+    # the claim_status view and the claim page use, never the word it was first stored with
+    latest = (
+        "(SELECT e.status FROM claim_events e WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1)"
+        if db["claim_events"].exists() else "NULL"
+    )
+    sql = (
+        f"SELECT c.*, s.slug AS source_slug, coalesce({latest}, {ENTRY_STATE_SQL.format(col='c.status')}) AS state "
+        "FROM claims c JOIN sources s ON s.id = c.source_id "
+        "ORDER BY s.slug, c.span_start, c.span_end, c.id"
+    )
+    for c in db.query(sql):
+        row = {"id": c["id"], "source": c["source_slug"], "start": c["span_start"], "end": c["span_end"]}
+        for k in FILE_FIELDS:
+            row[k] = c.get(k)
+        row["status"] = c["state"]
+        yield {k: row[k] for k in COLUMNS}
+
+
+def export_csv(db: Database, out: str | Path, exact: bool = False, **options) -> dict:
+    """Every claim as one CSV row (RFC 4180, UTF-8, header row); formula
+    cells neutralised unless ``exact``."""
+    out = output_file(out, "csv")
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        n = write_csv(f, claim_rows(db), exact=exact)
+    return {"format": "csv", "out": str(out), "claims": n}
+
+
+def export_jsonl(db: Database, out: str | Path, **options) -> dict:
+    """Every claim as one JSON object per line (UTF-8, absent fields left out)."""
+    out = output_file(out, "jsonl")
+    n = 0
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        for row in claim_rows(db):
+            f.write(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
+            n += 1
+    return {"format": "jsonl", "out": str(out), "claims": n}
+
+
+# every export format by name: ``ledger export --format NAME`` calls ``fn(db, out, **options) -> dict``
+EXPORTERS: dict[str, Callable[..., dict]] = {
+    "files": export_files,
+    "w3c": export_w3c,
+    "hypothesis": export_hypothesis,
+    "csv": export_csv,
+    "jsonl": export_jsonl,
+    "claimreview": claimreview.export_claimreview,
+}
 
 
 def export(db: Database, fmt: str, out: str | Path, **options) -> dict:
     """Write the ledger out in format ``fmt`` (one of ``EXPORTERS``) to ``out``; returns the exporter's
     summary. Reads only."""
-    if fmt not in exporters():
+    if fmt not in EXPORTERS:
         raise LedgerError(f"unknown export format {fmt!r}; choose from {', '.join(sorted(EXPORTERS))}")
     return EXPORTERS[fmt](db, out, **options)
 
 
 def exporters() -> dict[str, Callable[..., dict]]:
-    """Every export format by name (``EXPORTERS``), the Hypothesis one included."""
-    from ledger.formats import hypothesis  # noqa: F401  (registers its exporter; it imports this module)
-
+    """Every export format by name (``EXPORTERS``)."""
     return EXPORTERS

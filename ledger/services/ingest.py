@@ -9,75 +9,21 @@ the user fixes them all at once.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from ledger.formats.claimfile import SUFFIXES, describe, iter_records, validate
+from ledger.formats.claimfile import describe, iter_records, validate
 from ledger.store.db import write
 from ledger.core.errors import LedgerError
-from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
-from ledger.formats.sources import read_source  # noqa: F401 (ledger.repository reads sources through here)
 from ledger.store.writer import ClaimWriter, SourceIndex, prepare
 
-MAX_ERRORS_SHOWN = 20
-
-
-class ImportFailed(LedgerError):
-    """One or more claims could not be imported; nothing was written."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
-        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}; nothing was written"
-        body = "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
-        super().__init__(body + "\n" + head if len(errors) > 1 else f"{body} (nothing was written)")
-
-
-class _DryRun(Exception):
-    pass
-
-
-@dataclass
-class ImportResult:
-    files: int = 0
-    claims: int = 0
-    added: int = 0
-    existing: int = 0
-    sources_added: int = 0
-    skipped_files: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    events: int = 0  # status events applied from history/
-    reviews: int = 0  # reviews replayed from reviews/
-    late: int = 0  # acts recorded before the ledger's head (merged in), appended after it
-
-    def as_dict(self) -> dict:
-        return {
-            "files": self.files,
-            "claims": self.claims,
-            "added": self.added,
-            "existing": self.existing,
-            "sources_added": self.sources_added,
-            "unchanged_files": self.skipped_files,
-            "dry_run": self.dry_run,
-            "events": self.events,
-            "reviews": self.reviews,
-            "late": self.late,
-        }
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """``path`` relative to the working directory when it is inside it.
-    ``cwd``: the resolved working directory, when the caller shows many paths."""
-    try:
-        return path.resolve().relative_to(cwd or Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
+# what a build and an import share with the replay (ledger/services/files.py), still named here for callers
+from ledger.services.files import (  # noqa: F401
+    ImportFailed, ImportResult, _DryRun, claim_file_read, claim_files, display_path, file_sha256,
+    record_source_files, source_file_digests, source_files_read,
+)
 
 def _import_into(
     db: Database,
@@ -148,57 +94,6 @@ def import_files(
     except _DryRun:
         pass
     return result
-
-
-def claim_files(directory: Path) -> list[Path]:
-    directory = Path(directory)
-    if not directory.exists():
-        return []
-    # not only is_file(): a FIFO or device named *.yml is refused by name in build, never skipped or read
-    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
-
-
-def claim_file_read(db: Database, path: Path, data: bytes) -> int | None:
-    """How many claims the ledger read from ``path`` when it last read it, if ``data`` is what it read then
-    (same SHA-256); None if it never read the file or the file changed since."""
-    row = db.execute("SELECT sha256, claims FROM claim_files WHERE path = ?", [display_path(Path(path))]).fetchone()
-    if row is None or row[0] != hashlib.sha256(data).hexdigest():
-        return None
-    return row[1]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def source_file_digests(txt: Path) -> tuple[str, str | None]:
-    """SHA-256 of a source's text file and of its sidecar (None if it has none)."""
-    meta = txt.with_suffix(".yml")
-    try:
-        meta_digest = hashlib.sha256(meta.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        meta_digest = None
-    return hashlib.sha256(txt.read_bytes()).hexdigest(), meta_digest
-
-
-def source_files_read(db: Database) -> dict[str, tuple[str, str | None]]:
-    """What `build` last read from each source file: name -> (text, sidecar) digests."""
-    if not db["source_files"].exists():
-        return {}
-    return {r[0]: (r[1], r[2]) for r in db.execute("SELECT name, text_sha256, meta_sha256 FROM source_files")}
-
-
-def record_source_files(db: Database, rows: list[tuple[str, str, str | None]]) -> None:
-    if rows and db["source_files"].exists():
-        db.conn.executemany(
-            "INSERT INTO source_files (name, text_sha256, meta_sha256) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET text_sha256 = excluded.text_sha256, meta_sha256 = excluded.meta_sha256",
-            rows,
-        )
 
 
 def build(

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerError
-from ledger.formats.atomic import write_atomic
+from ledger.core.atomic import write_atomic
 
 REVIEWS_DIR = "reviews"
 EVENTS_DIR = "events"  # under history/

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ledger.formats.atomic import write_atomic
+from ledger.core.atomic import write_atomic
 from ledger.store import history
 
 

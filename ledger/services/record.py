@@ -30,12 +30,12 @@ def add_source(db, file, *, sources_dir="sources", max_bytes: int | str | None =
     overrides = dict(url=url, publisher=publisher, published=published, date_basis=date_basis, title=title,
                      slug=slug, retrieved=retrieved, language=language, authors=authors)
     if not Path(file).is_dir() and str(file).lower().endswith(CAPTURE_SUFFIXES):
-        from ledger.formats import warc  # issue 20
+        from ledger.services import capture as warc  # issue 20 (the database half of formats/warc.py)
 
         with unit.act(Path(sources_dir).parent):
             return warc.add_capture(db, file, sources_dir, **overrides)
     if Path(file).is_dir() or Path(file).suffix.lower() in PAGE_SUFFIXES:
-        from ledger.formats import html  # issue 9
+        from ledger.services import capture as html  # issue 9 (the database half of formats/html.py)
 
         with unit.act(Path(sources_dir).parent):
             results = html.add_pages(db, file, sources_dir, **overrides)
@@ -187,7 +187,7 @@ def append_claim(path: Path, slug: str, entry: dict, db=None):
 def append_claims(path: Path, slug: str, entries: list[dict], db=None) -> int | None:
     """Append claims to a claims file, keeping what is there byte for byte.
 
-    The file is never rewritten in place (``ledger.formats.atomic``): the new version is checked to parse with the
+    The file is never rewritten in place (``ledger.core.atomic``): the new version is checked to parse with the
     new claims added, then replaces the old one whole, so a kill -9 or a full disk leaves the old file or the
     new one, never a part (issue 13). Written before the database is built from it (``ledger.services.repository``), so
     the file is ahead of the database only if the command dies before its commit; `ledger build` then adds
@@ -200,7 +200,7 @@ def append_claims(path: Path, slug: str, entries: list[dict], db=None) -> int | 
     returned."""
     import tempfile
 
-    from ledger.formats.atomic import WriteError, write_atomic
+    from ledger.core.atomic import WriteError, write_atomic
 
     if not path.exists():
         data = claimfile.dump_yaml(entries, source=slug).encode("utf-8")
@@ -278,7 +278,7 @@ def list_sources(db) -> list[dict]:
 def fetch_source(db, url: str, *, sources_dir="sources", slug=None, title=None, publisher=None) -> dict:
     """`ledger source fetch URL`: fetch the page, keep the exchange as a WARC beside its text and add it as a
     source (``formats.warc.fetch_and_add``); returns its summary."""
-    from ledger.formats import warc  # issue 20
+    from ledger.services import capture as warc  # issue 20 (the database half of formats/warc.py)
 
     with unit.act(Path(sources_dir).parent):
         return warc.fetch_and_add(db, url, sources_dir, slug=slug, title=title, publisher=publisher)

@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from ledger.core import codec
 from ledger.core.anchor import locate
 from ledger.core.errors import LedgerError
 from ledger.services.evaluate import ROOT, InvalidLabels, load_document
@@ -75,10 +75,10 @@ class RelationsReport:
 
 
 def _document_meta(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = codec.safe_load(path.read_text(encoding="utf-8")) or {}
     if "source" in data:  # a seed article: its sidecar holds the metadata
         side = (ROOT / data["source"]).with_suffix(".yml")
-        meta = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+        meta = codec.safe_load(side.read_text(encoding="utf-8")) or {}
         return {k: meta.get(k) for k in ("title", "url", "publisher", "published", "date_basis")}
     return {k: data.get(k) for k in ("title", "url", "publisher", "published")}
 
@@ -109,7 +109,7 @@ def _write_case(case: dict, workdir: Path, where: str) -> list[tuple[str, int, i
             side = {k: v for k, v in meta.items() if v is not None}
             if "published" in side:
                 side["published"] = str(side["published"])
-            (sources / f"{slug}.yml").write_text(yaml.safe_dump(side, allow_unicode=True), encoding="utf-8")
+            (sources / f"{slug}.yml").write_text(codec.safe_dump(side, allow_unicode=True), encoding="utf-8")
             by_doc[slug] = []
         try:
             span = locate(doc.text, str(c["text"]), occurrence=c.get("occurrence"))
@@ -192,8 +192,8 @@ def evaluate_relations(path: str | Path) -> RelationsReport:
     """Score every case of one relations file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+        data = codec.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, codec.YAMLError) as e:
         raise InvalidLabels(f"{path}: cannot read relations: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise InvalidLabels(f"{path}: a relations file is a mapping with `set:` and a list of `cases:`")

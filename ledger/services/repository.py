@@ -21,7 +21,6 @@ by time instead.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,12 +29,13 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from ledger.formats.atomic import append_atomic, write_atomic
+from ledger.core.ids import sha256_hex
+from ledger.core.atomic import append_atomic, write_atomic
 from ledger.core.errors import LedgerError
 
-from ledger.services.layout import (  # noqa: F401: record_time, the paths, RepositoryError: used as repository.X
-    IMPORTED_DIR, REVIEWS_DIR, RepositoryError, claims_path, copy_in, event_files, events_path, inside,
-    latest_time, read_reviews, record_time, review_files, reviews_path, time_from_name, time_key,
+from ledger.services.layout import (  # noqa: F401 (record_time, the paths, RepositoryError: used as repository.X)
+    IMPORTED_DIR, REVIEWS_DIR, copy_in, event_files, inside,
+    latest_time, read_reviews, record_time, review_files, time_from_name, time_key,
 )
 
 
@@ -182,12 +182,12 @@ def replay(
     from ledger.store import history
     from ledger.formats.claimfile import appendable, describe, iter_appended_records, iter_records, validate
     from ledger.store.db import write
-    from ledger.services.ingest import (
+    from ledger.services.files import (
         ImportFailed, ImportResult, claim_files, display_path, file_sha256, record_source_files,
         source_file_digests, source_files_read,
     )
     from ledger.services.revisions import revision_sort_key
-    from ledger.services import ingest
+    from ledger.services import files as replay_files
     from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
     from ledger.formats.sources import iter_source_files
     from ledger.store.writer import ClaimWriter, add_source, prepare
@@ -239,7 +239,7 @@ def replay(
             if read_before.get(txt.name) == digests:
                 continue
             try:
-                src = ingest.read_source(txt)
+                src = replay_files.read_source(txt)
             except LedgerError as e:
                 errors.append(f"{display_path(txt)}: {e}" if not str(e).startswith(str(txt)) else str(e))
                 continue
@@ -390,7 +390,7 @@ def _tail(db: Database, path: Path, shown: str, appended, appendable):
     offset, slug = appended
     data = Path(path).read_bytes()
     row = db.execute("SELECT sha256, claims FROM claim_files WHERE path = ?", [shown]).fetchone()
-    if row is None or row[0] != hashlib.sha256(data[:offset]).hexdigest() or not appendable(data[:offset], slug):
+    if row is None or row[0] != sha256_hex(data[:offset]) or not appendable(data[:offset], slug):
         return None
     return offset, row[1], slug, data
 
@@ -398,8 +398,7 @@ def _tail(db: Database, path: Path, shown: str, appended, appendable):
 def _source_records(db: Database, src) -> None:
     """What a source's sidecar says beyond the source row: where its metadata came from
     (``source_field_origins``) and its kept captures (``captures``, read back from their files)."""
-    from ledger.formats.html import record_field_origins
-    from ledger.formats.warc import record_captures
+    from ledger.services.capture_rows import record_captures, record_field_origins
     from ledger.store.independence import record_user_originator
 
     record_field_origins(db, src)
@@ -424,7 +423,7 @@ def _review_extra(db: Database, a: Act) -> dict | None:
 def _apply(db: Database, a: Act, result, errors: list[str]) -> None:
     """Write an act's claims, events and reviews inside the open entry (sources are added by the caller)."""
     from ledger.store import history
-    from ledger.formats.claimreview import add_review, make_review
+    from ledger.services.claimreview import add_review, make_review
     from ledger.store.writer import ClaimWriter
 
     writer = ClaimWriter(db)
@@ -472,7 +471,7 @@ REVIEW_ARGS = (
 def import_files(db: Database, paths: list[Path], *, claims_dir="claims", progress=None):
     """``ledger import``: copy each file from outside ``claims/`` into ``claims/imported/`` (its name kept), then
     replay the files. All or nothing: on any error the copies are removed and errors name the files given."""
-    from ledger.services.ingest import ImportFailed, display_path
+    from ledger.services.files import ImportFailed, display_path
 
     at = record_time(db)
     targets, written, names = [], [], {}

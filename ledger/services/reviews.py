@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger.formats import claimreview
+from ledger.services import claimreview
 from ledger.services import repository, unit
 from ledger.store import history
 

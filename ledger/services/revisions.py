@@ -35,13 +35,13 @@ from rapidfuzz import fuzz
 from sqlite_utils import Database
 
 from ledger.core.anchor import fold_quote
+from ledger.core.slugs import REVISION_RE, revision_slug, split_slug  # noqa: F401 (named here as before)
 from ledger.formats.claimfile import ClaimInput
 from ledger.core.errors import InvalidSource, LedgerError
 from ledger.store.history import add_event, status_of
 from ledger.formats.sources import Source
 from ledger.store.writer import SourceIndex, insert_claims, prepare
 
-REVISION_RE = re.compile(r"^(?P<doc>.+)@(?P<n>[1-9][0-9]*)$")
 MIN_SCORE = 90.0
 WINDOW = 1000
 SHORT_SPAN = 40  # an exact match of a span shorter than this also needs some of its context
@@ -49,18 +49,6 @@ CONTEXT_NEEDED = 8
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 NEGATIONS = {"not", "no", "never", "none", "nor", "neither", "without", "cannot", "n't"}
 WORD_RE = re.compile(r"\w+(?:'t)?", re.UNICODE)
-
-
-def split_slug(slug: str) -> tuple[str, int]:
-    """``("hun-sen-meets-xi", 2)`` for ``hun-sen-meets-xi@2``; revision 1 for a plain slug."""
-    m = REVISION_RE.match(slug)
-    if m:
-        return m.group("doc"), int(m.group("n"))
-    return slug, 1
-
-
-def revision_slug(document: str, revision: int) -> str:
-    return document if revision == 1 else f"{document}@{revision}"
 
 
 def revision_sort_key(path) -> tuple[str, int]:

@@ -4,7 +4,7 @@ Every command that changes the ledger runs as one act under the repository's wri
 
 1. it checks and anchors what it will record, writing nothing (a trial, :func:`trial`, when the check needs
    the database's own writers);
-2. it writes its files crash-safely (``ledger.formats.atomic``: a new file renamed over the old);
+2. it writes its files crash-safely (``ledger.core.atomic``: a new file renamed over the old);
 3. it replays those files into the database (``repository.replay``) inside the database's write unit
    (``ledger.store.db.write``): one transaction holding the act's history entry and the refresh of the
    derived state, committed together.
@@ -19,7 +19,7 @@ import contextlib
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ledger.formats.atomic import writer_lock
+from ledger.core.atomic import writer_lock
 from ledger.services import repository
 from ledger.store.db import write
 

@@ -22,7 +22,6 @@ so a script can tell them apart.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ledger.core.ids import new_sha256
 from ledger.store import history
 
 EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
@@ -165,7 +165,7 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
     known = {r[0] for r in db.conn.execute("SELECT id FROM sources")}
     passed: set = set()
     failures: list[Failure] = []
-    sha256 = hashlib.sha256
+    sha256 = new_sha256
 
     def read_source():
         """The next source in storage order: hash it, digest its row; (id, bytes) or None at the end."""

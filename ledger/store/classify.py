@@ -4,10 +4,10 @@ corroborated, conflicting, change over time or single-source by the independent 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import defaultdict
 
+from ledger.core.ids import fact_id
 from ledger.core.predicates import Profile
 from ledger.store.compare_values import profile, profiles, rule_text
 
@@ -152,7 +152,7 @@ def _earliest_first(g: list[dict], src: dict) -> list[dict]:
 
 
 def _fact_key(topic: str, discriminator: str) -> str:
-    return "f" + hashlib.sha256(f"{topic}\x1f{discriminator}".encode()).hexdigest()[:16]
+    return fact_id(topic, discriminator)
 
 
 def _count_independent(group: list[dict], src: dict) -> int:

@@ -48,13 +48,13 @@ claim says whether it was counted and, if not, why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from ledger.core.ids import tagged_sha256
 from ledger.core.entities import Entities, default_path
 from ledger.core.normalize import fold_name
 from ledger.core import predicates
@@ -99,7 +99,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     stats = {"claims": 0, "topics": 0, "entities_reloaded": False}
     path = Path(entities_path) if entities_path else default_path()
     if path is not None and path.exists():
-        digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = tagged_sha256(path.read_bytes())
         if digest != _get_state(db, "entities_digest"):
             load_entities_into(db, Entities.load(path))
             stats["entities_reloaded"] = True

@@ -134,7 +134,7 @@ def write(db: Database, kind: str | None = "write", *, actor=None, at=None, reas
           always: bool = False):
     """The one write unit: every change to the ledger database goes through it.
 
-    Under the writer lock (``ledger.formats.atomic.writer_lock``, beside the database file), one ``BEGIN
+    Under the writer lock (``ledger.core.atomic.writer_lock``, beside the database file), one ``BEGIN
     IMMEDIATE`` transaction (so reading then writing cannot fail with "database is locked") holding
 
     - the history entry that describes the rows written (``kind``, ``actor``, ``at``, ``reason``); with
@@ -147,7 +147,7 @@ def write(db: Database, kind: str | None = "write", *, actor=None, at=None, reas
     already open and leaves the commit and the refresh to the outermost write. The files a command writes
     come first, outside this unit (``ledger.services.record``): the database is built from them.
     """
-    from ledger.formats.atomic import writer_lock
+    from ledger.core.atomic import writer_lock
     from ledger.store import history
     from ledger.store.shape import ensure_shape
 

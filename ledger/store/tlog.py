@@ -31,12 +31,12 @@ checks without the database.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from ledger.core.ids import new_sha256, tagged_sha256
 from ledger.store import history
 from ledger.core import merkle
 from ledger.core.errors import LedgerError
@@ -62,7 +62,7 @@ def leaves(db: Database, upto: int | None = None) -> list[bytes]:
     """The leaf hash of every entry in id order (the first ``upto`` if given)."""
     sql = "SELECT id, kind, at, actor, reason, body, prev, hash FROM history ORDER BY id"
     out = []
-    sha256 = hashlib.sha256
+    sha256 = new_sha256
     for id_, kind, at, actor, reason, body, prev, h in db.execute(sql + (f" LIMIT {int(upto)}" if upto is not None else "")):
         # the stored body spliced in, when that gives the bytes of the recorded entry hash (a SHA-256
         # preimage: the entry as sealed); otherwise parsed and written again, as the chain check does
@@ -88,7 +88,7 @@ def tree_head(db: Database) -> tuple[int, bytes]:
 
 
 def _key_id(name: str, public: bytes) -> bytes:
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + ALG_ED25519 + public).digest()[:4]
+    return new_sha256(name.encode("utf-8") + b"\n" + ALG_ED25519 + public).digest()[:4]
 
 
 def _check_name(name: str) -> None:
@@ -352,7 +352,7 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
             rows = within["rows"]
             if len(rows) != within["count"] or rows[within["index"]] != proof["row"]:
                 raise ProofError("the row is not among the entry's rows at the index given")
-            digest = "sha256:" + hashlib.sha256("".join(r + "\n" for r in rows).encode("utf-8")).hexdigest()
+            digest = tagged_sha256("".join(r + "\n" for r in rows).encode("utf-8"))
             if digest != spec.get("sha256"):
                 raise ProofError("the entry's rows do not hash to what the entry records")
         leaf_data = history.entry_leaf(e["id"], e["kind"], e["at"], e["actor"], e["reason"], e["body"], e["prev"])

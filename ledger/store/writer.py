@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 from sqlite_utils.db import quote_identifier
 
 from ledger.core.anchor import Span, locate, make_span
-from ledger.formats.claimfile import ClaimInput
+from ledger.core.claim import ClaimInput
 from ledger.core.errors import AmbiguousQuote, ClaimConflict, InvalidSource, LedgerError, UnknownSource, located
-from ledger.formats.sources import Source
+from ledger.core import ids
+from ledger.core.ids import canonical_json
+from ledger.core.source import Source
 from ledger.core.support import assess, unsupported_error
 
 # Fields whose values make a claim what it is: its id is derived from them,
@@ -22,18 +22,13 @@ IDENTITY_FIELDS = ("source_id", "subject", "predicate", "value", "span_start", "
 DETAIL_FIELDS = ("confidence", "quote", "note", "recorded_by")
 
 
-def canonical_json(obj) -> str:
-    """Sorted keys, compact separators, UTF-8 kept: the form every hash covers."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def claim_id(row: dict) -> str:
     ident = {k: row.get(k) for k in IDENTITY_FIELDS}
     if row.get("supersedes"):
         # a correction is its own claim even when only its confidence,
         # quote or note differ from the claim it supersedes (issue 5)
         ident["supersedes"] = row["supersedes"]
-    return "c" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
+    return ids.claim_id(ident)
 
 
 def add_source(db: Database, source: Source) -> bool:
@@ -44,8 +39,8 @@ def add_source(db: Database, source: Source) -> bool:
     never an overwrite (``ledger.services.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
-    from ledger.store.history import current_entry_id
-    from ledger.services.revisions import split_slug
+    from ledger.store.entries import current_entry_id
+    from ledger.core.slugs import split_slug
 
     document, revision = split_slug(source.slug)
     existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
@@ -280,7 +275,7 @@ class ClaimWriter:
 
 def insert_claims(db: Database, rows: list[dict]) -> None:
     """Insert new claim rows into the open history entry (never replacing one)."""
-    from ledger.store.history import current_entry_id
+    from ledger.store.entries import current_entry_id
 
     if not rows:
         return

@@ -31,7 +31,8 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from ledger.web import is_ledger, passage_html, url_html
+from ledger.web.pages import is_ledger
+from ledger.web.render import passage_html, url_html
 
 FACT_KEY_RE = re.compile(r"^f[0-9a-f]{16}$")
 # What a person reads first on the claims table; every other column is one click away (the column menu)

@@ -25,8 +25,8 @@ from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 # table or view -> the columns whose value counts facet_counts holds; their
-# upkeep and check live in ledger.store.facet_counts (re-exported for the tests)
-from ledger.store.facet_counts import COUNTED, mismatches, recount  # noqa: F401
+# upkeep and check live in ledger.store.facet_counts
+from ledger.services.pages import COUNTED
 
 _WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)
 

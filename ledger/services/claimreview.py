@@ -26,18 +26,18 @@ or Organization from the entity table (``entities.yml``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from ledger.formats import annotations  # a module, not a name: the two import each other through export.py
+from ledger.core.atomic import write_atomic
 from ledger.core.errors import LedgerError
-from ledger.services.export import exporter
+from ledger.formats.tabular import output_file
+from ledger.store.history import standing
+from ledger.core import ids
 from ledger.core.normalize import fold_name
-from ledger.store.writer import canonical_json
 
 REVIEWER_TYPES = ("Organization", "Person")
 # Google: "claimReviewed: a short summary of the claim being evaluated. Try to keep this less than 75 characters"
@@ -57,7 +57,7 @@ class InvalidReview(LedgerError):
 
 def review_id(row: dict) -> str:
     ident = {k: row.get(k) for k in IDENTITY}
-    return "r" + hashlib.sha256(canonical_json(ident).encode("utf-8")).hexdigest()[:16]
+    return ids.review_id(ident)
 
 
 def default_summary(subject: str, predicate: str, value: str) -> str:
@@ -164,7 +164,7 @@ def make_review(
         raise InvalidReview("name the fact reviewed: a claim id, or all of --subject, --predicate and --value")
     subject, value = subject.strip(), value.strip()
     if not db.execute(
-        f"SELECT 1 FROM claims c WHERE subject = ? AND predicate = ? AND value = ? AND {annotations.standing(db)} LIMIT 1",
+        f"SELECT 1 FROM claims c WHERE subject = ? AND predicate = ? AND value = ? AND {standing(db)} LIMIT 1",
         [subject, predicate, value],
     ).fetchone():
         raise InvalidReview(
@@ -255,7 +255,7 @@ def appearances(db: Database, subject: str, predicate: str, value: str) -> list[
         SELECT c.id, c.span_start, c.span_end, c.span_text, c.speaker, s.id AS source_id, s.title, s.url,
                s.publisher, s.published, s.authors
         FROM claims c JOIN sources s ON s.id = c.source_id
-        WHERE c.subject = ? AND c.predicate = ? AND c.value = ? AND {annotations.standing(db)}
+        WHERE c.subject = ? AND c.predicate = ? AND c.value = ? AND {standing(db)}
         ORDER BY s.published IS NULL, s.published, s.slug, c.span_start, c.id
         """,
         [subject, predicate, value],
@@ -348,17 +348,12 @@ def claim_reviews(db: Database) -> tuple[list[dict], list[str]]:
     return items, left_out
 
 
-@exporter("claimreview")
 def export_claimreview(db: Database, out: str | Path, **options) -> dict:
     """Every review as schema.org ClaimReview JSON-LD (a JSON list of objects).
     A review whose fact no standing claim makes any more (all superseded or
     retracted) has no appearance to publish: it is left out and counted."""
-    from ledger.formats.tabular import output_file
-
     out = output_file(out, "json")
     items, left_out = claim_reviews(db)
-    from ledger.formats.atomic import write_atomic
-
     write_atomic(out, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))  # whole or not at all
     summary = {"format": "claimreview", "out": str(out), "reviews": len(items)}
     if left_out:
