@@ -34,8 +34,8 @@ from ledger.core.atomic import append_atomic, write_atomic
 from ledger.core.errors import LedgerError
 
 from ledger.services.layout import (  # noqa: F401 (record_time, the paths, RepositoryError: used as repository.X)
-    IMPORTED_DIR, REVIEWS_DIR, copy_in, event_files, inside,
-    latest_time, read_reviews, record_time, review_files, time_from_name, time_key,
+    IMPORTED_DIR, REVIEWS_DIR, RepositoryError, claims_path, copy_in, event_files, events_path, inside,
+    latest_time, read_reviews, record_time, review_files, reviews_path, time_from_name, time_key,
 )
 
 
