@@ -35,7 +35,7 @@ test: setup-test
 	$(BIN)/python -m pytest -q
 
 # The checks that keep the package's shape (issue 19, docs/architecture.md): the layer contracts in pyproject.toml,
-# ruff (imports at the top, hashing and YAML through their one home), and no module over 600 lines
+# ruff (pyflakes and pycodestyle; hashing and YAML only through their one home), and no module over 600 lines
 # (each check runs even when one before it fails, so one run shows every finding)
 lint: setup-test
 	@rc=0; \

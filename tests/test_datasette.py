@@ -833,3 +833,16 @@ def test_a_superseded_claim_links_to_its_correction(seed_db):
     page = get(ds, f"/ledger/claims/{new['id']}").text
     assert 'class="ledger-withdrawn"' not in page and span_mark(page) == STADIUM_SPAN
     assert "<dt>Status</dt><dd>current" in page
+
+
+def test_a_visitors_bad_sql_prints_no_traceback_in_the_servers_log(ds, capsys):
+    """Found at the lint merge: with ``rich`` installed (import-linter brings it), Datasette printed each
+    rejected statement as a rich traceback with its locals (0.9 s of CPU, request details in the log), and
+    `ledger serve` behind a pipe stopped answering after a few (test_hardening's write statements)."""
+    pytest.importorskip("rich")
+    capsys.readouterr()
+    for statement in ("delete from claims", "select * from no_such_table", "pragma writable_schema = 1"):
+        r = get(ds, "/ledger.json?sql=" + statement.replace(" ", "+"))
+        assert r.status_code == 400, statement
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err and "locals" not in out.out + out.err

@@ -96,6 +96,20 @@ def _is_ledger_file(db) -> bool:
 # ---------------------------------------------------------------- hooks
 
 
+def _plain_error_logs() -> None:
+    """Datasette prints every exception it answers, a visitor's invalid SQL or a 404 included, as a rich
+    traceback with its local variables whenever the ``rich`` package is installed (import-linter brings it):
+    about 0.9 s of CPU for each bad request, the request's details in the server's log, and a server whose
+    output goes to an undrained pipe stops answering after a few of them. The ledger's server keeps
+    Datasette's own fallback instead: nothing printed for a 4xx, a plain traceback for a server error."""
+    from datasette import handle_exception
+
+    handle_exception.rich = None
+
+
+_plain_error_logs()
+
+
 @hookimpl
 def prepare_connection(conn, database, datasette):
     # issue 18: bounded work per statement and no connection state from SQL
