@@ -176,14 +176,7 @@ def decode(data: bytes, path: str) -> str:
     """Strict UTF-8, a leading BOM dropped; invalid bytes named by line."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InvalidClaimFile(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "save the file as UTF-8"
-        ) from None
+    return _strict_utf8(data, path, InvalidClaimFile, "save the file as UTF-8")
 
 
 def decode_source_text(data: bytes, where: str) -> str:
@@ -192,14 +185,16 @@ def decode_source_text(data: bytes, where: str) -> str:
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InvalidSource(f"{where}:{line}: the text contains a NUL character (U+0000); remove it before adding")
+    return _strict_utf8(data, where, InvalidSource, "convert the text to UTF-8 before adding it")
+
+
+def _strict_utf8(data: bytes, where: str, error: type[Exception], advice: str) -> str:
+    """``data`` decoded as UTF-8, or ``error`` naming the line and byte of the first invalid sequence."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InvalidSource(
-            f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "convert the text to UTF-8 before adding it"
-        ) from None
+        raise error(f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); {advice}") from None
 
 
 # ---------------------------------------------------------------- YAML 1.1 (PyYAML): source sidecars

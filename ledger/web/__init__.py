@@ -20,6 +20,9 @@ load it. It uses documented hooks only:
   paths (``guard.py``); ``asgi_wrapper`` lets only a few visitors' own
   queries run at once (``heavy.py``) and neutralises formula cells in CSV
   (``ledger/csvsafe.py``), issue 18.
+- on import, Datasette's rich tracebacks (with locals) for every answered
+  exception are turned off for the whole server, this one setting beside
+  the ledger's databases included (``_plain_error_logs``).
 
 Only the ledger's own databases (those with ``claims`` and ``sources``
 tables) are touched: another database served beside it keeps Datasette's
