@@ -56,6 +56,7 @@ FROZEN = {
     "m140_derived_state_in_bulk": "ea81c11688374409",
     "m141_source_shingles_by_rowid": "45bf1de8ab669e08",
     "m142_facts_hold_only_their_own": "13a2b00da8cdc164",
+    "m143_claims_indexes_narrowed": "f2d983ce9de25e97",
     # m060 and m063 build their triggers' SQL with these
     "(m060 helpers)": "df9bc89ba90eb208",
 }
@@ -115,6 +116,9 @@ def test_the_documented_schema_names_every_object_once():
     ]
     assert ("table", "compare_dirty") not in schema
     assert ("index", "idx_claims_predicate") not in schema
+    # m143: the claims indexes that carried columns no query reads from them
+    for name in ("idx_claims_fact", "idx_claims_fact_nocase", "idx_claims_predicate_page"):
+        assert ("index", name) not in schema
 
 
 def test_verify_expects_the_schema_a_fresh_ledger_has(tmp_path):
@@ -234,7 +238,7 @@ def test_m142_moves_the_facts_of_an_older_ledger_losslessly(tmp_path, monkeypatc
     db.execute("DETACH new")
     db.close()
 
-    db = open_db(path)  # applies m142, and makes the views again
+    db = open_db(path)  # applies m142 and m143, and makes the views again
     assert db.execute("SELECT * FROM fact_details ORDER BY fact_key").fetchall() == held
     n_facts, n_lists, n_timelines = db.execute("SELECT count(*), count(values_json), count(timeline) FROM facts").fetchone()
     assert 0 < n_lists < n_facts and n_timelines > 0
