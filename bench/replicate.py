@@ -44,6 +44,8 @@ RENAME = {
         "subject_key": "subject_key || ' ' || :k",
         "subject": "subject || ' ' || :k",
     },
+    # a topic's timeline is held once (m142): each copy of the topic gets its own
+    "fact_timelines": {"topic": "topic || ' ' || :k"},
     "source_independence": {
         "source_id": "substr(source_id, 1, 56) || printf('%08x', :k)",
         "slug": "slug || '-r' || :k",

@@ -37,3 +37,24 @@ def test_claims_page_filtered_by_predicate_gets_its_facets_grouped_by_index(tmp_
         )
         plan = " | ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", {"p0": "title"}))
         assert "COVERING INDEX idx_claims_predicate_" in plan and "FOR GROUP BY" not in plan, plan
+
+
+def test_claims_pages_by_subject_read_an_index_in_their_order(tmp_path):
+    """m143 (issue 19): the claims page (sorted by subject, then rowid, as Datasette pages it), its
+    ?subject= and ?predicate= filters, and the claim page's same-subject-ignoring-case lookup each read an
+    index that gives their rows in order, with no scan and no temporary B-tree, though the claims indexes no
+    longer carry the value and the 64-character source id."""
+    db = open_db(tmp_path / "ledger.db")
+    queries = {
+        "select rowid, * from claims order by subject, rowid limit 101": {},
+        "select rowid, * from claims where (subject > :s or (subject = :s and rowid > :r)) order by subject, rowid limit 101": {"s": "x", "r": 1},
+        "select rowid, * from claims where subject = :s order by subject, rowid limit 101": {"s": "x"},
+        "select rowid, * from claims where predicate = :p order by subject, rowid limit 101": {"p": "title"},
+        "select rowid, * from claims where subject = :s and predicate = :p order by subject, rowid limit 101": {"s": "x", "p": "title"},
+        "select id from claims c where c.subject = :s COLLATE NOCASE and c.predicate = :p COLLATE NOCASE": {"s": "x", "p": "title"},
+    }
+    for sql, params in queries.items():
+        plan = " | ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "USING INDEX idx_claims_" in plan and "TEMP B-TREE" not in plan, (sql, plan)
+    sizes = {r[0]: r[1] for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'claims'")}
+    assert not [n for n, sql in sizes.items() if sql and "source_id" in sql and "value" in sql]

@@ -304,6 +304,9 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
                 te = [m["time_end"] for m in ums if m["time_end"]]
                 timeline.append({"from": min(ts) if ts else None, "to": max(te) if te else None, "values": sorted(v)})
         indep_keys = {src[m["source_id"]]["independence_key"] for m in ms}
+        value = values[0]["raw"][0] if len(groups) == 1 else None
+        one_value = [{"value": values[0]["value"], "raw": [value], "claims": len(ms),
+                      "sources": len({m["source_id"] for m in ms}), "independent_sources": len(indep_keys)}]
         facts.append(
             {
                 "fact_key": key,
@@ -317,13 +320,15 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
                 "time_end": max(ends) if ends else None,
                 "status": status,
                 "support": support,
-                "value": values[0]["raw"][0] if len(groups) == 1 else None,
+                "value": value,
                 "value_norm": values[0]["value"] if len(groups) == 1 else None,
                 "value_count": len(groups),
                 "claim_count": len(ms),
                 "source_count": len({m["source_id"] for m in ms}),
                 "independent_count": len(indep_keys),
-                "values_json": _JSON.encode(values),
+                # issue 19: not held when it says no more than the row's own columns (one value, worded
+                # one way, counted as the fact is): the view fact_details writes it from them when read
+                "values_json": None if values == one_value else _JSON.encode(values),
                 "timeline_json": _JSON.encode(timeline) if timeline else None,
                 "rule": rule_text(prof),
             }

@@ -64,6 +64,7 @@ from ledger.store.compare_values import (
 )
 from ledger.store.independence import _fingerprint_new_sources, _recompute_independence
 from ledger.store.classify import classify_topic
+from ledger.store.views import fact_rule_sql, fact_timeline_sql, fact_values_sql
 
 # ------------------------------------------------------------------ keeping it current
 
@@ -77,7 +78,7 @@ _CV_HELD = 21  # the columns up to "scope": what a claim's row holds before it i
 _FACT_COLUMNS = (
     "fact_key", "topic", "subject_key", "subject", "predicate", "kind", "cardinality", "time_start", "time_end", "status",
     "support", "value", "value_norm", "value_count", "claim_count", "source_count", "independent_count", "values_json",
-    "timeline_json", "rule",
+    "timeline",
 )
 _CLAIM_SELECT = (
     "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
@@ -133,6 +134,8 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     if full:
         db.execute("DELETE FROM claim_values")
         db.execute("DELETE FROM facts")
+        db.execute("DELETE FROM fact_timelines")
+        db.execute("DELETE FROM fact_rules")
         facet_counts.forget_facts(db)
     names = ["rowid", "id", "source_id", "subject", "predicate", "value", "as_of", "valid_from", "valid_to", "status", "published", "language"]
     src_cache: dict[str, dict] = {}
@@ -273,9 +276,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
             facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
+            db.execute(f"DELETE FROM fact_timelines WHERE topic IN ({marks})", chunk)
     src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms}, src_cache)
     fact_rows: list[tuple] = []
     value_rows: list[tuple] = []
+    rules: dict[str, str] = {}  # predicate -> its rule in words (m142: held once per predicate)
+    timelines: dict[str, str] = {}  # topic -> its timeline (held once per topic)
     for topic, members in by_topic.items():
         active = [m for m in members if m["active"] and m["source_id"] in src]
         for m in members:
@@ -287,6 +293,13 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                 m["fact_key"] = m["value_group"] = m["counted"] = m["independence_note"] = None
         if active:
             facts, _ = classify_topic(topic, active, src)
+            for f in facts:
+                rules[f["predicate"]] = f["rule"]
+                if f["timeline_json"] is not None:
+                    timelines[topic] = f["timeline_json"]
+                    f["timeline"] = 1
+                else:
+                    f["timeline"] = None
             fact_rows.extend(tuple(f[c] for c in _FACT_COLUMNS) for f in facts)
         value_rows.extend(tuple(m.get(c) for c in _CV_COLUMNS) for m in members)
     db.conn.executemany(
@@ -294,6 +307,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
     )
     db.conn.executemany(
         f"INSERT INTO facts ({', '.join(_FACT_COLUMNS)}) VALUES ({', '.join('?' * len(_FACT_COLUMNS))})", fact_rows
+    )
+    db.conn.executemany("INSERT INTO fact_timelines (topic, timeline_json) VALUES (?, ?)", timelines.items())
+    db.conn.executemany(
+        "INSERT INTO fact_rules (predicate, rule) VALUES (?, ?) ON CONFLICT (predicate) DO UPDATE SET rule = excluded.rule "
+        "WHERE rule != excluded.rule",
+        rules.items(),
     )
     facet_counts.count_topics(db, set(topics) | set(by_topic), 1)
 
@@ -344,9 +363,9 @@ _FACT_JSON_SQL = """
 SELECT json_object(
   'fact_key', f.fact_key, 'subject', f.subject, 'predicate', f.predicate, 'status', f.status,
   'support', f.support, 'kind', f.kind, 'time', json_object('start', f.time_start, 'end', f.time_end),
-  'value', f.value, 'normalized', f.value_norm, 'values', json(f.values_json),
+  'value', f.value, 'normalized', f.value_norm, 'values', json(""" + fact_values_sql() + """),
   'claims', f.claim_count, 'sources', f.source_count, 'independent_sources', f.independent_count,
-  'timeline', json(f.timeline_json), 'rule', f.rule,
+  'timeline', json(""" + fact_timeline_sql() + """), 'rule', """ + fact_rule_sql() + """,
   'members', (SELECT json_group_array(json(m)) FROM (
     SELECT json_object(
       'claim_id', v.claim_id, 'source', s.slug, 'publisher', s.publisher, 'published', s.published,

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ledger.core.errors import LedgerMissing, NotALedger
+from ledger.store import views
 from ledger.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -44,6 +45,7 @@ def open_db(path: str | Path, *, create: bool = True, migrate: bool = True) -> D
             # under the write lock, so two processes opening a new file do not race
             with _immediate(db):
                 migrations.apply(db)
+                views.create(db)  # a migration may drop the views over a table it reshapes (m142)
     except sqlite3.DatabaseError as e:
         if isinstance(e, sqlite3.OperationalError) and "unable to open" not in str(e):
             raise

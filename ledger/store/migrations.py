@@ -876,6 +876,113 @@ def m141_source_shingles_by_rowid(db):
     db.execute("DELETE FROM compare_state WHERE key = 'sources_rowid'")
 
 
+@migrations()
+def m142_facts_hold_only_their_own(db):
+    # issue 19: a fact row held three texts that other rows already say, 470
+    # bytes per claim at 100k claims: its predicate's rule in words (the same
+    # for every fact of the predicate: now one row per predicate in
+    # fact_rules), its topic's timeline (the same for every fact of the topic
+    # that changes over time: one row per topic in fact_timelines, and
+    # facts.timeline = 1 where it applies), and its values as JSON, which for
+    # a fact with one value worded one way says no more than the row's own
+    # columns (not held then: NULL). The view fact_details (ledger/store/views.py)
+    # writes all three when read, as they were. The rows are moved as they
+    # are; the views that read facts are dropped here and made again by the
+    # next write or serve (views are not migrated).
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'view' AND sql LIKE '%facts%'"
+    ).fetchall():
+        db.execute(f"DROP VIEW [{name}]")
+    db.execute("CREATE TEMP TABLE m142_facts AS SELECT * FROM facts")
+    db.execute("DROP TABLE facts")
+    db.execute(
+        """
+        CREATE TABLE facts (
+            fact_key TEXT PRIMARY KEY,
+            topic TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            predicate TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            cardinality TEXT NOT NULL,        -- one | many
+            time_start TEXT,
+            time_end TEXT,
+            status TEXT NOT NULL,             -- corroborated | conflicting | single-source | change-over-time
+            support TEXT,                     -- corroborated | single-source (NULL when conflicting)
+            value TEXT,                       -- as the earliest source words it (NULL when conflicting)
+            value_norm TEXT,                  -- the normalised form the sources agree on
+            value_count INTEGER NOT NULL,
+            claim_count INTEGER NOT NULL,
+            source_count INTEGER NOT NULL,
+            independent_count INTEGER NOT NULL,
+            values_json TEXT,                 -- NULL: one value, the row's own (see the view fact_details)
+            timeline INTEGER                  -- 1: its topic's timeline (fact_timelines) applies
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_facts_topic ON facts (topic)")
+    db.execute("CREATE INDEX idx_facts_status ON facts (status, subject, predicate)")
+    db.execute("CREATE INDEX idx_facts_subject ON facts (subject_key, predicate)")
+    db.execute("CREATE INDEX idx_facts_predicate ON facts (predicate)")
+    db.execute(
+        "CREATE TABLE fact_rules (\n"
+        "    predicate TEXT PRIMARY KEY,\n"
+        "    rule TEXT NOT NULL                -- the comparison rule of its facts, in words\n"
+        ") WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE fact_timelines (\n"
+        "    topic TEXT PRIMARY KEY,           -- subject_key|predicate\n"
+        "    timeline_json TEXT NOT NULL       -- the values in time order, as JSON\n"
+        ")"
+    )
+    db.execute("INSERT INTO fact_rules (predicate, rule) SELECT predicate, min(rule) FROM m142_facts GROUP BY predicate")
+    db.execute(
+        "INSERT INTO fact_timelines (topic, timeline_json) SELECT topic, min(timeline_json) FROM m142_facts "
+        "WHERE timeline_json IS NOT NULL GROUP BY topic"
+    )
+    one_value = (
+        "'[{\"value\": ' || json_quote(value_norm) || ', \"raw\": [' || json_quote(value) || '], \"claims\": ' || "
+        "claim_count || ', \"sources\": ' || source_count || ', \"independent_sources\": ' || independent_count || '}]'"
+    )
+    db.execute(
+        "INSERT INTO facts SELECT fact_key, topic, subject_key, subject, predicate, kind, cardinality, time_start, "
+        "time_end, status, support, value, value_norm, value_count, claim_count, source_count, independent_count, "
+        f"CASE WHEN value_count = 1 AND values_json = {one_value} THEN NULL ELSE values_json END, "
+        "CASE WHEN timeline_json IS NOT NULL THEN 1 END FROM m142_facts"
+    )
+    # a rule or timeline that differed within its predicate or topic (not written by any version, but
+    # then one row could not hold it): the next write compares everything again
+    if db.execute(
+        "SELECT 1 FROM m142_facts GROUP BY predicate HAVING count(DISTINCT rule) > 1 UNION ALL "
+        "SELECT 1 FROM m142_facts WHERE timeline_json IS NOT NULL GROUP BY topic HAVING count(DISTINCT timeline_json) > 1"
+    ).fetchone():
+        db.execute("DELETE FROM compare_state WHERE key = 'profiles_digest'")
+    db.execute("DROP TABLE temp.m142_facts")
+
+
+@migrations()
+def m143_claims_indexes_narrowed(db):
+    # issue 19: three claims indexes carried columns no query reads from them,
+    # the 64-character source id among them (156 + 156 + 124 bytes per claim at
+    # 100k claims). By EXPLAIN QUERY PLAN over the canned queries, the views and
+    # the claims pages (sorted by subject; ?subject=, ?predicate= and their facets):
+    # - idx_claims_fact (subject, predicate, value, source_id): the claims page's
+    #   order and ?subject= need subject alone, which also gives (subject, rowid),
+    #   Datasette's order, with no temporary B-tree;
+    # - idx_claims_fact_nocase: the claim page's "same subject and predicate,
+    #   ignoring case" (a claim outside the comparison) needs the subject alone;
+    # - idx_claims_predicate_page (predicate, subject, status, source_id): the
+    #   ?predicate= page's order needs (predicate, subject); its status and
+    #   source_id facets read m062's (predicate, status) and (predicate, source_id).
+    db.execute("DROP INDEX IF EXISTS idx_claims_fact")
+    db.execute("DROP INDEX IF EXISTS idx_claims_fact_nocase")
+    db.execute("DROP INDEX IF EXISTS idx_claims_predicate_page")
+    db.execute("CREATE INDEX idx_claims_subject ON claims (subject)")
+    db.execute("CREATE INDEX idx_claims_subject_nocase ON claims (subject COLLATE NOCASE)")
+    db.execute("CREATE INDEX idx_claims_predicate_subject ON claims (predicate, subject)")
+
+
 # The order the migrations are applied in, stated here (the order of their
 # names is not it: m040 runs before m010, as it did when they shipped), and
 # the order sqlite-utils applies them in (sorted below). Frozen: a new
@@ -912,6 +1019,8 @@ ORDER = (
     "m111_create_source_field_origins",
     "m140_derived_state_in_bulk",
     "m141_source_shingles_by_rowid",
+    "m142_facts_hold_only_their_own",
+    "m143_claims_indexes_narrowed",
 )
 if sorted(m.name for m in migrations._migrations) != sorted(ORDER):  # pragma: no cover - caught on import
     raise RuntimeError(

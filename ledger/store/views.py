@@ -135,6 +135,51 @@ FROM sources s
 
 # ---------------------------------------------------------------- the comparison (issue 4; ledger/store/compare.py)
 
+# issue 19: a fact row holds only what it alone says (m142). Three of the
+# columns it used to hold are written here when read, in one place:
+# - values_json: held only when the fact has several values or its value is
+#   worded several ways; otherwise it is one value, the row's own (value_norm,
+#   worded as value, with the row's counts), written here as the comparison
+#   wrote it (ledger/store/classify.py holds NULL only when the two are equal);
+# - timeline_json: the same for every fact of a topic that changes over time,
+#   held once per topic in fact_timelines (facts.timeline = 1 where it applies);
+# - rule: the same for every fact of a predicate, held once in fact_rules.
+
+
+def fact_values_sql(f: str = "f") -> str:
+    """The fact's values as JSON (facts ``f``), as the comparison wrote them."""
+    return (
+        f"coalesce({f}.values_json, '[{{\"value\": ' || json_quote({f}.value_norm) || ', \"raw\": [' || "
+        f"json_quote({f}.value) || '], \"claims\": ' || {f}.claim_count || ', \"sources\": ' || {f}.source_count || "
+        f"', \"independent_sources\": ' || {f}.independent_count || '}}]')"
+    )
+
+
+def fact_timeline_sql(f: str = "f") -> str:
+    """The timeline of the fact's topic as JSON, where it changes over time (facts ``f``), else NULL."""
+    return f"CASE WHEN {f}.timeline THEN (SELECT t.timeline_json FROM fact_timelines t WHERE t.topic = {f}.topic) END"
+
+
+def fact_rule_sql(f: str = "f") -> str:
+    """The comparison rule of the fact's predicate, in words (facts ``f``)."""
+    return f"(SELECT r.rule FROM fact_rules r WHERE r.predicate = {f}.predicate)"
+
+
+# Every fact with every column, as the comparison wrote it: the facts table's
+# columns and the three written when read (above), in the order the table had
+# them before m142. The fact page and the claim page read it.
+view(
+    "fact_details",
+    f"""
+SELECT f.fact_key, f.topic, f.subject_key, f.subject, f.predicate, f.kind, f.cardinality, f.time_start, f.time_end,
+       f.status, f.support, f.value, f.value_norm, f.value_count, f.claim_count, f.source_count, f.independent_count,
+       {fact_values_sql()} AS values_json,
+       {fact_timeline_sql()} AS timeline_json,
+       {fact_rule_sql()} AS rule
+FROM facts f
+""",
+)
+
 view(
     "fact_claims",
     """
@@ -153,7 +198,7 @@ view(
     """
 SELECT fact_key, subject, predicate, status, support, value, value_norm, value_count, claim_count, source_count,
        independent_count, time_start, time_end, kind, values_json, timeline_json, rule
-FROM facts
+FROM fact_details
 """,
 )
 
@@ -176,10 +221,10 @@ JOIN sources s ON s.id = c.source_id
 
 view(
     "conflicts",
-    """
+    f"""
 SELECT fc.fact_key, fc.subject, fc.predicate, fc.value, fc.value_norm, fc.source, fc.publisher, fc.published,
        fc.span_start, fc.span_end, fc.span_text, fc.claim_id, fc.counted, fc.independence_note,
-       f.value_count, f.rule
+       f.value_count, {fact_rule_sql()} AS rule
 FROM fact_claims fc JOIN facts f ON f.fact_key = fc.fact_key
 WHERE f.status = 'conflicting'
 """,
@@ -205,8 +250,9 @@ FROM facts WHERE status = 'corroborated'
 
 view(
     "changes_over_time",
-    """
-SELECT fact_key, subject, predicate, value, support, time_start, time_end, timeline_json
-FROM facts WHERE status = 'change-over-time'
+    f"""
+SELECT f.fact_key, f.subject, f.predicate, f.value, f.support, f.time_start, f.time_end,
+       {fact_timeline_sql()} AS timeline_json
+FROM facts f WHERE f.status = 'change-over-time'
 """,
 )

@@ -84,7 +84,7 @@ def fact_page(conn: sqlite3.Connection, fact_key: str) -> dict | None:
     topic, the independence reasoning and the verdicts. None if no such fact."""
     if not FACT_KEY_RE.match(fact_key or "") or not is_ledger(conn) or not _has(conn, "facts", "claim_values"):
         return None
-    found = _rows(conn, "SELECT * FROM facts WHERE fact_key = ?", [fact_key])
+    found = _rows(conn, f"SELECT * FROM {_fact_rows(conn)} WHERE fact_key = ?", [fact_key])
     if not found:
         return None
     fact = found[0]
@@ -131,6 +131,12 @@ def fact_page(conn: sqlite3.Connection, fact_key: str) -> dict | None:
     }
 
 
+def _fact_rows(conn: sqlite3.Connection) -> str:
+    """Where a fact's every column is read: the view fact_details, which writes the values, timeline and rule
+    the facts table holds once per predicate or topic (m142), or the facts table of a ledger made before it."""
+    return "fact_details" if _has(conn, "fact_details") else "facts"
+
+
 def _withdrawn_on_topic(conn: sqlite3.Connection, fact: dict) -> list[dict]:
     """Claims on the same subject and predicate that were superseded or
     retracted: left out of the comparison, listed so the page says so."""
@@ -158,7 +164,7 @@ def claim_extras(conn: sqlite3.Connection, claim_id: str) -> dict | None:
     if _has(conn, "facts", "claim_values"):
         fk = conn.execute("SELECT fact_key FROM claim_values WHERE claim_id = ?", [claim_id]).fetchone()
         if fk and fk[0]:
-            facts = _rows(conn, "SELECT * FROM facts WHERE fact_key = ?", [fk[0]])
+            facts = _rows(conn, f"SELECT * FROM {_fact_rows(conn)} WHERE fact_key = ?", [fk[0]])
             if facts:
                 out["fact"] = facts[0]
                 out["topic"] = _rows(

@@ -59,11 +59,13 @@ def same_fact_claims(conn: sqlite3.Connection, claim: dict) -> dict:
     ):
         mine = conn.execute("SELECT fact_key, value_norm FROM claim_values WHERE claim_id = ?", [claim["id"]]).fetchone()
         if mine and mine[0] is not None:
-            fact_cols = _columns(conn, "facts")
+            # the view fact_details writes the rule the facts table holds once per predicate (m142)
+            facts = "fact_details" if "fact_details" in objects else "facts"
+            fact_cols = _columns(conn, facts)
             wanted = [c for c in ("status", "support", "rule", "value_count", "independent_count", "time_start", "time_end") if c in fact_cols]
             fact = None
             if wanted:
-                found = _rows(conn, f"SELECT {', '.join(map(_quote, wanted))} FROM facts WHERE fact_key = ?", [mine[0]])
+                found = _rows(conn, f"SELECT {', '.join(map(_quote, wanted))} FROM {facts} WHERE fact_key = ?", [mine[0]])
                 fact = found[0] if found else None
             rows = _rows(
                 conn,
