@@ -33,6 +33,7 @@ from sqlite_utils import Database
 
 from ledger.core.ids import new_sha256
 from ledger.store import history
+from ledger.store import digest_scan
 
 EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
 # A claim row edited behind the ledger's back breaks its history entry too;
@@ -44,23 +45,6 @@ EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "
 # and every reader sees. Derived tables (--deep) come last: they are
 # recomputed from the rows the other checks cover.
 ORDER = ("database", "schema", "hashes", "spans", "chain", "support", "derived")
-
-# Recomputes every span, and its prefix and suffix, from the source text in
-# SQL. substr() counts code points, as Python indexing does.
-SPAN_AUDIT_SQL = """
-SELECT c.id, c.source_id, c.span_start, c.span_end, c.span_text,
-       substr(s.text, c.span_start + 1, c.span_end - c.span_start) AS recomputed,
-       s.id IS NULL AS missing_source,
-       substr(s.text, c.span_start - length(c.prefix) + 1, length(c.prefix)) = c.prefix AS prefix_ok,
-       substr(s.text, c.span_end + 1, length(c.suffix)) = c.suffix AS suffix_ok,
-       c.span_end <= s.length AS in_range
-FROM claims c LEFT JOIN sources s ON s.id = c.source_id
-WHERE s.id IS NULL
-   OR substr(s.text, c.span_start + 1, c.span_end - c.span_start) IS NOT c.span_text
-   OR substr(s.text, c.span_start - length(c.prefix) + 1, length(c.prefix)) IS NOT c.prefix
-   OR substr(s.text, c.span_end + 1, length(c.suffix)) IS NOT c.suffix
-   OR c.span_end > s.length
-"""
 
 DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and restore the file from a copy"
 
@@ -237,7 +221,7 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
 
 
 def _digest_sql(db: Database, table: str, columns) -> str:
-    return history.digest_sql(columns, _types(db, table)) if columns else "NULL"
+    return f"CAST({digest_scan.fast_row_sql(db.conn, table, columns, _types(db, table))} AS BLOB)" if columns else "NULL"
 
 
 def _span_failure(db: Database, rowid: int, text: str | None):
@@ -478,7 +462,7 @@ class _Digester(threading.Thread):
         try:
             for table, cols in self.columns.items():
                 try:
-                    self.digested[table] = history.digest_table(self.twin, table, cols, self.types[table])
+                    self.digested[table] = digest_scan.digest_table(self.twin, table, cols, self.types[table])
                 except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
                     pass
         except Exception as e:  # noqa: BLE001 (reported by the main thread)
