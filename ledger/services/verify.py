@@ -33,6 +33,7 @@ from sqlite_utils import Database
 
 from ledger.core.ids import new_sha256
 from ledger.store import history
+from ledger.store import digest_scan
 
 EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "derived": 8, "support": 11}
 # A claim row edited behind the ledger's back breaks its history entry too;
@@ -44,23 +45,6 @@ EXIT_CODES = {"database": 6, "schema": 7, "hashes": 4, "chain": 5, "spans": 3, "
 # and every reader sees. Derived tables (--deep) come last: they are
 # recomputed from the rows the other checks cover.
 ORDER = ("database", "schema", "hashes", "spans", "chain", "support", "derived")
-
-# Recomputes every span, and its prefix and suffix, from the source text in
-# SQL. substr() counts code points, as Python indexing does.
-SPAN_AUDIT_SQL = """
-SELECT c.id, c.source_id, c.span_start, c.span_end, c.span_text,
-       substr(s.text, c.span_start + 1, c.span_end - c.span_start) AS recomputed,
-       s.id IS NULL AS missing_source,
-       substr(s.text, c.span_start - length(c.prefix) + 1, length(c.prefix)) = c.prefix AS prefix_ok,
-       substr(s.text, c.span_end + 1, length(c.suffix)) = c.suffix AS suffix_ok,
-       c.span_end <= s.length AS in_range
-FROM claims c LEFT JOIN sources s ON s.id = c.source_id
-WHERE s.id IS NULL
-   OR substr(s.text, c.span_start + 1, c.span_end - c.span_start) IS NOT c.span_text
-   OR substr(s.text, c.span_start - length(c.prefix) + 1, length(c.prefix)) IS NOT c.prefix
-   OR substr(s.text, c.span_end + 1, length(c.suffix)) IS NOT c.suffix
-   OR c.span_end > s.length
-"""
 
 DAMAGED = "run `ledger verify --deep` for SQLite's full integrity check, and restore the file from a copy"
 
@@ -237,7 +221,7 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
 
 
 def _digest_sql(db: Database, table: str, columns) -> str:
-    return history.digest_sql(columns, _types(db, table)) if columns else "NULL"
+    return f"CAST({digest_scan.fast_row_sql(db.conn, table, columns, _types(db, table))} AS BLOB)" if columns else "NULL"
 
 
 def _span_failure(db: Database, rowid: int, text: str | None):
@@ -384,6 +368,7 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
     history.register_functions(db.conn)
     own = not db.conn.in_transaction
     twin = None
+    mapped = _map(db.conn, MMAP_BYTES) if own else None
     if own:
         twin = _twin_reader(db) if _threads() > 1 else None
         if twin is None:
@@ -395,6 +380,26 @@ def verify(db: Database, head: str | None = None, deep: bool = False, timings: d
             twin.close()
         if own and db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        if mapped is not None:
+            _map(db.conn, mapped)
+
+
+# Verify reads the ledger's pages through a read-only memory map (SQLite's mmap_size, capped at its
+# compile-time limit, 2 GB in most builds): each table is read on two connections, and a mapped page is
+# read without a system call and a copy. An I/O error of the disk under the map ends the process
+# (SIGBUS) instead of giving an error message, as it would for any program mapping the file.
+MMAP_BYTES = 1 << 40
+
+
+def _map(conn: sqlite3.Connection, size: int) -> int | None:
+    """Set ``conn``'s ``PRAGMA mmap_size``; return the previous size (None: not a file, nothing set)."""
+    try:
+        row = conn.execute("PRAGMA mmap_size").fetchone()  # no row for a database in memory
+        if row is not None:
+            conn.execute(f"PRAGMA mmap_size = {int(size)}")
+        return None if row is None else row[0]
+    except sqlite3.Error:
+        return None
 
 
 def _threads() -> int:
@@ -432,6 +437,7 @@ def _twin_reader(db: Database, attempts: int = 3) -> sqlite3.Connection | None:
         uri = Path(path).as_uri() + "?mode=ro"
         twin = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         twin.execute("PRAGMA busy_timeout = 10000")
+        _map(twin, MMAP_BYTES)
         history.register_functions(twin)
     except sqlite3.Error:
         return None
@@ -478,7 +484,7 @@ class _Digester(threading.Thread):
         try:
             for table, cols in self.columns.items():
                 try:
-                    self.digested[table] = history.digest_table(self.twin, table, cols, self.types[table])
+                    self.digested[table] = digest_scan.digest_table(self.twin, table, cols, self.types[table])
                 except sqlite3.OperationalError:  # a column the entries list is gone: the chain check names it
                     pass
         except Exception as e:  # noqa: BLE001 (reported by the main thread)
