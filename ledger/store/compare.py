@@ -49,6 +49,7 @@ claim says whether it was counted and, if not, why.
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from pathlib import Path
 
@@ -79,6 +80,7 @@ _FACT_COLUMNS = (
     "support", "value", "value_norm", "value_count", "claim_count", "source_count", "independent_count", "values_json",
     "timeline_json", "rule",
 )
+_fact_values = operator.itemgetter(*_FACT_COLUMNS)  # a fact's row as the tuple the INSERT binds
 _CLAIM_SELECT = (
     "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
     "s.published, s.language FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
@@ -194,7 +196,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
                 c["status"] = event_status[c["id"]]
             row = claim_value_row(c, c["published"], index)
             row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
-            rows.append(tuple(row.get(k) for k in cols))
+            rows.append(tuple(map(row.get, cols)))
         db.conn.executemany(insert_new, rows)
         stats["claims"] += len(rows)
     run: list[str] = []
@@ -287,8 +289,8 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                 m["fact_key"] = m["value_group"] = m["counted"] = m["independence_note"] = None
         if active:
             facts, _ = classify_topic(topic, active, src)
-            fact_rows.extend(tuple(f[c] for c in _FACT_COLUMNS) for f in facts)
-        value_rows.extend(tuple(m.get(c) for c in _CV_COLUMNS) for m in members)
+            fact_rows.extend(map(_fact_values, facts))
+        value_rows.extend(tuple(map(m.get, _CV_COLUMNS)) for m in members)
     db.conn.executemany(
         f"INSERT INTO claim_values ({', '.join(_CV_COLUMNS)}) VALUES ({', '.join('?' * len(_CV_COLUMNS))})", value_rows
     )
