@@ -268,10 +268,16 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
             chunk = tl[i : i + 500]
             marks = ",".join("?" * len(chunk))
             q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
+            held = False
             for r in db.execute(q, chunk):
+                held = True
                 row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
+            if not held:
+                # topics new to the ledger (a large import's later runs): a topic's facts are made from its
+                # claim_values rows, so with none there is nothing to count out or delete (issue 19)
+                continue
             facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
