@@ -51,3 +51,44 @@ def test_sidecars_refuse_aliases_and_duplicate_keys_naming_file_and_line():
     with pytest.raises(InvalidClaimFile, match=r"^s.yml:2: duplicate key 'a'"):
         codec.load_yaml("a: 1\na: 2\n", "s.yml")
     assert codec.load_yaml("published: 2024-01-02\nok: yes\n", "s.yml") == {"published": dt.date(2024, 1, 2), "ok": "yes"}
+
+
+# sidecar-like documents, plain and odd: values of every kind YAML 1.1 resolves, the strict loader's own
+# refusals (duplicate keys, tags, aliases, control characters) and malformed YAML
+_SIDECARS = [
+    "title: plain\nok: yes\nflag: true\nn: 12\nf: 1.5\ne: 1e3\nnull1: ~\nnull2: null\nd: 2024-01-02\n"
+    "ts: 2024-01-02T10:00:00Z\nbad: 2023-05-75\nmonth: 2021-12\n",
+    'title: "esc \\u00e9 \\n \\t \\x41 \\" q"\nsingle: \'it\'\'s\'\n',
+    "multi: this is\n  folded over\n  lines\nblock: |\n  keep\n   lines\nfold: >\n  a\n  b\n\n  c\n",
+    "authors:\n  - A. One\n  - B. Two\nnested: {a: 1, b: [x, y]}\nlist: [1, 2.0, '3']\n",
+    "---\ntitle: doc start\n...\n", "", "# only a comment\n", "just a string", "- a\n- b\n",
+    "a: 1\na: 2\n", "a: [1, 2\n", "a: b: c\n", "key: 'unterminated\n", "\ufefftitle: bom\n",
+    "title: Ünïcödé – “quotes” — 日本語 😀\npublished: 2021-12\nlanguage: km\n",
+    "x: 0o17\ny: 0x1F\nz: 017\nw: 1_000\nv: .inf\nu: -.nan\nt: 190:20:30\ns: +12\n",
+    "k: !!str 12\n", "k: !!python/object:os.system x\n", "k: !custom x\n", "? complex\n: value\n",
+    "a:\n\tb: 1\n", "a: 1 # c\nb: 'x' # c\n", "%YAML 1.1\n---\na: 1\n", "a: -\nb: - x\n", "a: @x\n",
+    "k: No\nj: off\ni: On\nh: TRUE\ng: False\n", "k: 2001-12-14 21:59:43.10 -5\n", "a: \x07bell\n",
+    "a: &x 1\nb: *x\n", "title: 5 * 3 & more\n",
+]
+
+
+def _outcome(load, text):
+    try:
+        value = load(text)
+    except Exception as e:  # the error, word for word
+        return type(e).__name__, str(e)
+    return "ok", repr(value)
+
+
+@pytest.mark.parametrize("text", _SIDECARS)
+def test_sidecars_read_through_libyaml_as_through_the_strict_loader(text):
+    """issue 19: load_yaml parses with libyaml where it can; values and errors are the strict loader's."""
+    strict = _outcome(lambda t: codec._load_yaml(t, "s.yml")[0], text)
+    assert _outcome(lambda t: codec.load_yaml(t, "s.yml"), text) == strict
+    if codec._CStrictLoader is not None and strict[0] == "ok" and "&" not in text and "*" not in text:
+        # the fast loader on its own gives the same values (so the comparison above compared two loaders)
+        loader = codec._CStrictLoader(text)
+        try:
+            assert repr(loader.get_single_data()) == strict[1]
+        finally:
+            loader.dispose()

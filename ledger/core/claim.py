@@ -37,6 +37,7 @@ OPTIONAL = (
     "supersedes",  # the claim this one corrects (ledger claim supersede)
     "paraphrase",  # issue 14: the note declaring that the span says the value in other words
 )
+_KNOWN = frozenset(REQUIRED + OPTIONAL)
 FILE_DEFAULTS = ("source", "recorded_by")
 # claim columns written back to claim files, in the order a person reads them
 FILE_FIELDS = (
@@ -123,15 +124,14 @@ def validate(rec: Record) -> ClaimInput:
         )
     subject = data.get("subject") if isinstance(data.get("subject"), str) else None
     predicate = data.get("predicate") if isinstance(data.get("predicate"), str) else None
-    where = describe(rec.path, rec.line, rec.index, subject, predicate)
 
     def fail(msg):
-        raise InvalidClaim(f"{where}: {msg}")
+        raise InvalidClaim(f"{describe(rec.path, rec.line, rec.index, subject, predicate)}: {msg}")
 
     keys = [k for k in data if not isinstance(k, str)]
     if keys:
         fail(f"field names must be strings, found {keys[0]!r}")
-    unknown = [k for k in data if k not in REQUIRED and k not in OPTIONAL]
+    unknown = [k for k in data if k not in _KNOWN]
     if unknown:
         k = unknown[0]
         close = difflib.get_close_matches(k, REQUIRED + OPTIONAL, n=1)

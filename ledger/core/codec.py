@@ -200,24 +200,8 @@ def _strict_utf8(data: bytes, where: str, error: type[Exception], advice: str) -
 # ---------------------------------------------------------------- YAML 1.1 (PyYAML): source sidecars
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and without duplicate keys."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise InvalidClaimFile(
-                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in the ledger's YAML files; "
-                "write the value out in full"
-            )
-        return super().compose_node(parent, index)
+class _StrictConstruction(yaml.constructor.SafeConstructor):
+    """How the strict loaders build values: no duplicate keys; a date that is none kept as text."""
 
     def construct_mapping(self, node, deep=False):
         seen = {}
@@ -240,7 +224,27 @@ class _StrictLoader(yaml.SafeLoader):
             return self.construct_scalar(node)
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+class _StrictLoader(_StrictConstruction, yaml.SafeLoader):
+    """SafeLoader without aliases and without duplicate keys."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise InvalidClaimFile(
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in the ledger's YAML files; "
+                "write the value out in full"
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise InvalidClaimFile(
+                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed in the ledger's YAML files; "
+                "write the value out in full"
+            )
+        return super().compose_node(parent, index)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictConstruction.construct_yaml_timestamp)
 
 # YAML 1.1 reads yes/no/on/off as booleans: in claim files only true/false are.
 _StrictLoader.yaml_implicit_resolvers = {
@@ -303,7 +307,35 @@ def load_yaml(text: str, path: str) -> Any:
 
     For source sidecars; claim files are read by :func:`load` (YAML 1.2,
     every scalar the text written)."""
+    if _CStrictLoader is not None and "&" not in text and "*" not in text and not _NON_PRINTABLE.search(text):
+        # issue 19: libyaml's parser, with the same constructors and resolvers, where it cannot meet what the
+        # strict loader refuses as it parses (no & or * for an anchor or alias; no character its reader
+        # refuses); anything it does not take goes to the strict loader, whose error is the one shown
+        loader = _CStrictLoader(text)
+        try:
+            return loader.get_single_data()
+        except Exception:
+            pass
+        finally:
+            loader.dispose()
     return _load_yaml(text, path)[0]
+
+
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_CStrictLoader = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CStrictLoader(yaml.cyaml.CParser, _StrictConstruction, yaml.resolver.Resolver):  # type: ignore[no-redef]
+        """The strict loader's constructors and resolvers over libyaml's parser (a source sidecar in a
+        tenth of the time: 100k of them in a 1M-claim build)."""
+
+        def __init__(self, stream):
+            yaml.cyaml.CParser.__init__(self, stream)
+            _StrictConstruction.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _CStrictLoader.yaml_constructors = _StrictLoader.yaml_constructors
+    _CStrictLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
 
 
 def _claim_lines(node, data, lines):

@@ -30,6 +30,8 @@ class InvalidField(LedgerError):
 
 def bad_character(text: str) -> tuple[int, str] | None:
     """(position, character) of the first line break or control character in ``text``, or None."""
+    if text.isprintable():  # no line break or control character is printable: the common case, in C
+        return None
     for i, ch in enumerate(text):
         if ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc":
             return i, ch
@@ -111,7 +113,7 @@ def escaped(text) -> str:
     if text is None:
         return ""
     text = str(text)
-    if all(ch.isprintable() for ch in text):
+    if text.isprintable():
         return text
     return "".join(
         ch.encode("unicode_escape").decode("ascii")

@@ -32,7 +32,11 @@ def canonical_json(obj, *, integers_only: bool = False) -> str:
     """
     if integers_only:
         _check_numbers(obj)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(obj)
+
+
+# what json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every call, built once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _check_numbers(obj):

@@ -49,6 +49,7 @@ claim says whether it was counted and, if not, why.
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from pathlib import Path
 
@@ -80,6 +81,7 @@ _FACT_COLUMNS = (
     "support", "value", "value_norm", "value_count", "claim_count", "source_count", "independent_count", "values_json",
     "timeline",
 )
+_fact_values = operator.itemgetter(*_FACT_COLUMNS)  # a fact's row as the tuple the INSERT binds
 _CLAIM_SELECT = (
     "SELECT c.rowid, c.id, c.source_id, c.subject, c.predicate, c.value, c.as_of, c.valid_from, c.valid_to, c.status, "
     "s.published, s.language FROM claims c LEFT JOIN sources s ON s.id = c.source_id"
@@ -197,7 +199,7 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
                 c["status"] = event_status[c["id"]]
             row = claim_value_row(c, c["published"], index)
             row["source_id"], row["subject_raw"] = c["source_id"], c["subject"]
-            rows.append(tuple(row.get(k) for k in cols))
+            rows.append(tuple(map(row.get, cols)))
         db.conn.executemany(insert_new, rows)
         stats["claims"] += len(rows)
     run: list[str] = []
@@ -269,10 +271,16 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
             chunk = tl[i : i + 500]
             marks = ",".join("?" * len(chunk))
             q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
+            held = False
             for r in db.execute(q, chunk):
+                held = True
                 row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
+            if not held:
+                # topics new to the ledger (a large import's later runs): a topic's facts are made from its
+                # claim_values rows, so with none there is nothing to count out or delete (issue 19)
+                continue
             facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
@@ -300,8 +308,8 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                     f["timeline"] = 1
                 else:
                     f["timeline"] = None
-            fact_rows.extend(tuple(f[c] for c in _FACT_COLUMNS) for f in facts)
-        value_rows.extend(tuple(m.get(c) for c in _CV_COLUMNS) for m in members)
+            fact_rows.extend(map(_fact_values, facts))
+        value_rows.extend(tuple(map(m.get, _CV_COLUMNS)) for m in members)
     db.conn.executemany(
         f"INSERT INTO claim_values ({', '.join(_CV_COLUMNS)}) VALUES ({', '.join('?' * len(_CV_COLUMNS))})", value_rows
     )

@@ -98,6 +98,18 @@ class _EntityIndex:
         }
         self.parent = {r[0]: r[1] for r in db.execute("SELECT id, part_of FROM entities WHERE part_of IS NOT NULL")}
         self.agencies = {r[0] for r in db.execute("SELECT id FROM entities WHERE type = 'agency'")}
+        self._title_profiles: predicates.Profiles | None = None
+        self._titles: dict[str, tuple[str, str | None]] = {}
+
+    def title(self, raw: str, profs: predicates.Profiles) -> tuple[str, str | None]:
+        """``predicates.split_title`` against this table, once per distinct title (the table and the
+        profiles hold still through a refresh; a title recurs across many claims)."""
+        if profs is not self._title_profiles or len(self._titles) > 100_000:
+            self._title_profiles, self._titles = profs, {}
+        got = self._titles.get(raw)
+        if got is None:
+            got = self._titles[raw] = predicates.split_title(raw, profs, self.key)
+        return got
 
     def agency(self, name: str):
         e = self.get(name)
@@ -197,7 +209,7 @@ def claim_value_row(claim: dict, published: str | None, entities: _EntityIndex) 
             flags = q.flags
     elif prof.kind == "title":
         row["value_norm"] = normalize_title(raw)
-        post, org = predicates.split_title(raw, profiles(), entities.key)
+        post, org = entities.title(raw, profiles())
         row["scope"] = f"{org or ''}|{post}"
     elif prof.kind == "entity":
         e = entities.get(raw)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import zlib
 from collections import defaultdict
+from itertools import accumulate, compress
 
 from sqlite_utils import Database
 
@@ -24,7 +26,9 @@ def shingles(text: str) -> set[int]:
     words = re.findall(r"\w+", fold_text(text).casefold())
     if len(words) < SHINGLE_WORDS:
         return {zlib.crc32(" ".join(words).encode())} if words else set()
-    hashes = {zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode()) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    # each run of SHINGLE_WORDS words, joined by spaces, as UTF-8, hashed: every step in C
+    runs = zip(*(words[k:] for k in range(SHINGLE_WORDS)))
+    hashes = set(map(zlib.crc32, map(str.encode, map(" ".join, runs))))
     if len(hashes) >= 80:
         hashes = {h for h in hashes if h % SHINGLE_SAMPLE == 0}
     return hashes
@@ -33,18 +37,22 @@ def shingles(text: str) -> set[int]:
 _QUOTED = re.compile(r"[“\"][^”\"\n]{0,2000}[”\"]")
 
 
-def narration_shingles(text: str) -> set[str]:
+def narration_shingles(text: str) -> set[tuple[str, ...]]:
     """The text's 5-word runs of its own narration: outside quotation marks (two outlets quoting one
     speaker are not copies of each other) and with at most two capitalised words (official titles and
-    names, which independent reports spell out alike, are left out)."""
+    names, which independent reports spell out alike, are left out); each run as its words, casefolded
+    (two runs are the same words when their tuples are equal)."""
     words = re.findall(r"\w+|\|", _QUOTED.sub(" | ", fold_text(text)))
-    out = set()
-    for i in range(len(words) - SHINGLE_WORDS + 1):
-        run = words[i : i + SHINGLE_WORDS]
-        if "|" in run or sum(w[0].isupper() for w in run) > 2:
-            continue
-        out.add(" ".join(w.casefold() for w in run))
-    return out
+    n = SHINGLE_WORDS
+    # running counts of quotation marks ("|") and capitalised words: a run's are two subtractions away,
+    # and every step below runs in C (this is most of a build's cost where sources are near-copies)
+    bars = [0, *accumulate(map("|".__eq__, words))]
+    caps = [0, *accumulate(w[0].isupper() for w in words)]
+    no_bar = map(operator.eq, bars[n:], bars)
+    few_caps = map((2).__ge__, map(operator.sub, caps[n:], caps))
+    folded = [w.casefold() for w in words]
+    runs = zip(*(folded[k:] for k in range(n)))
+    return set(compress(runs, map(operator.and_, no_bar, few_caps)))
 
 
 def _publisher_key(publisher: str | None, entities: _EntityIndex) -> str | None:
@@ -162,13 +170,28 @@ def _fingerprint_new_sources(db: Database, since_rowid: int, entities: _EntityIn
         {"limit": COMMON_SHINGLE_SOURCES, "containment": DUPLICATE_CONTAINMENT, "rewrite": REWRITE_CANDIDATE_SHINGLES},
     ).fetchall()
     dups = set()
+    rewrites = []
     for a, b, n, smaller in found:
         if n >= DUPLICATE_CONTAINMENT * smaller:
             dups.add((a, b, round(n / smaller, 3)))
-            continue
-        # a light rewrite keeps long runs of the story's own narration word for word (issue 16): it is a copy
-        ta, tb = (db.execute("SELECT text FROM sources WHERE id = ?", [x]).fetchone()[0] for x in (a, b))
-        if len(narration_shingles(ta) & narration_shingles(tb)) >= REWRITE_NARRATION_SHINGLES:
+        else:
+            rewrites.append((a, b, n, smaller))
+    # a light rewrite keeps long runs of the story's own narration word for word (issue 16): it is a copy.
+    # A source is in many candidate pairs: its narration is read once while its pairs are looked at (in
+    # order of source; the pairs found go into a set, so the order changes nothing)
+    narration: dict[str, set[str]] = {}
+
+    def narration_of(sid: str) -> set[str]:
+        got = narration.get(sid)
+        if got is None:
+            if len(narration) >= 4096:
+                narration.clear()
+            text = db.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()[0]
+            got = narration[sid] = narration_shingles(text)
+        return got
+
+    for a, b, n, smaller in sorted(rewrites):
+        if len(narration_of(a) & narration_of(b)) >= REWRITE_NARRATION_SHINGLES:
             dups.add((a, b, round(n / smaller, 3)))
     db.conn.executemany(
         "INSERT OR REPLACE INTO source_duplicates (source_a, source_b, containment) VALUES (?, ?, ?)",
