@@ -190,7 +190,8 @@ def replay(
     from ledger.services import files as replay_files
     from ledger.formats.plainfile import check_plain, max_source_bytes, repository_root
     from ledger.formats.sources import iter_source_files
-    from ledger.store.writer import ClaimWriter, add_source, prepare
+    from ledger.store.writer import ClaimWriter, prepare
+    from ledger.store.writer import add_sources as add_sources_in_one
 
     result = ImportResult()
     errors: list[str] = []
@@ -203,9 +204,13 @@ def replay(
 
     def add_sources(sources) -> None:
         """Insert an act's sources and note their files as read; problems are collected in ``errors``."""
-        for s, names, _ in sources:
+        sources = list(sources)
+        for (s, names, _), added in zip(sources, add_sources_in_one(db, [s for s, _, _ in sources])):
+            if isinstance(added, LedgerError):
+                errors.append(str(added))
+                continue
             try:
-                if add_source(db, s):
+                if added:
                     result.sources_added += 1
                 _source_records(db, s)
                 record_source_files(db, [names])

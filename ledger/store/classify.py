@@ -147,8 +147,9 @@ def _display_value(g: list[dict]) -> str:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
-def _earliest_first(g: list[dict], src: dict) -> list[dict]:
-    return sorted(g, key=lambda m: (src[m["source_id"]]["published"] or "", src[m["source_id"]]["slug"], m["claim_id"]))
+def _earliest_key(m: dict, src: dict) -> tuple[str, str, str]:
+    s = src[m["source_id"]]
+    return s["published"] or "", s["slug"], m["claim_id"]
 
 
 def _fact_key(topic: str, discriminator: str) -> str:
@@ -277,11 +278,11 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
             n_ind = _count_independent(g, src)
             for m in g:
                 m["fact_key"], m["value_group"] = key, gi
+            first_raw = min(g, key=lambda m: _earliest_key(m, src))["value_raw"]  # earliest source first
             values.append(
                 {
                     "value": _display_value(g),
-                    "raw": [m["value_raw"] for m in _earliest_first(g, src)][:1]
-                    + sorted({m["value_raw"] for m in g} - {_earliest_first(g, src)[0]["value_raw"]}),
+                    "raw": [first_raw] + sorted({m["value_raw"] for m in g} - {first_raw}),
                     "claims": len(g),
                     "sources": len({m["source_id"] for m in g}),
                     "independent_sources": n_ind,
@@ -305,8 +306,9 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
                 timeline.append({"from": min(ts) if ts else None, "to": max(te) if te else None, "values": sorted(v)})
         indep_keys = {src[m["source_id"]]["independence_key"] for m in ms}
         value = values[0]["raw"][0] if len(groups) == 1 else None
+        source_count = len({m["source_id"] for m in ms})
         one_value = [{"value": values[0]["value"], "raw": [value], "claims": len(ms),
-                      "sources": len({m["source_id"] for m in ms}), "independent_sources": len(indep_keys)}]
+                      "sources": source_count, "independent_sources": len(indep_keys)}]
         facts.append(
             {
                 "fact_key": key,
@@ -324,7 +326,7 @@ def classify_topic(topic: str, members: list[dict], src: dict) -> tuple[list[dic
                 "value_norm": values[0]["value"] if len(groups) == 1 else None,
                 "value_count": len(groups),
                 "claim_count": len(ms),
-                "source_count": len({m["source_id"] for m in ms}),
+                "source_count": source_count,
                 "independent_count": len(indep_keys),
                 # issue 19: not held when it says no more than the row's own columns (one value, worded
                 # one way, counted as the fact is): the view fact_details writes it from them when read

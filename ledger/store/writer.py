@@ -40,45 +40,108 @@ def add_source(db: Database, source: Source) -> bool:
     never an overwrite (``ledger.services.revisions.resolve_revision`` picks the slug
     for `ledger source add`). The row joins the open history entry.
     """
+    added = add_sources(db, [source])[0]
+    if isinstance(added, InvalidSource):
+        raise added
+    return added
+
+
+def add_sources(db: Database, sources: list[Source]) -> list[bool | InvalidSource]:
+    """`add_source` for many sources, their rows inserted in one statement per 500 (issue 19).
+
+    Each source gets exactly the checks and errors of `add_source`, against the ledger and the
+    sources before it in the list as if those had been inserted one by one; the result holds,
+    for each source, True (added), False (the same text is already held) or the InvalidSource
+    `add_source` would have raised (that source is not inserted). One INSERT per row would
+    open a statement savepoint per row, at each of which FTS5 writes out a segment of
+    ``sources_fts``.
+    """
     from ledger.store.entries import current_entry_id
     from ledger.core.slugs import split_slug
 
-    document, revision = split_slug(source.slug)
-    existing = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
-    if existing:
-        if existing[0] == source.id:
-            return False
-        latest = db.execute("SELECT max(revision) FROM sources WHERE document = ?", [document]).fetchone()[0] or 1
-        raise InvalidSource(
-            f"source {source.slug!r} is already in the ledger with a different text "
-            f"({existing[0][:12]}… vs {source.id[:12]}…); a changed text is a new revision, never an overwrite: "
-            f"restore {source.slug}.txt and add the new text as revision {latest + 1} "
-            f"(`ledger source add FILE --slug {document}` stores it as sources/{document}@{latest + 1}.txt)"
+    by_slug: dict[str, str] = {}  # the batch's sources so far: slug -> id
+    by_id: dict[str, str] = {}  # id -> slug
+    latest_of: dict[str, int] = {}  # document -> highest revision in the batch
+    entry_id = None
+    results: list[bool | InvalidSource] = []
+    rows: list[dict] = []
+
+    def latest(document: str) -> int | None:
+        held = db.execute("SELECT max(revision) FROM sources WHERE document = ?", [document]).fetchone()[0]
+        batch = latest_of.get(document)
+        return batch if held is None or (batch is not None and batch > held) else held
+
+    for source in sources:
+        document, revision = split_slug(source.slug)
+        existing = by_slug.get(source.slug)
+        if existing is None:
+            found = db.execute("SELECT id FROM sources WHERE slug = ?", [source.slug]).fetchone()
+            existing = found[0] if found else None
+        if existing:
+            if existing == source.id:
+                results.append(False)
+                continue
+            results.append(InvalidSource(
+                f"source {source.slug!r} is already in the ledger with a different text "
+                f"({existing[:12]}… vs {source.id[:12]}…); a changed text is a new revision, never an overwrite: "
+                f"restore {source.slug}.txt and add the new text as revision {(latest(document) or 1) + 1} "
+                f"(`ledger source add FILE --slug {document}` stores it as sources/{document}@{(latest(document) or 1) + 1}.txt)"
+            ))
+            continue
+        other = by_id.get(source.id)
+        if other is None:
+            found = db.execute("SELECT slug FROM sources WHERE id = ?", [source.id]).fetchone()
+            other = found[0] if found else None
+        if other is not None:
+            results.append(InvalidSource(
+                f"source {source.slug!r} has the same text as {other!r} (sha256 {source.id[:12]}…); "
+                f"refer to it as {other!r}"
+            ))
+            continue
+        if revision > 1:
+            held = latest(document)
+            if held is None:
+                results.append(InvalidSource(
+                    f"source {source.slug!r} is revision {revision} of {document!r}, which the ledger does not hold; "
+                    f"add {document}.txt (its first revision) first"
+                ))
+                continue
+            if revision != held + 1:
+                results.append(InvalidSource(
+                    f"source {source.slug!r} is revision {revision} of {document!r}, but the ledger holds revisions "
+                    f"up to {held}: add {document}@{held + 1} first"
+                ))
+                continue
+        row = source.row()
+        row["authors"] = canonical_json(row["authors"])
+        row["document"], row["revision"] = document, revision
+        if entry_id is None:
+            entry_id = current_entry_id(db)
+        row["entry_id"] = entry_id
+        rows.append(row)
+        by_slug[source.slug], by_id[source.id] = source.id, source.slug
+        if revision > latest_of.get(document, 0):
+            latest_of[document] = revision
+        results.append(True)
+    _insert_rows(db, "sources", rows)
+    return results
+
+
+def _insert_rows(db: Database, table: str, rows: list[dict], per_statement: int = 500) -> None:
+    """Insert dict rows in order, up to ``per_statement`` rows (of the same columns) a statement."""
+    i = 0
+    while i < len(rows):
+        cols = tuple(rows[i])
+        j = i
+        while j < len(rows) and j - i < per_statement and tuple(rows[j]) == cols:
+            j += 1
+        one = "(" + ", ".join("?" * len(cols)) + ")"
+        db.execute(
+            f"INSERT INTO {quote_identifier(table)} ({', '.join(map(quote_identifier, cols))}) VALUES "
+            + ", ".join([one] * (j - i)),
+            [v for r in rows[i:j] for v in r.values()],
         )
-    if db.execute("SELECT 1 FROM sources WHERE id = ?", [source.id]).fetchone():
-        other = db.execute("SELECT slug FROM sources WHERE id = ?", [source.id]).fetchone()[0]
-        raise InvalidSource(
-            f"source {source.slug!r} has the same text as {other!r} (sha256 {source.id[:12]}…); "
-            f"refer to it as {other!r}"
-        )
-    if revision > 1:
-        latest = db.execute("SELECT max(revision) FROM sources WHERE document = ?", [document]).fetchone()[0]
-        if latest is None:
-            raise InvalidSource(
-                f"source {source.slug!r} is revision {revision} of {document!r}, which the ledger does not hold; "
-                f"add {document}.txt (its first revision) first"
-            )
-        if revision != latest + 1:
-            raise InvalidSource(
-                f"source {source.slug!r} is revision {revision} of {document!r}, but the ledger holds revisions "
-                f"up to {latest}: add {document}@{latest + 1} first"
-            )
-    row = source.row()
-    row["authors"] = canonical_json(row["authors"])
-    row["document"], row["revision"] = document, revision
-    row["entry_id"] = current_entry_id(db)
-    db["sources"].insert(row)
-    return True
+        i = j
 
 
 @dataclass
