@@ -82,27 +82,7 @@ def fast_row_sql(conn: sqlite3.Connection, table: str, columns: list[str], types
 
 def digest_table(conn: sqlite3.Connection, table: str, columns: list[str], types: dict,
                  digests: RowDigests | None = None) -> dict:
-    """``rows.digest_table``: every row of ``table`` digested for its entry,
-    SQLite joining the canonical rows of each run of ``RowDigests.BATCH``
-    rowids (a run whose rows belong to more than one entry is read row by
-    row). ``digests``: the ``RowDigests`` to feed (a new one if None);
-    returns its ``result()``."""
-    digests = RowDigests() if digests is None else digests
-    row = fast_row_sql(conn, table, columns, types)
-    joined = (
-        f"SELECT count(*), count(entry_id), min(entry_id), max(entry_id), "
-        f"CAST(group_concat({row}, char(10)) || char(10) AS BLOB) FROM [{table}] WHERE rowid BETWEEN ? AND ?"
-    )
-    each = f"SELECT entry_id, CAST({row} AS BLOB) FROM [{table}] WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
-    start = conn.execute(f"SELECT min(rowid) FROM [{table}]").fetchone()[0]
-    while start is not None:
-        end = min(start + RowDigests.BATCH - 1, 2**63 - 1)
-        n, named, first, last, data = conn.execute(joined, [start, end]).fetchone()
-        if named == n and first == last:  # one entry's rows: the usual case
-            digests.add_joined(first, data, n)
-        else:
-            for eid, r in conn.execute(each, [start, end]):
-                digests.add(eid, r)
-        # the next rowid present: a gap in the rowids costs one lookup, not one range per 4,096
-        start = conn.execute(f"SELECT min(rowid) FROM [{table}] WHERE rowid > ?", [end]).fetchone()[0] if end < 2**63 - 1 else None
-    return digests.result()
+    """``rows.digest_table`` over ``fast_row_sql``: the same digests, each
+    exact REAL column's text looked up first. ``digests``: the ``RowDigests``
+    to feed (a new one if None); returns its ``result()``."""
+    return rows.digest_table(conn, table, columns, types, row=fast_row_sql(conn, table, columns, types), digests=digests)

@@ -81,11 +81,12 @@ def add_sources(db: Database, sources: list[Source]) -> list[bool | InvalidSourc
             if existing == source.id:
                 results.append(False)
                 continue
+            following = (latest(document) or 1) + 1
             results.append(InvalidSource(
                 f"source {source.slug!r} is already in the ledger with a different text "
                 f"({existing[:12]}… vs {source.id[:12]}…); a changed text is a new revision, never an overwrite: "
-                f"restore {source.slug}.txt and add the new text as revision {(latest(document) or 1) + 1} "
-                f"(`ledger source add FILE --slug {document}` stores it as sources/{document}@{(latest(document) or 1) + 1}.txt)"
+                f"restore {source.slug}.txt and add the new text as revision {following} "
+                f"(`ledger source add FILE --slug {document}` stores it as sources/{document}@{following}.txt)"
             ))
             continue
         other = by_id.get(source.id)
