@@ -140,3 +140,26 @@ def test_a_source_reads_the_same_with_libyaml_and_without(tmp_path, monkeypatch,
     with_libyaml = outcome()
     monkeypatch.setattr(codec, "_CStrictLoader", None)  # the path taken where PyYAML has no libyaml
     assert with_libyaml == outcome()
+
+
+@pytest.mark.parametrize("side, field", [
+    ("language: 012\n", "language"),  # YAML 1.1: the octal 10
+    ("recorded_by: 10:30\n", "recorded_by"),  # base 60: 630
+    ("extractor_version: 1.10\n", "extractor_version"),  # the float 1.1
+    ("date_basis: no\n", None),  # yes/no stay text in the strict loader: kept as written
+    ("authors: [3.10, 0x1F]\n", "authors"),  # 3.1 and 31
+    ("authors: 1_000\n", "authors"),
+    ("recorded_at: 2024-01-02 10:00:00\n", "recorded_at"),  # a datetime, written back as '2024-01-02 10:00:00'
+])
+def test_a_sidecar_field_yaml_types_is_refused_not_changed(tmp_path, side, field):
+    """audit5: a sidecar's text fields are stored as text; YAML 1.1 reads `012`, `10:30`, `1.10`, `0x1F`
+    as numbers, which str() would store as 10, 630, 1.1, 31. Refused, naming the field, as title and url are."""
+    from ledger.formats.sources import read_source
+
+    (tmp_path / "s.txt").write_text("hello world", encoding="utf-8")
+    (tmp_path / "s.yml").write_text("title: T\n" + side, encoding="utf-8")
+    if field is None:
+        assert read_source(tmp_path / "s.txt").date_basis == "no"
+        return
+    with pytest.raises(InvalidSource, match=rf"s\.yml: `{field}` must be text"):
+        read_source(tmp_path / "s.txt")
