@@ -71,3 +71,17 @@ def test_batch_checks_against_the_ledger(tmp_path):
     assert "holds revisions up to 1: add alpha@2 first" in str(got[2])
     with write(db, "source"), pytest.raises(InvalidSource, match="same text as 'beta'"):
         add_source(db, Source("beta2", "Beta text."))
+
+
+def test_a_batch_keeps_within_the_connections_variable_limit(tmp_path):
+    """audit5: 500 rows of ~20 values is 10,000 variables; SQLite before 3.32 allows 999 by default, and a
+    connection may be given a lower limit. The batch splits to fit, as the claims insert does."""
+    import sqlite3
+
+    db = open_db(tmp_path / "l.db")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    sources = [Source(f"s{i}", f"Text number {i}.") for i in range(120)]
+    with write(db, "source"):
+        assert add_sources(db, sources) == [True] * 120
+    assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 120
+    assert db.execute("SELECT count(*) FROM sources_fts WHERE sources_fts MATCH 'number'").fetchone()[0] == 120

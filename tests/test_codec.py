@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.core import codec
 from ledger.core.errors import InvalidClaimFile, InvalidSource
@@ -69,6 +71,13 @@ _SIDECARS = [
     "a:\n\tb: 1\n", "a: 1 # c\nb: 'x' # c\n", "%YAML 1.1\n---\na: 1\n", "a: -\nb: - x\n", "a: @x\n",
     "k: No\nj: off\ni: On\nh: TRUE\ng: False\n", "k: 2001-12-14 21:59:43.10 -5\n", "a: \x07bell\n",
     "a: &x 1\nb: *x\n", "title: 5 * 3 & more\n",
+    # found by differential fuzzing (audit5): where libyaml and PyYAML's own scanner read a text differently
+    "a:\tb\n", "a: b\t#c\n", "a: x\n  \ty\n", "title:\t'x'\n",  # a tab libyaml takes, PyYAML refuses
+    "\ufeff\ufeffa: 1\n", "a: [x,\n\ufeffy]\n", "authors:\n\ufeff- x\n",  # a BOM libyaml drops
+    "a: [\n\ufeff!!binary aGk=]\n", "a: !\n", "- !\n",  # an empty value under the non-specific tag: None, not ''
+    "a: |#\n  x\n", "a: >-#\n  x\n",  # a block scalar's header with a comment against it
+    "a: [x?]\n", "{a ? b}\n", "authors: [A?, B]\n",  # a ? inside a flow collection
+    "a: " + "[" * 400 + "]" * 400 + "\n", "- " * 400 + "x\n",  # deeper than the strict loader goes
 ]
 
 
@@ -85,10 +94,72 @@ def test_sidecars_read_through_libyaml_as_through_the_strict_loader(text):
     """issue 19: load_yaml parses with libyaml where it can; values and errors are the strict loader's."""
     strict = _outcome(lambda t: codec._load_yaml(t, "s.yml")[0], text)
     assert _outcome(lambda t: codec.load_yaml(t, "s.yml"), text) == strict
-    if codec._CStrictLoader is not None and strict[0] == "ok" and "&" not in text and "*" not in text:
+    if codec._CStrictLoader is not None and strict[0] == "ok" and not codec._libyaml_may_differ(text):
         # the fast loader on its own gives the same values (so the comparison above compared two loaders)
         loader = codec._CStrictLoader(text)
         try:
             assert repr(loader.get_single_data()) == strict[1]
         finally:
             loader.dispose()
+
+
+# pieces of sidecar-like text: YAML's indicators, the values YAML 1.1 types, and the characters two scanners
+# may read differently (tabs, BOMs, line breaks of every kind, non-ASCII)
+_PIECES = ["title", "authors", "a", "x y", ": ", ":", "- ", "-", "\n", "\n", " ", "  ", '"', "'", "#", " #", "[", "]",
+           "{", "}", ", ", "? ", "?", "|", ">", "|-", ">+", "!", "!!str ", "!!binary ", "%", "@", "---", "...",
+           "\r\n", "\r", "\\", "\\n", "é", "日本", "😀", "\xa0", "0x1F", "012", "10:30", "1_000", "3.10", "yes",
+           "~", ".inf", "2001-12-14", "<<", "1e3", "true", "\t", "\ufeff", "\x85", "\u2028", "\u2029", "\u200b"]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=24).map("".join))
+def test_any_text_reads_through_load_yaml_as_through_the_strict_loader(text):
+    """audit5: differential, load_yaml against the strict loader alone, value and type or error word for word."""
+    strict = _outcome(lambda t: codec._load_yaml(t, "s.yml")[0], text)
+    assert _outcome(lambda t: codec.load_yaml(t, "s.yml"), text) == strict
+
+
+@pytest.mark.parametrize("side", [
+    "title:\tHi\n", "title: !\nurl: https://example.org/a\n", "title: Hi\n\ufeffurl: https://example.org/a\n",
+    "title: Hi\nauthors: [" + "[" * 400 + "A" + "]" * 400 + "]\n", "title: Hi\nauthors: [A?, B]\n",
+])
+def test_a_source_reads_the_same_with_libyaml_and_without(tmp_path, monkeypatch, side):
+    """audit5: a sidecar is a source's metadata whether or not PyYAML was built with libyaml."""
+    from ledger.formats.sources import read_source
+
+    (tmp_path / "s.txt").write_text("hello world", encoding="utf-8")
+    (tmp_path / "s.yml").write_text(side, encoding="utf-8")
+
+    def outcome():
+        try:
+            s = read_source(tmp_path / "s.txt")
+        except Exception as e:
+            return type(e).__name__, str(e)
+        return "ok", (s.title, s.url, s.authors)
+
+    with_libyaml = outcome()
+    monkeypatch.setattr(codec, "_CStrictLoader", None)  # the path taken where PyYAML has no libyaml
+    assert with_libyaml == outcome()
+
+
+@pytest.mark.parametrize("side, field", [
+    ("language: 012\n", "language"),  # YAML 1.1: the octal 10
+    ("recorded_by: 10:30\n", "recorded_by"),  # base 60: 630
+    ("extractor_version: 1.10\n", "extractor_version"),  # the float 1.1
+    ("date_basis: no\n", None),  # yes/no stay text in the strict loader: kept as written
+    ("authors: [3.10, 0x1F]\n", "authors"),  # 3.1 and 31
+    ("authors: 1_000\n", "authors"),
+    ("recorded_at: 2024-01-02 10:00:00\n", "recorded_at"),  # a datetime, written back as '2024-01-02 10:00:00'
+])
+def test_a_sidecar_field_yaml_types_is_refused_not_changed(tmp_path, side, field):
+    """audit5: a sidecar's text fields are stored as text; YAML 1.1 reads `012`, `10:30`, `1.10`, `0x1F`
+    as numbers, which str() would store as 10, 630, 1.1, 31. Refused, naming the field, as title and url are."""
+    from ledger.formats.sources import read_source
+
+    (tmp_path / "s.txt").write_text("hello world", encoding="utf-8")
+    (tmp_path / "s.yml").write_text("title: T\n" + side, encoding="utf-8")
+    if field is None:
+        assert read_source(tmp_path / "s.txt").date_basis == "no"
+        return
+    with pytest.raises(InvalidSource, match=rf"s\.yml: `{field}` must be text"):
+        read_source(tmp_path / "s.txt")

@@ -117,6 +117,30 @@ def test_an_edited_source_text_is_a_hash_failure(ledger):
     assert "expected " + sid in report["failures"][0]["message"]
 
 
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_source_text_stored_as_a_blob_is_a_finding_not_a_traceback(ledger, deep):
+    """audit5: the same bytes as a BLOB; the support check read them as the text and raised a TypeError."""
+    sid = one(ledger, "SELECT id FROM sources WHERE slug = ?", [SEED])
+    tamper(ledger, ("UPDATE sources SET text = CAST(text AS BLOB) WHERE id = ?", [sid]))
+    report = verify_json(ledger, *(["--deep"] if deep else []))
+    assert report["exit_code"] != 0
+    assert sid in {f["item"] for f in report["failures"]}
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE sources SET id = CAST(id AS BLOB) WHERE rowid = (SELECT max(rowid) FROM sources)",
+    "UPDATE history SET kind = CAST(kind AS BLOB) WHERE id = (SELECT max(id) FROM history)",
+    "UPDATE history SET hash = CAST(hash AS BLOB) WHERE id = (SELECT max(id) FROM history)",
+], ids=["source_id", "entry_kind", "entry_hash"])
+def test_a_key_stored_as_a_blob_gives_a_json_report_not_a_traceback(ledger, sql):
+    """audit5: verify --json failed with `Object of type bytes is not JSON serializable` when a failure
+    named a row by a value stored as a BLOB."""
+    tamper(ledger, (sql, []))
+    for extra in ([], ["--deep"]):
+        report = verify_json(ledger, *extra)
+        assert report["exit_code"] != 0 and report["failures"]
+
+
 def test_edited_source_metadata_is_a_chain_failure(ledger):
     sid = one(ledger, "SELECT id FROM sources WHERE slug = ?", [SEED])
     tamper(ledger, ("UPDATE sources SET publisher = 'Somebody Else' WHERE id = ?", [sid]))

@@ -54,7 +54,15 @@ def json_option(fn):
 
 
 def emit_json(obj):
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=_as_json))
+
+
+def _as_json(value):
+    """A value JSON has no form for: a BLOB (a key stored so behind the ledger's back, named by verify) as
+    SQL writes it, x'…' (audit5); anything else is still an error."""
+    if isinstance(value, bytes):
+        return f"x'{value.hex()}'"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def note(msg: str):

@@ -307,21 +307,57 @@ def load_yaml(text: str, path: str) -> Any:
 
     For source sidecars; claim files are read by :func:`load` (YAML 1.2,
     every scalar the text written)."""
-    if _CStrictLoader is not None and "&" not in text and "*" not in text and not _NON_PRINTABLE.search(text):
+    if _CStrictLoader is not None and not _libyaml_may_differ(text):
         # issue 19: libyaml's parser, with the same constructors and resolvers, where it cannot meet what the
-        # strict loader refuses as it parses (no & or * for an anchor or alias; no character its reader
-        # refuses); anything it does not take goes to the strict loader, whose error is the one shown
+        # strict loader refuses as it parses, nor read a text otherwise than PyYAML's own scanner
+        # (_libyaml_may_differ); anything it does not take goes to the strict loader, whose error is the one shown
         loader = _CStrictLoader(text)
         try:
-            return loader.get_single_data()
+            data = loader.get_single_data()
         except Exception:
             pass
+        else:
+            if _nested_within(data, _FAST_DEPTH):
+                return data
         finally:
             loader.dispose()
     return _load_yaml(text, path)[0]
 
 
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+# Where libyaml reads a text otherwise than PyYAML's own scanner (found by differential fuzzing, audit5;
+# tests/test_codec.py): & and * (an anchor or alias, refused by the strict loader); a tab (libyaml takes one
+# after `key:` or before a comment, PyYAML refuses it); a BOM after the start (libyaml drops it at the start
+# of any line, so it can turn a plain scalar into a tag or a list item); ! (an empty value under the
+# non-specific tag `!` is '' to libyaml, None to PyYAML); a block scalar header with # against it (libyaml
+# takes `|#`); a ? in a text with a flow collection (libyaml keeps `[x?]` a plain scalar, PyYAML refuses).
+_DIFFERS = re.compile(r"[&*\t\ufeff!]|[|>][-+0-9]*#")
+# libyaml nests to 1,000 levels, the strict loader to ~330 (Python's recursion limit): deeper goes to it
+_FAST_DEPTH = 64
+
+
+def _libyaml_may_differ(text: str) -> bool:
+    return bool(_DIFFERS.search(text) or _NON_PRINTABLE.search(text)) or (
+        "?" in text and ("[" in text or "{" in text)
+    )
+
+
+def _nested_within(data: Any, limit: int) -> bool:
+    """Whether no list or mapping in ``data`` lies more than ``limit`` levels deep."""
+    todo = [(data, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if isinstance(value, dict):
+            if depth >= limit:
+                return False
+            todo.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            if depth >= limit:
+                return False
+            todo.extend((v, depth + 1) for v in value)
+    return True
+
+
 _CStrictLoader = None
 if getattr(yaml, "__with_libyaml__", False):
 

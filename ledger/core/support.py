@@ -370,6 +370,11 @@ def check_ledger(db, rowids=None) -> list[tuple[str, str]]:
             continue
         if held[0] != sid:
             held = (sid, *_source_of(db, sid))
+        if not all(isinstance(v, (str, type(None))) for v in held[1:]):
+            # the same bytes as a BLOB, say: the hash and schema checks name the source; never a traceback here
+            out.append((cid, f"its source's text or date is stored as {type(held[1]).__name__}, not text: its support "
+                             "cannot be read"))
+            continue
         if aliases is None:
             aliases = NameAliases.from_db(db.conn if hasattr(db, "conn") else db)
         got = assess(value, span, predicate, published=held[2], paraphrase=paraphrase, source_text=held[1],

@@ -68,6 +68,23 @@ def check_fields(where: str, **fields) -> None:
         raise InvalidSource(f"{where}: {e}") from None
 
 
+_TEXT_FIELDS = ("date_basis", "language", "recorded_at", "recorded_by", *SNAPSHOT_FIELDS)
+
+
+def _text_fields(where: str, authors, **fields) -> None:
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise InvalidSource(
+            f"{where}: `authors` must be text or a list of texts, not {authors!r}; put a name YAML reads as a "
+            "number or a date in quotes"
+        )
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidSource(
+                f"{where}: `{name}` must be text, not {type(value).__name__} {value!r} (YAML read it so); put it "
+                "in quotes as written"
+            )
+
+
 def _iso_time(value, where: str) -> str | None:
     if value is None:
         return None
@@ -110,6 +127,9 @@ def read_source(txt_path: Path) -> Source:
     authors = meta.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
+    # the other text fields as written: YAML 1.1 reads `012`, `10:30`, `1.10`, `0x1F` or a bare timestamp as
+    # a number or a time, which str() would store changed (10, 630, 1.1, 31); refused like title and url
+    _text_fields(where, authors=authors, **{k: meta.get(k) for k in _TEXT_FIELDS})
     source = Source(
         slug=check_slug(txt_path.stem),
         text=text,

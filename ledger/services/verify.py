@@ -143,9 +143,7 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
     claim_digest = _digest_sql(db, "claims", columns.get("claims"))
     add_source = digests["sources"].add if src_digest != "NULL" else None
     claim_rows = digests.get("claims") if claim_digest != "NULL" else None
-    sources = db.conn.execute(
-        f"SELECT id, slug, length, CAST(text AS BLOB), entry_id, {src_digest} FROM sources ORDER BY rowid"
-    )
+    sources = db.conn.execute(f"SELECT id, slug, length, CAST(text AS BLOB), entry_id, {src_digest}, typeof(text) FROM sources ORDER BY rowid")
     known = {r[0] for r in db.conn.execute("SELECT id FROM sources")}
     passed: set = set()
     failures: list[Failure] = []
@@ -156,7 +154,7 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
         row = sources.fetchone()
         if row is None:
             return None
-        sid, slug, length, data, eid, digest = row
+        sid, slug, length, data, eid, digest, stored_as = row
         passed.add(sid)
         if add_source is not None:
             add_source(eid, digest)
@@ -165,6 +163,8 @@ def check_rows(db: Database, columns: dict | None = None, digests: dict | None =
             failures.append(Failure(
                 "hashes", sid, f"source {slug!r}: text hashes to {actual}, expected {sid} (the text was altered)"
             ))
+        elif stored_as != "text":  # the same bytes as a BLOB hash alike, but no reader sees a text (audit5)
+            failures.append(Failure("hashes", sid, f"source {slug!r}: the text is stored as {stored_as}, not text (altered)"))
         # a text that is not UTF-8 was altered, and fails the hash above
         text = data.decode("utf-8", "replace")
         if actual == sid and length != len(text):

@@ -129,12 +129,14 @@ def add_sources(db: Database, sources: list[Source]) -> list[bool | InvalidSourc
 
 
 def _insert_rows(db: Database, table: str, rows: list[dict], per_statement: int = 500) -> None:
-    """Insert dict rows in order, up to ``per_statement`` rows (of the same columns) a statement."""
+    """Insert dict rows in order, up to ``per_statement`` rows (of the same columns) a statement, and no
+    more than the connection's variable limit allows."""
     i = 0
     while i < len(rows):
         cols = tuple(rows[i])
+        most = min(per_statement, _rows_per_statement(db, len(cols)))
         j = i
-        while j < len(rows) and j - i < per_statement and tuple(rows[j]) == cols:
+        while j < len(rows) and j - i < most and tuple(rows[j]) == cols:
             j += 1
         one = "(" + ", ".join("?" * len(cols)) + ")"
         db.execute(
