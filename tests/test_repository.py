@@ -178,6 +178,22 @@ def test_a_failed_import_leaves_no_copy_and_names_the_file_given(seed_db, workdi
     assert not (workdir / "claims" / "imported").exists() or not any((workdir / "claims" / "imported").iterdir())
 
 
+def test_a_dangling_supersedes_in_an_imported_file_names_the_file_given(seed_db, workdir):
+    # found from outside (audit5): the error named claims/imported/TIME--bad.jsonl, a copy the failed import
+    # had already removed
+    outside = workdir.parent / "bad.jsonl"
+    outside.write_text(json.dumps({"source": SEED, "subject": "Morodok Techo National Stadium",
+                                   "predicate": "capacity_note", "value": "60,000",
+                                   "quote": "a seating capacity of 60,000", "confidence": 0.7,
+                                   "supersedes": "cffffffffffffffff"}) + "\n")
+    before = q(seed_db, "SELECT count(*) FROM claims")[0][0]
+    r = run("import", "--db", seed_db, outside, ok=False)
+    assert r.exit_code == 1 and "supersedes cffffffffffffffff, which is not in the ledger" in r.output
+    assert "imported/" not in r.output and "bad.jsonl: claim c" in r.output
+    assert q(seed_db, "SELECT count(*) FROM claims")[0][0] == before
+    assert not (workdir / "claims" / "imported").exists() or not any((workdir / "claims" / "imported").iterdir())
+
+
 def test_extract_accept_claims_are_written_to_the_files_and_rebuilt(seed_db, workdir, rebuilt):
     before = q(seed_db, "SELECT count(*) FROM claims")[0][0]
     run("extract", HUN, "--db", seed_db, "--accept", "--kind", "date")

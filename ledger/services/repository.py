@@ -497,10 +497,21 @@ def import_files(db: Database, paths: list[Path], *, claims_dir="claims", progre
             c.unlink(missing_ok=True)
         if isinstance(e, ImportFailed) and names:
             raise ImportFailed([_renamed(m, names) for m in e.errors]) from None
+        if isinstance(e, LedgerError) and names and _renamed(str(e), names) != str(e):
+            # an error found when the import's entry is sealed (a dangling `supersedes`) names the copy,
+            # which is gone: name the file given instead
+            raise _same_kind(e, _renamed(str(e), names)) from None
         raise
     # an imported file counts once, whichever name it has now
     result.files = len(paths)
     return result
+
+
+def _same_kind(e: LedgerError, message: str) -> LedgerError:
+    try:
+        return type(e)(message)
+    except TypeError:
+        return LedgerError(message)
 
 
 def _renamed(message: str, names: dict) -> str:
