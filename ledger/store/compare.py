@@ -263,31 +263,40 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
     for r in new_rows:
         by_topic[r["topic"]].append(r)
     new_ids = {r["claim_id"] for r in new_rows}
+    # the facts and claim values about to go, as the comparison's views' counts see them (fact_view_counts)
+    old_facts: list[tuple] = []
+    old_members: list[tuple] = []
     held_any = db.execute("SELECT 1 FROM claim_values LIMIT 1").fetchone() is not None
     if held_any:
         tl = sorted(topics)
         cols = ", ".join(f"v.{c}" for c in _CV_COLUMNS[:_CV_HELD])
+        names = _CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw")
         for i in range(0, len(tl), 500):
             chunk = tl[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
+            q = (f"SELECT {cols}, c.source_id, c.subject, v.fact_key FROM claim_values v JOIN claims c ON c.id = v.claim_id "
+                 f"WHERE v.topic IN ({marks})")
             held = False
             for r in db.execute(q, chunk):
                 held = True
-                row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
+                row = dict(zip(names, r))
+                if r[-1] is not None:
+                    old_members.append((r[-1], row["source_id"]))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
             if not held:
                 # topics new to the ledger (a large import's later runs): a topic's facts are made from its
                 # claim_values rows, so with none there is nothing to count out or delete (issue 19)
                 continue
-            facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
+            old_facts.extend(db.execute(f"SELECT fact_key, status, predicate FROM facts WHERE topic IN ({marks})", chunk))
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM fact_timelines WHERE topic IN ({marks})", chunk)
-    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms}, src_cache)
+    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms} | {m[1] for m in old_members}, src_cache)
     fact_rows: list[tuple] = []
     value_rows: list[tuple] = []
+    new_facts: list[tuple] = []
+    new_members: list[tuple] = []
     rules: dict[str, str] = {}  # predicate -> its rule in words (m142: held once per predicate)
     timelines: dict[str, str] = {}  # topic -> its timeline (held once per topic)
     for topic, members in by_topic.items():
@@ -308,8 +317,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                     f["timeline"] = 1
                 else:
                     f["timeline"] = None
+                new_facts.append((f["fact_key"], f["status"], f["predicate"]))
             fact_rows.extend(map(_fact_values, facts))
-        value_rows.extend(tuple(map(m.get, _CV_COLUMNS)) for m in members)
+        for m in members:
+            value_rows.append(tuple(map(m.get, _CV_COLUMNS)))
+            if m["fact_key"] is not None:
+                new_members.append((m["fact_key"], m["source_id"]))
     db.conn.executemany(
         f"INSERT INTO claim_values ({', '.join(_CV_COLUMNS)}) VALUES ({', '.join('?' * len(_CV_COLUMNS))})", value_rows
     )
@@ -322,7 +335,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
         "WHERE rule != excluded.rule",
         rules.items(),
     )
-    facet_counts.count_topics(db, set(topics) | set(by_topic), 1)
+    publisher = {sid: s["publisher"] for sid, s in src.items()}
+    facet_counts.add_counts(
+        db,
+        facet_counts.fact_view_counts(new_facts, new_members, publisher),
+        facet_counts.fact_view_counts(old_facts, old_members, publisher),
+    )
 
 
 def is_stale(db: Database) -> bool:
