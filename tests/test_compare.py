@@ -294,6 +294,40 @@ def test_numbers_within_the_tolerance_agree():
     assert [f["status"] for f in facts] == ["conflicting"]
 
 
+def test_quantity_groups_follow_units_and_rounding():
+    """How figures group (classify._value_groups): within the tolerance (1%), or the wider one (5%) when
+    a figure of the group is rounded ("about"); a figure without a unit joins the first group of the same
+    number that has one; figures in two different units never share a group."""
+    class NoEntities:
+        def get(self, name):
+            return None
+
+    def member(cid, raw):
+        row = compare_values.claim_value_row(
+            {"id": cid, "subject": "S", "predicate": "budget", "value": raw, "as_of": None, "valid_from": None,
+             "valid_to": None, "status": "recorded"},
+            "2021-12-01", NoEntities(),
+        )
+        row.update(source_id="a", subject_raw="S")
+        return row
+
+    def groups(*raws):
+        ms = [member(f"c{i}", raw) for i, raw in enumerate(raws)]
+        return sorted(sorted(m["value_raw"] for m in g) for g in classify._value_groups(ms, compare_values.profile("budget")))
+
+    assert groups("US$1,000,000", "$1.03 million") == [["$1.03 million"], ["US$1,000,000"]]
+    assert groups("US$1,000,000", "about $1.04 million") == [["US$1,000,000", "about $1.04 million"]]
+    assert groups("US$1,000,000", "$1.04 million", "about $1.02 million") == [
+        ["$1.04 million", "US$1,000,000", "about $1.02 million"]
+    ]
+    assert groups("1,000,000", "US$1,000,000", "EUR 1 million") == [["1,000,000", "EUR 1 million", "US$1,000,000"]]
+    assert groups("about 1.04 million", "1.04 million euros", "$1.03 million") == [
+        ["$1.03 million", "1.04 million euros", "about 1.04 million"]
+    ]
+    assert groups("US$1,000,000", "EUR 1 million") == [["EUR 1 million"], ["US$1,000,000"]]
+    assert groups("1,000,000", "1,040,000", "some 1,040,000") == [["1,000,000", "1,040,000", "some 1,040,000"]]
+
+
 def test_compare_needs_an_existing_ledger(tmp_path):
     r = CliRunner().invoke(cli, ["compare", "--db", str(tmp_path / "missing.db")])
     assert r.exit_code == 1

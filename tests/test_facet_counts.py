@@ -246,3 +246,36 @@ def test_counts_hold_when_the_comparison_counts_in_many_runs(seed_db, tmp_path, 
     import_files(db, [extra])
     assert db.execute("SELECT count(*) FROM facts WHERE subject LIKE 'Stadium number %'").fetchone()[0] == 1_200
     assert mismatches(db) == []
+
+
+def test_counts_hold_when_an_import_rewrites_held_topics(seed_db, workdir, tmp_path):
+    """The comparison counts its views from the facts and claim values it
+    deletes and writes (issue 19): an import into topics the ledger holds,
+    one that makes a conflict whose claim's source has no publisher (its
+    conflicts row counts no publisher), then its retraction, each equal a
+    fresh GROUP BY."""
+    from _cli import q, run
+
+    text = workdir / "no-publisher.txt"
+    text.write_text("The stadium has a seating capacity of 80,000, officials said.\n", encoding="utf-8")
+    run("source", "add", text, "--db", seed_db, "--slug", "no-publisher", "--published", "2023-06-01")
+    stadium = "Morodok Techo National Stadium"
+    rows = [
+        {"source": "no-publisher", "subject": stadium, "predicate": "seating_capacity", "value": "80,000",
+         "quote": "a seating capacity of 80,000", "confidence": 0.9},
+        {"source": "sokhonn-plans-china-trip", "subject": stadium, "predicate": "seating_capacity", "value": "60,000",
+         "quote": "a seating capacity of 60,000", "confidence": 0.9},
+    ]
+    extra = tmp_path / "held.jsonl"
+    extra.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    before = q(seed_db, "SELECT count(*) FROM conflicts")[0][0]
+    db = open_db(seed_db)
+    import_files(db, [extra])
+    assert mismatches(db) == []
+    db.close()
+    assert q(seed_db, "SELECT count(*) FROM conflicts")[0][0] > before
+    assert q(seed_db, "SELECT count(*) FROM conflicts WHERE publisher IS NULL") != [(0,)]
+    added = q(seed_db, "SELECT c.id FROM claims c JOIN sources s ON s.id = c.source_id WHERE s.slug = 'no-publisher'")[0][0]
+    run("claim", "retract", added, "--db", seed_db, "--reason", "misread")
+    _counts_hold(seed_db)
+    assert q(seed_db, "SELECT count(*) FROM conflicts WHERE publisher IS NULL") == [(0,)]

@@ -55,29 +55,43 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
     tolerance; a coarser date joined to the single finer date inside it."""
     if prof.kind == "quantity":
         nums = sorted((m for m in members if m["value_num"] is not None), key=lambda m: (m["unit"] or "", m["value_num"]))
+        # each group with whether a member of it is rounded (it is then compared with the wider tolerance)
         groups: list[list[dict]] = []
+        rounded: list[bool] = []
         for m in nums:
-            g = groups[-1] if groups else None
-            if g is not None:
-                first = g[0]
+            r = _approximate(m)
+            if groups:
+                first = groups[-1][0]
                 same_unit = not first["unit"] or not m["unit"] or first["unit"] == m["unit"]
-                close = abs(m["value_num"] - first["value_num"]) <= _tolerance(prof, g + [m]) * max(abs(m["value_num"]), abs(first["value_num"]))
-                if same_unit and close:
-                    g.append(m)
+                tol = prof.approximate_tolerance if rounded[-1] or r else prof.tolerance
+                if same_unit and abs(m["value_num"] - first["value_num"]) <= tol * max(abs(m["value_num"]), abs(first["value_num"])):
+                    groups[-1].append(m)
+                    rounded[-1] = rounded[-1] or r
                     continue
             groups.append([m])
-        # a value without a unit joins the group of the same number with one
+            rounded.append(r)
+        # a value without a unit joins the (first) group of the same number with one; two groups
+        # that both have a unit never merge, so a group with one looks only at those without
         merged: list[list[dict]] = []
-        for g in groups:
-            target = next(
-                (h for h in merged if abs(h[0]["value_num"] - g[0]["value_num"]) <= _tolerance(prof, h + g) * max(abs(h[0]["value_num"]), abs(g[0]["value_num"]))
-                 and (not h[0]["unit"] or not g[0]["unit"])),
-                None,
-            )
+        merged_rounded: list[bool] = []
+        unitless: list[int] = []  # the merged groups without a unit, in order
+        for g, r in zip(groups, rounded):
+            g0 = g[0]
+            target = None
+            for i in range(len(merged)) if not g0["unit"] else unitless:
+                h0 = merged[i][0]
+                tol = prof.approximate_tolerance if merged_rounded[i] or r else prof.tolerance
+                if abs(h0["value_num"] - g0["value_num"]) <= tol * max(abs(h0["value_num"]), abs(g0["value_num"])):
+                    target = i
+                    break
             if target is not None:
-                target.extend(g)
+                merged[target].extend(g)
+                merged_rounded[target] = merged_rounded[target] or r
             else:
+                if not g0["unit"]:
+                    unitless.append(len(merged))
                 merged.append(g)
+                merged_rounded.append(r)
         rest = [m for m in members if m["value_num"] is None]
         by_text: dict[str, list[dict]] = defaultdict(list)
         for m in rest:
@@ -114,11 +128,9 @@ def _value_groups(members: list[dict], prof: Profile) -> list[list[dict]]:
     return groups
 
 
-def _tolerance(prof: Profile, ms: list[dict]) -> float:
-    """The profile's tolerance, or its wider one when a figure is rounded ("about", "some")."""
-    if any("approximate" in (m.get("flags") or "") for m in ms):
-        return prof.approximate_tolerance
-    return prof.tolerance
+def _approximate(m: dict) -> bool:
+    """A rounded figure ("about", "some"): a group holding one is compared with the profile's wider tolerance."""
+    return "approximate" in (m.get("flags") or "")
 
 
 def _containment_groups(groups: list[list[dict]]) -> list[list[dict]]:

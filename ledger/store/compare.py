@@ -178,11 +178,13 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
     # claims added since the last refresh, in two passes so that a million
     # new claims are neither held in memory nor any topic classified twice:
     # 1. each new claim's row goes into a temporary table, REFRESH_BATCH at a time;
-    # 2. the topics they touch are classified once each, in runs of about
-    #    REFRESH_BATCH new rows, with the rows the ledger already holds for them.
+    # 2. the table is read back in topic order (one sort: cheaper than keeping an
+    #    index on topic through the inserts), and the topics classified once each,
+    #    in runs of whole topics of at least REFRESH_BATCH new rows, with the rows
+    #    the ledger already holds for them.
     cols = _CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw")
     db.execute(f"CREATE TEMP TABLE IF NOT EXISTS compare_new_values ({', '.join(cols)})")
-    db.execute("CREATE INDEX IF NOT EXISTS temp.compare_new_values_topic ON compare_new_values (topic)")
+    db.execute("DROP INDEX IF EXISTS temp.compare_new_values_topic")
     db.execute("DELETE FROM temp.compare_new_values")
     insert_new = f"INSERT INTO temp.compare_new_values VALUES ({', '.join('?' * len(cols))})"
     max_rowid = claims_rowid
@@ -202,25 +204,27 @@ def refresh(db: Database, *, entities_path: str | Path | None = None, full: bool
             rows.append(tuple(map(row.get, cols)))
         db.conn.executemany(insert_new, rows)
         stats["claims"] += len(rows)
-    run: list[str] = []
-    size = 0
-    topic_cur = db.conn.execute("SELECT topic, count(*) FROM temp.compare_new_values GROUP BY topic ORDER BY topic")
+    topic_at = cols.index("topic")
+    run_topics: set[str] = set()
+    new_rows: list[dict] = []
+    topic = None
+    row_cur = db.conn.execute(f"SELECT {', '.join(cols)} FROM temp.compare_new_values ORDER BY topic, rowid")
     while True:
-        got = topic_cur.fetchmany(1000)
-        for topic, n in got:
-            run.append(topic)
-            size += n
-        if run and (size >= REFRESH_BATCH or not got):
-            new_rows = []
-            for i in range(0, len(run), 500):
-                chunk = run[i : i + 500]
-                q = f"SELECT * FROM temp.compare_new_values WHERE topic IN ({','.join('?' * len(chunk))})"
-                new_rows.extend(dict(zip(cols, r)) for r in db.execute(q, chunk))
-            stats["topics"] += len(run)
-            _reclassify(db, set(run), new_rows, src_cache)
-            run, size = [], 0
+        got = row_cur.fetchmany(1000)
+        for r in got:
+            if r[topic_at] != topic:
+                topic = r[topic_at]
+                if len(new_rows) >= REFRESH_BATCH:
+                    stats["topics"] += len(run_topics)
+                    _reclassify(db, run_topics, new_rows, src_cache)
+                    run_topics, new_rows = set(), []
+                run_topics.add(topic)
+            new_rows.append(dict(zip(cols, r)))
         if not got:
             break
+    if new_rows:
+        stats["topics"] += len(run_topics)
+        _reclassify(db, run_topics, new_rows, src_cache)
     db.execute("DELETE FROM temp.compare_new_values")
     _set_state(db, "claims_rowid", max_rowid)
     _set_state(db, "events_rowid", events_rowid)
@@ -263,31 +267,40 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
     for r in new_rows:
         by_topic[r["topic"]].append(r)
     new_ids = {r["claim_id"] for r in new_rows}
+    # the facts and claim values about to go, as the comparison's views' counts see them (fact_view_counts)
+    old_facts: list[tuple] = []
+    old_members: list[tuple] = []
     held_any = db.execute("SELECT 1 FROM claim_values LIMIT 1").fetchone() is not None
     if held_any:
         tl = sorted(topics)
         cols = ", ".join(f"v.{c}" for c in _CV_COLUMNS[:_CV_HELD])
+        names = _CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw")
         for i in range(0, len(tl), 500):
             chunk = tl[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            q = f"SELECT {cols}, c.source_id, c.subject FROM claim_values v JOIN claims c ON c.id = v.claim_id WHERE v.topic IN ({marks})"
+            q = (f"SELECT {cols}, c.source_id, c.subject, v.fact_key FROM claim_values v JOIN claims c ON c.id = v.claim_id "
+                 f"WHERE v.topic IN ({marks})")
             held = False
             for r in db.execute(q, chunk):
                 held = True
-                row = dict(zip(_CV_COLUMNS[:_CV_HELD] + ("source_id", "subject_raw"), r))
+                row = dict(zip(names, r))
+                if r[-1] is not None:
+                    old_members.append((r[-1], row["source_id"]))
                 if row["claim_id"] not in new_ids:
                     by_topic[row["topic"]].append(row)
             if not held:
                 # topics new to the ledger (a large import's later runs): a topic's facts are made from its
                 # claim_values rows, so with none there is nothing to count out or delete (issue 19)
                 continue
-            facet_counts.count_topics(db, chunk, -1)  # the counts of the rows about to go
+            old_facts.extend(db.execute(f"SELECT fact_key, status, predicate FROM facts WHERE topic IN ({marks})", chunk))
             db.execute(f"DELETE FROM claim_values WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM facts WHERE topic IN ({marks})", chunk)
             db.execute(f"DELETE FROM fact_timelines WHERE topic IN ({marks})", chunk)
-    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms}, src_cache)
+    src = _source_info(db, {m["source_id"] for ms in by_topic.values() for m in ms} | {m[1] for m in old_members}, src_cache)
     fact_rows: list[tuple] = []
     value_rows: list[tuple] = []
+    new_facts: list[tuple] = []
+    new_members: list[tuple] = []
     rules: dict[str, str] = {}  # predicate -> its rule in words (m142: held once per predicate)
     timelines: dict[str, str] = {}  # topic -> its timeline (held once per topic)
     for topic, members in by_topic.items():
@@ -308,8 +321,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
                     f["timeline"] = 1
                 else:
                     f["timeline"] = None
+                new_facts.append((f["fact_key"], f["status"], f["predicate"]))
             fact_rows.extend(map(_fact_values, facts))
-        value_rows.extend(tuple(map(m.get, _CV_COLUMNS)) for m in members)
+        for m in members:
+            value_rows.append(tuple(map(m.get, _CV_COLUMNS)))
+            if m["fact_key"] is not None:
+                new_members.append((m["fact_key"], m["source_id"]))
     db.conn.executemany(
         f"INSERT INTO claim_values ({', '.join(_CV_COLUMNS)}) VALUES ({', '.join('?' * len(_CV_COLUMNS))})", value_rows
     )
@@ -322,7 +339,12 @@ def _reclassify(db: Database, topics: set[str], new_rows: list[dict], src_cache:
         "WHERE rule != excluded.rule",
         rules.items(),
     )
-    facet_counts.count_topics(db, set(topics) | set(by_topic), 1)
+    publisher = {sid: s["publisher"] for sid, s in src.items()}
+    facet_counts.add_counts(
+        db,
+        facet_counts.fact_view_counts(new_facts, new_members, publisher),
+        facet_counts.fact_view_counts(old_facts, old_members, publisher),
+    )
 
 
 def is_stale(db: Database) -> bool:

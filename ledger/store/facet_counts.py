@@ -18,9 +18,10 @@ write, inside its transaction, in a few statements:
   lose their status before those events and gain their status now;
 * the comparison's views (``fact_groups``, ``single_source_facts``,
   ``fact_claims``, ``conflicts``) change only where the comparison rewrites
-  a topic's facts and claim values: ``ledger.store.compare`` subtracts a
-  topic's counts before deleting its rows and adds them back after writing
-  the new ones (``count_topics``).
+  a topic's facts and claim values: ``ledger.store.compare`` counts the
+  facts and claim values it deletes and those it writes in their place, from
+  the rows it holds (``fact_view_counts``), and adds the difference in one
+  statement (``add_counts``).
 
 A count that falls to 0 is kept and read as absent. ``mismatches`` compares
 every count with a fresh ``GROUP BY`` over its table or view (the facet test
@@ -28,6 +29,8 @@ and ``ledger verify --deep``).
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from sqlite_utils import Database
 
@@ -79,17 +82,25 @@ def _bump(db: Database, tbl: str, col: str, select: str, sign: int = 1, **params
     db.execute(_ADD.format(select=select), {"tbl": tbl, "col": col, "sign": sign, **params})
 
 
-def _bump_view(db: Database, tbl: str, where: str, sign: int = 1, **params) -> None:
+def _bump_view(db: Database, tbl: str, where: str | None, sign: int = 1, **params) -> None:
     """Add ``sign`` x the counts of every counted column of ``tbl`` over its
-    rows matching ``where``: the rows are read once (into a temporary table),
-    then counted column by column."""
+    rows matching ``where`` (``None``: every row).
+
+    A filtered view with one counted column is counted straight from it; the
+    claims table's every row too, column by column, each read from the index
+    that covers it. Otherwise the rows are read once (into a temporary
+    table), then counted column by column: a claim view read whole is then
+    scanned once, not once per column nor through an index lookup per claim
+    (issue 19: a first import's counts, 1.6 s -> 0.3 s at 100k claims)."""
     cols = COUNTED[tbl]
-    if len(cols) == 1:
-        _bump(db, tbl, cols[0], f"SELECT [{cols[0]}] AS value FROM [{tbl}] WHERE {where}", sign, **params)
+    filtered = f" WHERE {where}" if where is not None else ""
+    if (len(cols) == 1 and where is not None) or (tbl == "claims" and where is None):
+        for col in cols:
+            _bump(db, tbl, col, f"SELECT [{col}] AS value FROM [{tbl}]{filtered}", sign, **params)
         return
     rows = f"temp.[facet_rows_{tbl}]"  # made by prepare(); emptied, never dropped (see prepare)
     db.execute(f"DELETE FROM {rows}")
-    db.execute(f"INSERT INTO {rows} SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}] WHERE {where}", params)
+    db.execute(f"INSERT INTO {rows} SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{tbl}]{filtered}", params)
     for col in cols:
         _bump(db, tbl, col, f"SELECT [{col}] AS value FROM {rows}", sign)
     db.execute(f"DELETE FROM {rows}")
@@ -100,11 +111,9 @@ def prepare(db: Database) -> None:
     the comparison counts while it still reads a statement of its own, and
     SQLite refuses to drop (or reliably make) a table then ("database table
     is locked"), so they are made once per connection and only emptied."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_topics (topic TEXT PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS facet_claims (id TEXT PRIMARY KEY)")
     for tbl, cols in COUNTED.items():
-        if len(cols) > 1:
-            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS [facet_rows_{tbl}] ({', '.join(f'[{c}]' for c in cols)})")
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS [facet_rows_{tbl}] ({', '.join(f'[{c}]' for c in cols)})")
 
 
 def _mark(db: Database, key: str) -> int | None:
@@ -139,8 +148,15 @@ def refresh_claims(db: Database) -> dict:
     if top_claim > cw:
         stats["claims"] = top_claim - cw
         new = f"SELECT id FROM claims WHERE rowid > {int(cw)}"
+        # every claim past the watermark (a first import or build): the views are counted whole, unfiltered
+        whole = db.execute("SELECT min(rowid) FROM claims").fetchone()[0] > cw
+        if whole:
+            prepare(db)
         for tbl, key in CLAIM_KEYED.items():
-            _bump_view(db, tbl, f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})")
+            if whole:
+                _bump_view(db, tbl, None)
+            else:
+                _bump_view(db, tbl, f"rowid > {int(cw)}" if tbl == "claims" else f"[{key}] IN ({new})")
     if top_event > ew:
         # claims counted before whose status the new events change: out with the old status, in with the new
         prepare(db)
@@ -163,20 +179,50 @@ def refresh_claims(db: Database) -> dict:
     return stats
 
 
-def count_topics(db: Database, topics, sign: int) -> None:
-    """Add (``sign`` 1) or subtract (-1) the counts of the comparison's views
-    over the facts of ``topics``: called by the comparison's refresh before
-    it deletes a topic's rows and after it writes them again."""
-    topics = list(topics)
-    if not topics or not kept_in_bulk(db):
+def fact_view_counts(facts, members, publisher) -> Counter:
+    """The counts of the comparison's views (``FACT_KEYED``) over a set of
+    facts and their claim values, from rows already in hand rather than a
+    ``GROUP BY`` over each view (issue 19: the comparison's refresh holds every
+    fact and claim value it writes, and every one it deletes).
+
+    ``facts``: (fact_key, status, predicate) of each fact; ``members``:
+    (fact_key, source_id) of each claim value; ``publisher``: source id ->
+    publisher, for every source that exists. Must say what the views in
+    ledger/store/views.py say (tests/test_facet_counts.py compares every
+    count with a fresh GROUP BY): ``fact_groups`` is every fact,
+    ``single_source_facts`` the single-source ones, ``fact_claims`` every
+    claim value joined to its fact and (through its claim) its source,
+    ``conflicts`` the fact_claims rows of conflicting facts."""
+    counts: Counter = Counter()
+    of_fact = {}
+    for key, status, predicate in facts:
+        of_fact[key] = status, predicate
+        counts["fact_groups", "status", status] += 1
+        counts["fact_groups", "predicate", predicate] += 1
+        if status == "single-source":
+            counts["single_source_facts", "predicate", predicate] += 1
+    for key, source_id in members:
+        fact = of_fact.get(key)
+        if fact is None or source_id not in publisher:
+            continue
+        counts["fact_claims", "status", fact[0]] += 1
+        if fact[0] == "conflicting":
+            counts["conflicts", "predicate", fact[1]] += 1
+            counts["conflicts", "publisher", publisher[source_id]] += 1
+    return counts
+
+
+def add_counts(db: Database, added: Counter, removed: Counter) -> None:
+    """Add ``added`` and subtract ``removed`` ((tbl, col, value) -> rows), in
+    one statement: every value either names gets its row, as a ``GROUP BY``
+    per side would give it (a count that nets to 0 is kept at 0)."""
+    if not kept_in_bulk(db):
         return
-    prepare(db)
-    db.execute("DELETE FROM temp.facet_topics")
-    db.conn.executemany("INSERT OR IGNORE INTO temp.facet_topics (topic) VALUES (?)", [(t,) for t in topics])
-    keys = "SELECT fact_key FROM facts WHERE topic IN (SELECT topic FROM temp.facet_topics)"
-    for tbl in FACT_KEYED:
-        _bump_view(db, tbl, f"fact_key IN ({keys})", sign)
-    db.execute("DELETE FROM temp.facet_topics")
+    db.conn.executemany(
+        "INSERT INTO facet_counts (tbl, col, value, count) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (tbl, col, value) DO UPDATE SET count = count + excluded.count",
+        [(*k, added[k] - removed[k]) for k in added.keys() | removed.keys() if k[2] is not None],
+    )
 
 
 def forget_facts(db: Database) -> None:
