@@ -24,7 +24,7 @@ DETAIL_FIELDS = ("confidence", "quote", "note", "recorded_by")
 
 
 def claim_id(row: dict) -> str:
-    ident = {k: row.get(k) for k in IDENTITY_FIELDS}
+    ident = dict(zip(IDENTITY_FIELDS, map(row.get, IDENTITY_FIELDS)))
     if row.get("supersedes"):
         # a correction is its own claim even when only its confidence,
         # quote or note differ from the claim it supersedes (issue 5)
