@@ -103,6 +103,35 @@ def test_bom_and_crlf_are_read(tmp_path):
     assert [c.subject for c in read_claims(p)] == ["A"]
 
 
+def test_jsonl_blank_lines_bom_and_numbers(tmp_path):
+    """What the JSON Lines reader's fast paths (issue 19) must keep: a file of only a BOM, or of blank lines
+    (any ASCII whitespace, CRLF), holds no claim; a fraction keeps its text; the errors name the line."""
+    for data in (b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\n \t\r\n\x0b\x0c\n", b""):
+        assert list(iter_records(write(tmp_path, "c.jsonl", data))) == []
+    rest = {k: v for k, v in GOOD.items() if k != "value"}
+    line = (json.dumps(rest)[:-1] + ', "value": 3.10}').encode()
+    p = write(tmp_path, "c.jsonl", b"\xef\xbb\xbf\r\n \n" + line + b"\r\n")
+    [rec] = iter_records(p)
+    assert (rec.line, rec.index, str(rec.data["value"]), rec.data["confidence"]) == (3, 1, "3.10", 0.9)
+    assert validate(rec).value == "3.10"
+    for bad, message in (
+        (b'{"a": 1} x', "c.jsonl:2: malformed JSON: Extra data (column 10)"),
+        (b"  ", None),
+        (b"\xc2\xa0{}", "c.jsonl:2: malformed JSON: Expecting value (column 1)"),
+        (b'{"a": 1, "a": 2}', "c.jsonl:2: malformed JSON: duplicate key 'a' in an object; each key may appear once per object"),
+        (b'{"a": NaN}', "c.jsonl:2: malformed JSON: NaN is not a number JSON allows"),
+        (b"[" * 100_000, "c.jsonl:2: malformed JSON: nested too deeply (a claim is a flat mapping of fields)"),
+        (b"\xef\xbb\xbf{}", "c.jsonl:2: malformed JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) (column 1)"),
+    ):
+        p = write(tmp_path, "c.jsonl", line + b"\n" + bad + b"\n")
+        if message is None:
+            assert len(list(iter_records(p))) == 1
+            continue
+        with pytest.raises(InvalidClaimFile) as e:
+            list(iter_records(p, display="c.jsonl"))
+        assert str(e.value) == message
+
+
 def test_yaml_aliases_are_refused(tmp_path):
     bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
     p = write(tmp_path, "c.yml", bomb)

@@ -31,6 +31,19 @@ def test_a_claim_id_is_c_and_16_hex_digits_of_its_identity():
     assert claim_id(row) == "c" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     # a correction is its own claim
     assert claim_id({**row, "supersedes": "c0"}) != claim_id(row)
+    # the encoder made once for claim ids writes what canonical_json writes, for every kind of value a row
+    # read back from the file may hold (verify recomputes ids from stored rows)
+    odd = ["", "é \u2028\x00\x1f\"\\/", "\U0001f600", 0, -1, 2**70, 1.5, 1e300, -0.0, float("nan"),
+           float("inf"), True, False, None, [1, "x"], {"k": 1}]
+    for i, v in enumerate(odd):
+        r = {**row, "value": v, "span_start": odd[-i - 1], "supersedes": v if i % 2 else None}
+        ident = {k: r.get(k) for k in ("source_id", "subject", "predicate", "value", "span_start", "span_end",
+                                        "speaker", "as_of", "valid_from", "valid_to")}
+        if r["supersedes"]:
+            ident["supersedes"] = r["supersedes"]
+        assert claim_id(r) == ids.short_id("c", ident) == "c" + ids.sha256_text(ids.canonical_json(ident))[:16]
+    with pytest.raises(TypeError):
+        claim_id({**row, "value": b"bytes"})
 
 
 def test_a_review_id_is_r_and_16_hex_digits_of_its_identity():

@@ -234,3 +234,29 @@ def test_the_claim_page_states_the_support_in_words(seed_db):
     assert "Support: Unsupported: the span gives 60,000 seats; the claim says 70,000." in html
     assert 'class="ledger-bad" id="support"' in html
     assert 'class="ledger-ok" id="support"' not in html
+
+
+def test_words_of_ascii_text_are_those_of_the_whitespace_collapsed_text():
+    """support._words reads an ASCII text without collapsing its whitespace, and with [a-z0-9_] for \\w
+    (issue 19): the same words as the rule it stands for, over hypothesis's ASCII strings."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ledger.core.support import _words
+
+    word_re = re.compile(r"\w+(?:[.,:/]\w+)*")
+
+    def reference(text):
+        t = " ".join(text.split()).lower().replace("'s ", " ").replace("'", "")
+        return word_re.findall(t[:-2] if t.endswith("'s") else t)
+
+    alphabet = st.sampled_from(list("aZ09_'s.,:/- \t\n\r\x0b\x0c\x1c\x1f\x00!\"") + ["'s", "'s ", "  "])
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.lists(alphabet, max_size=30).map("".join) | st.text(st.characters(max_codepoint=127)))
+    def check(text):
+        assert _words(text) == reference(text)
+
+    check()

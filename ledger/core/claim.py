@@ -6,6 +6,7 @@ claim fields, split from ``ledger/formats/claimfile.py``, which still names ever
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -122,33 +123,42 @@ def validate(rec: Record) -> ClaimInput:
             f"{describe(rec.path, rec.line, rec.index)}: a claim must be a mapping of fields, "
             f"not {type(data).__name__}"
         )
-    subject = data.get("subject") if isinstance(data.get("subject"), str) else None
-    predicate = data.get("predicate") if isinstance(data.get("predicate"), str) else None
+    get = data.get
+    subject = get("subject")
+    if not isinstance(subject, str):
+        subject = None
+    predicate = get("predicate")
+    if not isinstance(predicate, str):
+        predicate = None
 
     def fail(msg):
         raise InvalidClaim(f"{describe(rec.path, rec.line, rec.index, subject, predicate)}: {msg}")
 
-    keys = [k for k in data if not isinstance(k, str)]
-    if keys:
-        fail(f"field names must be strings, found {keys[0]!r}")
-    unknown = [k for k in data if k not in _KNOWN]
-    if unknown:
+    if not _KNOWN.issuperset(data):  # a field name that is not one of ours (or not a string)
+        keys = [k for k in data if not isinstance(k, str)]
+        if keys:
+            fail(f"field names must be strings, found {keys[0]!r}")
+        unknown = [k for k in data if k not in _KNOWN]
         k = unknown[0]
         close = difflib.get_close_matches(k, REQUIRED + OPTIONAL, n=1)
         hint = f"; did you mean `{close[0]}`?" if close else f"; known fields: {', '.join(REQUIRED + OPTIONAL)}"
         fail(f"unknown field `{k}`{hint}")
-    missing = [k for k in REQUIRED if data.get(k) is None]
-    if missing:
+    if None in map(get, REQUIRED):
+        missing = [k for k in REQUIRED if get(k) is None]
         fail(f"missing required field{'s' if len(missing) > 1 else ''} {', '.join(f'`{m}`' for m in missing)}")
 
+    # the text fields, each read once: a str that is ASCII holds no surrogate (the common case, no regex)
     out: dict[str, Any] = {}
     for k in ("source", "subject", "quote"):
-        out[k] = _text(data[k], k, fail)
+        v = data[k]
+        out[k] = v if v.__class__ is str and v.isascii() else _text(v, k, fail)
     for k in ("source", "subject"):
         if not out[k].strip():
             fail(f"`{k}` is empty")
-    _one_line(out["subject"], "subject", fail)
-    out["predicate"] = _text(data["predicate"], "predicate", fail)
+    if not out["subject"].isprintable():
+        _one_line(out["subject"], "subject", fail)
+    v = data["predicate"]
+    out["predicate"] = v if v.__class__ is str and v.isascii() else _text(v, "predicate", fail)
     if not PREDICATE_RE.match(out["predicate"]):
         suggestion = re.sub(r"[^a-z0-9]+", "_", out["predicate"].lower()).strip("_")
         fail(
@@ -156,15 +166,16 @@ def validate(rec: Record) -> ClaimInput:
             + (f"; write it as {suggestion!r}" if suggestion else "")
         )
     value = data["value"]
-    if isinstance(value, bool):
-        fail("`value` is a boolean; write it as a string (\"true\") if you mean the text")
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            fail(f"`value` {value!r} is not a finite number")
-        value = str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        value = value.isoformat()
-    out["value"] = _text(value, "value", fail)
+    if value.__class__ is not str:
+        if isinstance(value, bool):
+            fail("`value` is a boolean; write it as a string (\"true\") if you mean the text")
+        if isinstance(value, (int, float)):
+            if isinstance(value, float) and not math.isfinite(value):
+                fail(f"`value` {value!r} is not a finite number")
+            value = str(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()
+    out["value"] = value if value.__class__ is str and value.isascii() else _text(value, "value", fail)
     if not out["value"].strip():
         fail("`value` is empty")
     if not out["quote"].strip():
@@ -179,9 +190,41 @@ def validate(rec: Record) -> ClaimInput:
         fail(f"`confidence` {conf!r} is outside 0..1; use a number between 0 and 1")
     out["confidence"] = float(conf)
 
+    if len(data) > _COMMON_WIDTH or not _COMMON.issuperset(data):  # fields beyond the usual few
+        _optional(data, out, fail)
+    else:  # only speaker, recorded_by and recorded_at can be here: what _optional does with them
+        for k in ("speaker", "recorded_by"):
+            v = get(k)
+            if v is not None:
+                out[k] = v if v.__class__ is str and v.isascii() else _text(v, k, fail)
+        for k in ("speaker", "recorded_by"):
+            if k in out and not out[k].isprintable():
+                _one_line(out[k], k, fail)
+        v = get("recorded_at")
+        if v is not None:
+            out["recorded_at"] = _timestamp(v, fail)
+    claim = _new_claim(ClaimInput)
+    claim.__dict__ = {**_CLAIM_FIELDS, **out, "path": rec.path, "line": rec.line, "index": rec.index, "extra": {}}
+    return claim
+
+
+# the fields nearly every claim file holds: the rest are checked by _optional only when present
+_COMMON = frozenset(REQUIRED + ("speaker", "recorded_by", "recorded_at"))
+_COMMON_WIDTH = len(_COMMON)
+_COUNT_RE = re.compile(r"[0-9]{1,18}")
+# ClaimInput's fields in order, with their defaults (what its __init__ sets): a claim is made by filling
+# these in, a third of validate's time through the dataclass's __init__ with 27 keyword arguments
+_CLAIM_FIELDS = {
+    f.name: (None if f.default is dataclasses.MISSING else f.default) for f in dataclasses.fields(ClaimInput)
+}
+_new_claim = object.__new__
+
+
+def _optional(data: dict, out: dict, fail) -> None:
+    """Check the optional fields of a claim into ``out`` (after its required ones)."""
     for k in ("occurrence", "start", "end"):
         v = data.get(k)
-        if isinstance(v, str) and re.fullmatch(r"[0-9]{1,18}", v.strip()):
+        if isinstance(v, str) and _COUNT_RE.fullmatch(v.strip()):
             v = int(v.strip())  # a count, written in decimal digits
         if v is not None:
             if isinstance(v, bool) or not isinstance(v, int):
@@ -229,7 +272,6 @@ def validate(rec: Record) -> ClaimInput:
         if v not in STATUSES:
             fail(f"`status` {v!r} is not one of {', '.join(ENTRY_STATES)} (a claim enters the ledger as one of these)")
         out["status"] = LEGACY.get(v, v)
-    return ClaimInput(path=rec.path, line=rec.line, index=rec.index, **out)
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")

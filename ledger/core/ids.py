@@ -38,6 +38,19 @@ def canonical_json(obj, *, integers_only: bool = False) -> str:
 # what json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every call, built once
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
+if json.encoder.c_make_encoder is not None:
+    # What _CANONICAL.encode(obj) runs for a dict or list, made once instead of per call, and without the
+    # check for circular references (``markers``), which only an object holding itself could need: for the
+    # identities hashed once per claim, a mapping of strings, numbers and None (issue 19).
+    _FLAT = json.encoder.c_make_encoder(
+        None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+
+    def _flat_json(ident) -> str:
+        return "".join(_FLAT(ident, 0))
+else:  # pragma: no cover (CPython always has the C encoder)
+    _flat_json = _CANONICAL.encode
+
 
 def _check_numbers(obj):
     if isinstance(obj, float):
@@ -85,8 +98,9 @@ def short_id(prefix: str, ident) -> str:
 
 
 def claim_id(ident: dict) -> str:
-    """A claim's id from its identity fields (``store.writer.IDENTITY_FIELDS``, and ``supersedes``)."""
-    return short_id("c", ident)
+    """A claim's id from its identity fields (``store.writer.IDENTITY_FIELDS``, and ``supersedes``):
+    ``short_id("c", ident)``, for a mapping of strings, numbers and None."""
+    return "c" + hashlib.sha256(_flat_json(ident).encode("utf-8")).hexdigest()[:SHORT_LENGTH]
 
 
 def review_id(ident: dict) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from sqlite_utils import Database
 from sqlite_utils.db import quote_identifier
@@ -24,7 +26,7 @@ DETAIL_FIELDS = ("confidence", "quote", "note", "recorded_by")
 
 
 def claim_id(row: dict) -> str:
-    ident = {k: row.get(k) for k in IDENTITY_FIELDS}
+    ident = dict(zip(IDENTITY_FIELDS, map(row.get, IDENTITY_FIELDS)))
     if row.get("supersedes"):
         # a correction is its own claim even when only its confidence,
         # quote or note differ from the claim it supersedes (issue 5)
@@ -362,9 +364,10 @@ def insert_claims(db: Database, rows: list[dict]) -> None:
     head = f"INSERT INTO claims ({', '.join(quote_identifier(c) for c in columns)}) VALUES "
     one = f"({', '.join('?' * len(columns))})"
     per = _rows_per_statement(db, len(columns))
+    values = itemgetter(*columns) if len(columns) > 1 else lambda r: (r[columns[0]],)  # a row's values, in C
     for i in range(0, len(rows), per):
         chunk = rows[i : i + per]
-        db.conn.execute(head + ", ".join([one] * len(chunk)), [r[c] for r in chunk for c in columns])
+        db.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(map(values, chunk))))
 
 
 def _rows_per_statement(db: Database, width: int) -> int:
