@@ -217,6 +217,10 @@ _COUNT_RE = re.compile(r"[0-9]{1,18}")
 _CLAIM_FIELDS = {
     f.name: (None if f.default is dataclasses.MISSING else f.default) for f in dataclasses.fields(ClaimInput)
 }
+# a field made by a factory (a fresh list or dict per claim) must be filled in by validate itself, as `extra` is
+_FACTORY_FIELDS = {f.name for f in dataclasses.fields(ClaimInput) if f.default_factory is not dataclasses.MISSING}
+if _FACTORY_FIELDS != {"extra"}:  # pragma: no cover (a change to ClaimInput that validate must follow)
+    raise ImportError(f"ClaimInput's factory fields changed ({sorted(_FACTORY_FIELDS)}): fill them in validate()")
 _new_claim = object.__new__
 
 
