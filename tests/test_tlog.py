@@ -192,3 +192,39 @@ def test_the_claim_page_shows_its_proof_and_the_checkpoint(signed):
     tamper(db, ("UPDATE claims SET value = '70,000' WHERE id = ?", [cid]))
     page = asyncio.run(get()).text
     assert "The proof against the latest checkpoint fails" in page
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "\uff11", "\u0661", "1\u2028"])
+def test_a_checkpoint_size_not_in_ascii_digits_is_refused(signed, size):
+    """audit6: the size field was read with str.isdigit(): a superscript two was a ValueError traceback, a
+    fullwidth or Arabic-Indic one was taken as 1 (only the signature, when checked, caught it)."""
+    db, wd = signed
+    (wd / "odd.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", f"\n{size}\n", 1), encoding="utf-8")
+    cid = one(db, "SELECT id FROM claims LIMIT 1")
+    run("prove", cid, "--db", db, "--checkpoint", wd / "cp1.txt", "--out", wd / "p.json")
+    for args in (("verify", "--db", db, "--checkpoint", wd / "odd.txt"), ("prove", cid, "--db", db, "--checkpoint", wd / "odd.txt"),
+                 ("check-proof", wd / "p.json", "--checkpoint", wd / "odd.txt")):
+        result = run(*args, ok=False)
+        assert result.exit_code == 1 and "tree size" in result.output, (args, result.output)
+
+
+@pytest.mark.parametrize("size", ["2", "9" * 40])
+def test_prove_refuses_a_checkpoint_larger_than_the_history(signed, size):
+    """audit6: a checkpoint of 2 entries against a history of 1 gave a proof (that no check could pass),
+    and one of 10**40 entries an IntegrityError traceback."""
+    db, wd = signed
+    (wd / "big.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", f"\n{size}\n", 1), encoding="utf-8")
+    cid = one(db, "SELECT id FROM claims LIMIT 1")
+    result = run("prove", cid, "--db", db, "--checkpoint", wd / "big.txt", "--out", wd / "p.json", ok=False)
+    assert result.exit_code == 1 and f"{size} entries" in result.output and "holds 1" in result.output
+    assert not (wd / "p.json").exists()
+
+
+def test_a_checkpoint_of_size_zero_must_have_the_empty_root(signed):
+    """audit6: a checkpoint of 0 entries was never compared with anything, so one with a non-empty root
+    (a checkpoint no log could sign) passed `verify --checkpoint`."""
+    db, wd = signed
+    (wd / "zero.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", "\n0\n", 1), encoding="utf-8")
+    report = verify_json(db, "--checkpoint", wd / "zero.txt")
+    assert report["exit_code"] == 5 and report["failures"][0]["item"] == "checkpoint"
+    assert "empty" in report["failures"][0]["message"]
