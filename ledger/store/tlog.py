@@ -230,11 +230,11 @@ def make_checkpoint(db: Database, skey: str, origin: str | None = None) -> str:
 def read_checkpoint(note: str, vkey: str | None = None) -> Checkpoint:
     """Parse (and with ``vkey`` authenticate) a signed checkpoint."""
     text, checked = open_note(note, vkey)
-    lines = text.splitlines()
-    if len(lines) < 3:
+    lines = text.split("\n")  # a note's lines end in "\n" only (str.splitlines would also cut at U+2028, NEL, ...)
+    if len(lines) < 4:
         raise CheckpointError("a checkpoint's text is three lines: origin, tree size, base64 root hash")
     origin, size, root = lines[0], lines[1], lines[2]
-    if not size.isdigit() or (size != "0" and size.startswith("0")):
+    if not (size.isascii() and size.isdigit()) or (size != "0" and size.startswith("0")):
         raise CheckpointError(f"the checkpoint's tree size {size!r} is not a decimal number")
     try:
         root_b = base64.b64decode(root, validate=True)
