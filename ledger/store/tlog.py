@@ -305,6 +305,12 @@ def prove_claim(db: Database, ref: str, checkpoint: Checkpoint) -> dict:
             f"claim {cid} was recorded in entry {eid}, after the checkpoint's {checkpoint.size} entries: "
             "make a newer checkpoint (`ledger checkpoint`)"
         )
+    held = db.execute("SELECT count(*) FROM history").fetchone()[0]
+    if checkpoint.size > held:
+        raise ProofError(
+            f"the checkpoint covers {checkpoint.size} entries, this ledger's history holds {held}: "
+            "it is not a checkpoint of this ledger, or its history was cut back (run `ledger verify --checkpoint`)"
+        )
     ls = leaves(db, checkpoint.size)
     if merkle.root(ls) != checkpoint.root:
         raise ProofError("this ledger's history does not give the checkpoint's root: run `ledger verify --checkpoint`")
