@@ -259,7 +259,9 @@ def check_consistency(db: Database, old: Checkpoint):
             f"the checkpoint covers {old.size} entries, the history now holds {n}: history was cut back since it was signed"
         )
         return
-    if old.size == 0:
+    if old.size == 0:  # every history extends the empty one; the root of no entries is fixed
+        if old.root != merkle.EMPTY_ROOT:
+            yield "checkpoint", "the checkpoint covers 0 entries but its root is not the empty tree's: no log signs that"
         return
     try:
         merkle.verify_consistency(old.size, n, merkle.consistency_proof(ls, old.size), old.root, merkle.root(ls))
