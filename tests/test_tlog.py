@@ -228,3 +228,38 @@ def test_a_checkpoint_of_size_zero_must_have_the_empty_root(signed):
     report = verify_json(db, "--checkpoint", wd / "zero.txt")
     assert report["exit_code"] == 5 and report["failures"][0]["item"] == "checkpoint"
     assert "empty" in report["failures"][0]["message"]
+
+
+def _old_style_proof():
+    """A proof for a claim of an entry written before entries had a Merkle root of their rows (its rows
+    travel whole), against a one-entry log signed here."""
+    from ledger.core import merkle
+    from ledger.core.ids import tagged_sha256
+
+    rows = ['["c1","A"]', '["c2","B"]']
+    body = {"claims": {"columns": ["id", "subject"], "count": 2, "sha256": tagged_sha256("".join(r + "\n" for r in rows).encode())}}
+    e = {"id": 1, "kind": "build", "at": "2024-01-01T00:00:00Z", "actor": "x", "reason": "r", "body": body, "prev": None}
+    leaf = history.entry_leaf(e["id"], e["kind"], e["at"], e["actor"], e["reason"], e["body"], e["prev"])
+    skey, vkey = tlog.generate_key("example.org/old")
+    note = tlog.sign_note(tlog.checkpoint_text("example.org/old", 1, merkle.root([merkle.leaf_hash(leaf)])), skey)
+    proof = {"type": tlog.PROOF_TYPE, "claim": "c2", "table": "claims", "columns": ["id", "subject"], "row": rows[1],
+             "row_in_entry": {"index": 1, "count": 2, "rows": rows}, "entry": e, "leaf_index": 0, "tree_size": 1,
+             "inclusion": [], "checkpoint": note}
+    return proof, tlog.read_checkpoint(note, vkey)
+
+
+@pytest.mark.parametrize("where, value", [
+    (("row_in_entry", "index"), 2), (("row_in_entry", "index"), -3), (("row_in_entry", "index"), -1),
+    (("row_in_entry", "index"), True), (("leaf_index",), False), (("tree_size",), True), (("row_in_entry", "count"), 2.0),
+])
+def test_a_proof_with_an_index_out_of_range_or_not_an_integer_fails(where, value):
+    """audit6: in a proof whose rows travel whole, an index past the rows was an IndexError traceback, and
+    -1 (Python's last row), JSON true for 1 or false for 0 were accepted as the index they alias."""
+    proof, cp = _old_style_proof()
+    assert tlog.check_proof(proof, cp)["claim"] == "c2"
+    target = proof
+    for k in where[:-1]:
+        target = target[k]
+    target[where[-1]] = value
+    with pytest.raises(tlog.ProofError):
+        tlog.check_proof(proof, cp)
