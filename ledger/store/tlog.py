@@ -338,6 +338,13 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
     try:
         if proof.get("type") != PROOF_TYPE:
             raise ProofError(f"not a ledger proof (type {proof.get('type')!r}, expected {PROOF_TYPE})")
+        within = proof["row_in_entry"]
+        for name, n in (("leaf_index", proof["leaf_index"]), ("tree_size", proof["tree_size"]), ("entry id", proof["entry"]["id"]),
+                        ("row index", within["index"]), ("row count", within["count"])):
+            if type(n) is not int:  # JSON true/false or 2.0 would pass for 1, 0 or 2
+                raise ProofError(f"the proof's {name} is {n!r}, not an integer")
+        if not 0 <= within["index"] < within["count"]:
+            raise ProofError(f"the row index {within['index']} is not below the entry's {within['count']} rows")
         row = proof["row"].encode("utf-8")
         values = json.loads(proof["row"])
         columns = proof["columns"]
@@ -348,7 +355,6 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
         spec = e["body"].get(proof["table"]) or {}
         if spec.get("columns") != columns:
             raise ProofError("the entry records other columns for its rows than the proof uses")
-        within = proof["row_in_entry"]
         if within["count"] != spec.get("count"):
             raise ProofError(f"the entry records {spec.get('count')} rows, the proof {within['count']}")
         if "path" in within:
@@ -374,7 +380,7 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
         )
     except ProofError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         raise ProofError(f"the proof is malformed ({type(err).__name__}: {err})") from None
     return {
         "claim": proof["claim"],
