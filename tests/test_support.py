@@ -305,3 +305,24 @@ def test_import_names_a_claim_whose_number_is_inside_a_longer_one(seed_db, tmp_p
     assert result.exit_code == 1
     assert "part.yml:3: claim 1 (Morodok Techo National Stadium / seating_capacity): the value '60' is not supported" in result.output
     assert q(seed_db, "SELECT count(*) FROM claims")[0][0] == n
+
+
+def test_verify_names_a_number_inside_a_longer_one_recorded_without_the_input_check(seed_db):
+    """audit6: verify's cheap pass (support.evident) settled any value found as characters in its span,
+    so '60' recorded on 'a seating capacity of 60,000' passed verify."""
+    from ledger.store import history
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
+    from ledger.store.writer import claim_id, insert_claims
+
+    db = open_db(seed_db)
+    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
+    row.pop("entry_id")
+    row.update(value="60", support="exact", recorded_at="2026-12-07T06:00:00+00:00")
+    row["id"] = claim_id(row)
+    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
+        insert_claims(db, [row])
+        ensure_shape(db)
+    db.close()
+    failures = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)["failures"]
+    assert [(f["kind"], f["item"]) for f in failures] == [("support", row["id"])]
