@@ -131,6 +131,21 @@ def _quoted(value: str, span: str) -> bool:
     return bool(v) and (v in s or _fold(value) in _fold(span))
 
 
+def _whole_in(needle: str, text: str) -> bool:
+    """``needle`` occurs in ``text`` without cutting a word or number: "60" is not in "60,000" or "1960"."""
+    i = text.find(needle)
+    while i != -1:
+        j = i + len(needle)
+        cut_before = needle[0].isalnum() and i > 0 and (
+            text[i - 1].isalnum() or (text[i - 1] in ".,:/" and i > 1 and text[i - 2].isalnum()))
+        cut_after = needle[-1].isalnum() and j < len(text) and (
+            text[j].isalnum() or (text[j] in ".,:/" and j + 1 < len(text) and text[j + 1].isalnum()))
+        if not cut_before and not cut_after:
+            return True
+        i = text.find(needle, i + 1)
+    return False
+
+
 def _as_date(value: str):
     """A value that is an ISO date, month or year, or an interval of two ("2021-12-03/2021-12-05")."""
     v = value.strip()
@@ -190,7 +205,7 @@ def assess(
     if vw and all(w in sw for w in vw):
         return Support("exact", "the span gives these words")
     folded = " ".join(fold_text(_INVISIBLE_RE.sub("", value)).casefold().split())
-    if folded and folded in " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split()):
+    if folded and _whole_in(folded, " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split())):
         return Support("exact", "the span gives these characters")  # e.g. an emoji, which holds no word
 
     claim_date = _as_date(value)
@@ -317,6 +332,11 @@ def _clip(text: str, limit: int = 120) -> str:
 _SETTLED = frozenset((None, *SUPPORTED))  # a recorded level evident may pass
 
 
+def _may_join(ch: str) -> bool:
+    """``ch`` is, or may fold into, a letter or digit (or vanish in the fold): a value beside it may cut a word."""
+    return ch.isalnum() or (ch >= "\x80" and (_INVISIBLE_RE.match(ch) is not None or unicodedata.normalize("NFKC", ch) != ch))
+
+
 def evident(value, span, level) -> bool:
     """A sufficient test, cheap enough to run on every claim, that the claim
     passes ``check_ledger``: its recorded level is NULL or supported, and the
@@ -346,9 +366,17 @@ def evident(value, span, level) -> bool:
         i = span.find(value)
         if i < 0:
             return False
+    j = i + len(value)
+    # the value must not cut a word or number of the span ("60" in "60,000"): else assess decides
+    if i and value[0].isalnum() and (_may_join(span[i - 1]) or (
+            span[i - 1] in ".,:/" and i > 1 and _may_join(span[i - 2]))):
+        return False
+    if j < len(span) and value[-1].isalnum() and (span[j].isalnum() or (
+            span[j] in ".,:/" and j + 1 < len(span) and _may_join(span[j + 1]))):
+        return False
     if span.isascii():
         return True
-    after = span[i + len(value) : i + len(value) + 1]
+    after = span[j : j + 1]
     return after < "\x80" or after.isspace()
 
 
