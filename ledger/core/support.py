@@ -159,6 +159,21 @@ def _as_date(value: str):
     return None
 
 
+def _word_date(value: str, published: str | None):
+    """A value that is a day or a run of days written with a month name ("November 3", "December 3-6",
+    "3 May 2024"), so that it is compared as a date, never as its first number. The year, when the value
+    gives none, comes from ``published`` (or any year: the comparison then keeps to month and day)."""
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return None
+    d = normalize_date(value, published or "2000-07-01")
+    if d is None or d.start is None or d.precision != "day" or "relative" in d.flags or d.rule not in _WORD_DATE_RULES:
+        return None
+    return d
+
+
+_WORD_DATE_RULES = ("month-day", "day-month", "month-day-range", "day-range-month", "month-day-to-month-day", "day-month-to-day-month")
+
+
 def _dates_agree(claim, span_date, year_known: bool = True) -> bool:
     if not year_known and ("year-inferred" in span_date.flags or "relative" in span_date.flags):
         # the span gives no year and the source no publication date: the month (and day) must agree
@@ -208,7 +223,7 @@ def assess(
     if folded and _whole_in(folded, " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split())):
         return Support("exact", "the span gives these characters")  # e.g. an emoji, which holds no word
 
-    claim_date = _as_date(value)
+    claim_date = _as_date(value) or _word_date(value, published)
     # with no publication date, a span's date without a year ("November 30")
     # is read in the claim's own year: the span gives the day, not the year
     span_date = normalize_date(span, published or claim_date.start) if claim_date is not None else None
