@@ -216,3 +216,28 @@ def test_words_inserted_outside_a_quote_never_move_it_fuzzily(quote, inserts):
     p = place(claim, ARTICLE, text)
     assert p.outcome == "exact"
     assert text[p.start : p.end] == claim["span_text"]
+
+
+def test_a_claim_its_new_revision_no_longer_supports_is_orphaned_not_a_failed_reanchor(seed_db, workdir):
+    """audit6: a claim dated by a relative word ("yesterday") is supported on the first revision; on a
+    revision published a day later the same words give another date. reanchor stopped with "the value ...
+    is not supported by its span" (dry run too), so no claim of the article could be carried over; the
+    claim is now orphaned with that reason, and the others move."""
+    first = workdir / "town.txt"
+    first.write_text("The mayor said yesterday that the bridge has 12 lanes and cost 40 million dollars.\n", encoding="utf-8")
+    run("source", "add", first, "--db", seed_db, "--slug", "town", "--published", "2024-05-04", "--title", "Town")
+    dated = js(run("claim", "add", "town", "--db", seed_db, "--subject", "Mayor statement", "--predicate", "date",
+                   "--value", "2024-05-03", "--quote", "said yesterday", "--confidence", "0.9", "--json"))["id"]
+    lanes = js(run("claim", "add", "town", "--db", seed_db, "--subject", "the bridge", "--predicate", "lanes",
+                   "--value", "12", "--quote", "the bridge has 12 lanes", "--confidence", "0.9", "--json"))["id"]
+    second = workdir / "town2.txt"
+    second.write_text("Updated. " + first.read_text(encoding="utf-8"), encoding="utf-8")
+    run("source", "add", second, "--db", seed_db, "--slug", "town", "--published", "2024-05-05", "--title", "Town")
+    for extra in (["--dry-run"], []):
+        out = js(run("reanchor", "town", "--db", seed_db, "--json", *extra))
+        by_id = {c["claim_id"]: c for c in out["claims"]}
+        assert by_id[lanes]["outcome"] == "exact"
+        assert by_id[dated]["outcome"] == "orphaned" and "not supported" in by_id[dated]["reason"], by_id[dated]
+    status = dict(q(seed_db, "SELECT claim_id, status FROM claim_status"))
+    assert status[dated] == "orphaned" and status[lanes] == "superseded"
+    assert run("verify", "--db", seed_db, "--files", workdir).exit_code == 0

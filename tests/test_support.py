@@ -260,3 +260,69 @@ def test_words_of_ascii_text_are_those_of_the_whitespace_collapsed_text():
         assert _words(text) == reference(text)
 
     check()
+
+
+# ---------------------------------------------------------------- audit6: values that contradict their span
+
+
+@pytest.mark.parametrize(
+    "value, span, published",
+    [
+        ("60", "a seating capacity of 60,000", None),  # a number inside a longer number
+        ("000", "a seating capacity of 60,000", None),
+        ("November 3", "from December 3-5", "2021-12-01"),  # a date in words: the month differs
+        ("December 3-6", "from December 3-5", "2021-12-01"),  # the range ends a day later
+        ("November 3", "from December 3-5", None),
+    ],
+)
+def test_a_value_contradicting_its_span_is_unsupported(value, span, published):
+    """audit6: '60' passed on '60,000' as "the span gives these characters" (a substring inside a number),
+    and a date written in words was compared as its first number only, so 'November 3' and
+    'December 3-6' passed on 'December 3-5' as "the same quantity"."""
+    assert assess(value, span, "x", published=published).level == "unsupported"
+
+
+@pytest.mark.parametrize(
+    "value, span, published, level",
+    [
+        ("\U0001F600", "fans cheered \U0001F600 loudly", None, "exact"),  # an emoji holds no word
+        ("60,000", "capacity 60,000.", None, "exact"),
+        ("December 4", "will conclude on December 4", "2024-12-02", "normalised"),
+        ("3 May 2024", "It opened on May 3, 2024.", None, "normalised"),
+    ],
+)
+def test_values_the_span_does_give_stay_supported(value, span, published, level):
+    assert assess(value, span, "x", published=published).level in SUPPORTED
+
+
+def test_import_names_a_claim_whose_number_is_inside_a_longer_one(seed_db, tmp_path):
+    f = tmp_path / "part.yml"
+    f.write_text(
+        f"source: {SEED}\nclaims:\n- subject: Morodok Techo National Stadium\n  predicate: seating_capacity\n"
+        "  value: '60'\n  quote: a seating capacity of 60,000\n  confidence: 0.9\n", encoding="utf-8")
+    n = q(seed_db, "SELECT count(*) FROM claims")[0][0]
+    result = run("import", "--db", seed_db, f, ok=False)
+    assert result.exit_code == 1
+    assert "part.yml:3: claim 1 (Morodok Techo National Stadium / seating_capacity): the value '60' is not supported" in result.output
+    assert q(seed_db, "SELECT count(*) FROM claims")[0][0] == n
+
+
+def test_verify_names_a_number_inside_a_longer_one_recorded_without_the_input_check(seed_db):
+    """audit6: verify's cheap pass (support.evident) settled any value found as characters in its span,
+    so '60' recorded on 'a seating capacity of 60,000' passed verify."""
+    from ledger.store import history
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
+    from ledger.store.writer import claim_id, insert_claims
+
+    db = open_db(seed_db)
+    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
+    row.pop("entry_id")
+    row.update(value="60", support="exact", recorded_at="2026-12-07T06:00:00+00:00")
+    row["id"] = claim_id(row)
+    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
+        insert_claims(db, [row])
+        ensure_shape(db)
+    db.close()
+    failures = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)["failures"]
+    assert [(f["kind"], f["item"]) for f in failures] == [("support", row["id"])]

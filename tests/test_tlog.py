@@ -192,3 +192,74 @@ def test_the_claim_page_shows_its_proof_and_the_checkpoint(signed):
     tamper(db, ("UPDATE claims SET value = '70,000' WHERE id = ?", [cid]))
     page = asyncio.run(get()).text
     assert "The proof against the latest checkpoint fails" in page
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "\uff11", "\u0661", "1\u2028"])
+def test_a_checkpoint_size_not_in_ascii_digits_is_refused(signed, size):
+    """audit6: the size field was read with str.isdigit(): a superscript two was a ValueError traceback, a
+    fullwidth or Arabic-Indic one was taken as 1 (only the signature, when checked, caught it)."""
+    db, wd = signed
+    (wd / "odd.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", f"\n{size}\n", 1), encoding="utf-8")
+    cid = one(db, "SELECT id FROM claims LIMIT 1")
+    run("prove", cid, "--db", db, "--checkpoint", wd / "cp1.txt", "--out", wd / "p.json")
+    for args in (("verify", "--db", db, "--checkpoint", wd / "odd.txt"), ("prove", cid, "--db", db, "--checkpoint", wd / "odd.txt"),
+                 ("check-proof", wd / "p.json", "--checkpoint", wd / "odd.txt")):
+        result = run(*args, ok=False)
+        assert result.exit_code == 1 and "tree size" in result.output, (args, result.output)
+
+
+@pytest.mark.parametrize("size", ["2", "9" * 40])
+def test_prove_refuses_a_checkpoint_larger_than_the_history(signed, size):
+    """audit6: a checkpoint of 2 entries against a history of 1 gave a proof (that no check could pass),
+    and one of 10**40 entries an IntegrityError traceback."""
+    db, wd = signed
+    (wd / "big.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", f"\n{size}\n", 1), encoding="utf-8")
+    cid = one(db, "SELECT id FROM claims LIMIT 1")
+    result = run("prove", cid, "--db", db, "--checkpoint", wd / "big.txt", "--out", wd / "p.json", ok=False)
+    assert result.exit_code == 1 and f"{size} entries" in result.output and "holds 1" in result.output
+    assert not (wd / "p.json").exists()
+
+
+def test_a_checkpoint_of_size_zero_must_have_the_empty_root(signed):
+    """audit6: a checkpoint of 0 entries was never compared with anything, so one with a non-empty root
+    (a checkpoint no log could sign) passed `verify --checkpoint`."""
+    db, wd = signed
+    (wd / "zero.txt").write_text((wd / "cp1.txt").read_text().replace("\n1\n", "\n0\n", 1), encoding="utf-8")
+    report = verify_json(db, "--checkpoint", wd / "zero.txt")
+    assert report["exit_code"] == 5 and report["failures"][0]["item"] == "checkpoint"
+    assert "empty" in report["failures"][0]["message"]
+
+
+def _old_style_proof():
+    """A proof for a claim of an entry written before entries had a Merkle root of their rows (its rows
+    travel whole), against a one-entry log signed here."""
+    from ledger.core import merkle
+    from ledger.core.ids import tagged_sha256
+
+    rows = ['["c1","A"]', '["c2","B"]']
+    body = {"claims": {"columns": ["id", "subject"], "count": 2, "sha256": tagged_sha256("".join(r + "\n" for r in rows).encode())}}
+    e = {"id": 1, "kind": "build", "at": "2024-01-01T00:00:00Z", "actor": "x", "reason": "r", "body": body, "prev": None}
+    leaf = history.entry_leaf(e["id"], e["kind"], e["at"], e["actor"], e["reason"], e["body"], e["prev"])
+    skey, vkey = tlog.generate_key("example.org/old")
+    note = tlog.sign_note(tlog.checkpoint_text("example.org/old", 1, merkle.root([merkle.leaf_hash(leaf)])), skey)
+    proof = {"type": tlog.PROOF_TYPE, "claim": "c2", "table": "claims", "columns": ["id", "subject"], "row": rows[1],
+             "row_in_entry": {"index": 1, "count": 2, "rows": rows}, "entry": e, "leaf_index": 0, "tree_size": 1,
+             "inclusion": [], "checkpoint": note}
+    return proof, tlog.read_checkpoint(note, vkey)
+
+
+@pytest.mark.parametrize("where, value", [
+    (("row_in_entry", "index"), 2), (("row_in_entry", "index"), -3), (("row_in_entry", "index"), -1),
+    (("row_in_entry", "index"), True), (("leaf_index",), False), (("tree_size",), True), (("row_in_entry", "count"), 2.0),
+])
+def test_a_proof_with_an_index_out_of_range_or_not_an_integer_fails(where, value):
+    """audit6: in a proof whose rows travel whole, an index past the rows was an IndexError traceback, and
+    -1 (Python's last row), JSON true for 1 or false for 0 were accepted as the index they alias."""
+    proof, cp = _old_style_proof()
+    assert tlog.check_proof(proof, cp)["claim"] == "c2"
+    target = proof
+    for k in where[:-1]:
+        target = target[k]
+    target[where[-1]] = value
+    with pytest.raises(tlog.ProofError):
+        tlog.check_proof(proof, cp)

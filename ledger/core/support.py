@@ -131,6 +131,21 @@ def _quoted(value: str, span: str) -> bool:
     return bool(v) and (v in s or _fold(value) in _fold(span))
 
 
+def _whole_in(needle: str, text: str) -> bool:
+    """``needle`` occurs in ``text`` without cutting a word or number: "60" is not in "60,000" or "1960"."""
+    i = text.find(needle)
+    while i != -1:
+        j = i + len(needle)
+        cut_before = needle[0].isalnum() and i > 0 and (
+            text[i - 1].isalnum() or (text[i - 1] in ".,:/" and i > 1 and text[i - 2].isalnum()))
+        cut_after = needle[-1].isalnum() and j < len(text) and (
+            text[j].isalnum() or (text[j] in ".,:/" and j + 1 < len(text) and text[j + 1].isalnum()))
+        if not cut_before and not cut_after:
+            return True
+        i = text.find(needle, i + 1)
+    return False
+
+
 def _as_date(value: str):
     """A value that is an ISO date, month or year, or an interval of two ("2021-12-03/2021-12-05")."""
     v = value.strip()
@@ -142,6 +157,21 @@ def _as_date(value: str):
         if start and end:
             return replace(start, end=end.end, raw=v, precision="day" if start.precision == end.precision == "day" else start.precision)
     return None
+
+
+def _word_date(value: str, published: str | None):
+    """A value that is a day or a run of days written with a month name ("November 3", "December 3-6",
+    "3 May 2024"), so that it is compared as a date, never as its first number. The year, when the value
+    gives none, comes from ``published`` (or any year: the comparison then keeps to month and day)."""
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return None
+    d = normalize_date(value, published or "2000-07-01")
+    if d is None or d.start is None or d.precision != "day" or "relative" in d.flags or d.rule not in _WORD_DATE_RULES:
+        return None
+    return d
+
+
+_WORD_DATE_RULES = ("month-day", "day-month", "month-day-range", "day-range-month", "month-day-to-month-day", "day-month-to-day-month")
 
 
 def _dates_agree(claim, span_date, year_known: bool = True) -> bool:
@@ -190,10 +220,10 @@ def assess(
     if vw and all(w in sw for w in vw):
         return Support("exact", "the span gives these words")
     folded = " ".join(fold_text(_INVISIBLE_RE.sub("", value)).casefold().split())
-    if folded and folded in " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split()):
+    if folded and _whole_in(folded, " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split())):
         return Support("exact", "the span gives these characters")  # e.g. an emoji, which holds no word
 
-    claim_date = _as_date(value)
+    claim_date = _as_date(value) or _word_date(value, published)
     # with no publication date, a span's date without a year ("November 30")
     # is read in the claim's own year: the span gives the day, not the year
     span_date = normalize_date(span, published or claim_date.start) if claim_date is not None else None
@@ -317,6 +347,11 @@ def _clip(text: str, limit: int = 120) -> str:
 _SETTLED = frozenset((None, *SUPPORTED))  # a recorded level evident may pass
 
 
+def _may_join(ch: str) -> bool:
+    """``ch`` is, or may fold into, a letter or digit (or vanish in the fold): a value beside it may cut a word."""
+    return ch.isalnum() or (ch >= "\x80" and (_INVISIBLE_RE.match(ch) is not None or unicodedata.normalize("NFKC", ch) != ch))
+
+
 def evident(value, span, level) -> bool:
     """A sufficient test, cheap enough to run on every claim, that the claim
     passes ``check_ledger``: its recorded level is NULL or supported, and the
@@ -346,9 +381,17 @@ def evident(value, span, level) -> bool:
         i = span.find(value)
         if i < 0:
             return False
+    j = i + len(value)
+    # the value must not cut a word or number of the span ("60" in "60,000"): else assess decides
+    if i and value[0].isalnum() and (_may_join(span[i - 1]) or (
+            span[i - 1] in ".,:/" and i > 1 and _may_join(span[i - 2]))):
+        return False
+    if j < len(span) and value[-1].isalnum() and (span[j].isalnum() or (
+            span[j] in ".,:/" and j + 1 < len(span) and _may_join(span[j + 1]))):
+        return False
     if span.isascii():
         return True
-    after = span[i + len(value) : i + len(value) + 1]
+    after = span[j : j + 1]
     return after < "\x80" or after.isspace()
 
 

@@ -340,7 +340,15 @@ def reanchor(
                 entry.pop("status", None)
             entry["start"], entry["end"] = p.start, p.end
             claim_in = ClaimInput(source=target["slug"], path=claims_file, **{k: v for k, v in entry.items()})
-            new_row = prepare(claim_in, index, claims_file)
+            try:
+                new_row = prepare(claim_in, index, claims_file)
+            except LedgerError as e:  # the passage is there, but the claim would not hold on the new revision
+                # (a relative date read against its other publication date): for review, never a failed reanchor
+                why = str(e).removeprefix(f"{claim_in.where}: ")
+                p.outcome, p.reason = "orphaned", f"the passage at [{p.start}:{p.end}] was found, but on {target['slug']} {why}"
+                result.events.append({"claim": row["id"], "status": "orphaned", "replaced_by": None, "method": "reanchor",
+                                      "score": p.score, "reason": f"not carried to {target['slug']}: {p.reason}"})
+                continue
             entry["id"] = new_row["id"]
             p.new_claim_id = new_row["id"]
             result.new_claims.append((new_row, entry))

@@ -230,11 +230,11 @@ def make_checkpoint(db: Database, skey: str, origin: str | None = None) -> str:
 def read_checkpoint(note: str, vkey: str | None = None) -> Checkpoint:
     """Parse (and with ``vkey`` authenticate) a signed checkpoint."""
     text, checked = open_note(note, vkey)
-    lines = text.splitlines()
-    if len(lines) < 3:
+    lines = text.split("\n")  # a note's lines end in "\n" only (str.splitlines would also cut at U+2028, NEL, ...)
+    if len(lines) < 4:
         raise CheckpointError("a checkpoint's text is three lines: origin, tree size, base64 root hash")
     origin, size, root = lines[0], lines[1], lines[2]
-    if not size.isdigit() or (size != "0" and size.startswith("0")):
+    if not (size.isascii() and size.isdigit()) or (size != "0" and size.startswith("0")):
         raise CheckpointError(f"the checkpoint's tree size {size!r} is not a decimal number")
     try:
         root_b = base64.b64decode(root, validate=True)
@@ -259,7 +259,9 @@ def check_consistency(db: Database, old: Checkpoint):
             f"the checkpoint covers {old.size} entries, the history now holds {n}: history was cut back since it was signed"
         )
         return
-    if old.size == 0:
+    if old.size == 0:  # every history extends the empty one; the root of no entries is fixed
+        if old.root != merkle.EMPTY_ROOT:
+            yield "checkpoint", "the checkpoint covers 0 entries but its root is not the empty tree's: no log signs that"
         return
     try:
         merkle.verify_consistency(old.size, n, merkle.consistency_proof(ls, old.size), old.root, merkle.root(ls))
@@ -305,6 +307,12 @@ def prove_claim(db: Database, ref: str, checkpoint: Checkpoint) -> dict:
             f"claim {cid} was recorded in entry {eid}, after the checkpoint's {checkpoint.size} entries: "
             "make a newer checkpoint (`ledger checkpoint`)"
         )
+    held = db.execute("SELECT count(*) FROM history").fetchone()[0]
+    if checkpoint.size > held:
+        raise ProofError(
+            f"the checkpoint covers {checkpoint.size} entries, this ledger's history holds {held}: "
+            "it is not a checkpoint of this ledger, or its history was cut back (run `ledger verify --checkpoint`)"
+        )
     ls = leaves(db, checkpoint.size)
     if merkle.root(ls) != checkpoint.root:
         raise ProofError("this ledger's history does not give the checkpoint's root: run `ledger verify --checkpoint`")
@@ -330,6 +338,13 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
     try:
         if proof.get("type") != PROOF_TYPE:
             raise ProofError(f"not a ledger proof (type {proof.get('type')!r}, expected {PROOF_TYPE})")
+        within = proof["row_in_entry"]
+        for name, n in (("leaf_index", proof["leaf_index"]), ("tree_size", proof["tree_size"]), ("entry id", proof["entry"]["id"]),
+                        ("row index", within["index"]), ("row count", within["count"])):
+            if type(n) is not int:  # JSON true/false or 2.0 would pass for 1, 0 or 2
+                raise ProofError(f"the proof's {name} is {n!r}, not an integer")
+        if not 0 <= within["index"] < within["count"]:
+            raise ProofError(f"the row index {within['index']} is not below the entry's {within['count']} rows")
         row = proof["row"].encode("utf-8")
         values = json.loads(proof["row"])
         columns = proof["columns"]
@@ -340,7 +355,6 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
         spec = e["body"].get(proof["table"]) or {}
         if spec.get("columns") != columns:
             raise ProofError("the entry records other columns for its rows than the proof uses")
-        within = proof["row_in_entry"]
         if within["count"] != spec.get("count"):
             raise ProofError(f"the entry records {spec.get('count')} rows, the proof {within['count']}")
         if "path" in within:
@@ -366,7 +380,7 @@ def check_proof(proof: dict, checkpoint: Checkpoint) -> dict:
         )
     except ProofError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         raise ProofError(f"the proof is malformed ({type(err).__name__}: {err})") from None
     return {
         "claim": proof["claim"],
