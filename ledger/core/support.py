@@ -49,6 +49,8 @@ _DEMONYMS = {
     "british": "britain", "french": "france", "german": "germany", "russian": "russia", "indian": "india",
 }
 _WORD_RE = re.compile(r"\w+(?:[.,:/]\w+)*")
+# a value that is a negative number: a minus (hyphen-minus or U+2212) right before its first digit
+_NEGATIVE_RE = re.compile("[-\u2212]\\s*[0-9]")
 # _WORD_RE for lower-case ASCII text, where \w is [a-z0-9_]: a third faster than the Unicode classes
 _ASCII_WORD_RE = re.compile(r"[a-z0-9_]+(?:[.,:/][a-z0-9_]+)*")
 _ISO_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
@@ -217,7 +219,10 @@ def assess(
         return Support("quotation", f"the span quotes the words {value!r}")
     vw = _words(value)
     sw = set(_words(span))
-    if vw and all(w in sw for w in vw):
+    # a value that starts with a minus sign ("-60,000", "−3%"): its words and its quantity drop the sign,
+    # so only the span's own characters, sign included, can give it (else a paraphrase, if declared)
+    negative = _NEGATIVE_RE.match(value) is not None
+    if vw and all(w in sw for w in vw) and not negative:
         return Support("exact", "the span gives these words")
     folded = " ".join(fold_text(_INVISIBLE_RE.sub("", value)).casefold().split())
     if folded and _whole_in(folded, " ".join(fold_text(_INVISIBLE_RE.sub("", span)).casefold().split())):
@@ -238,17 +243,17 @@ def assess(
     numeric = claim_date is None and (any(c.isdigit() for c in value) or _has_number_word(value))
     q_value = normalize_quantity(value) if numeric else None
     q_span = normalize_quantity(span) if q_value is not None else None
-    if q_value is not None and q_span is not None and q_value.value == q_span.value and (
+    if not negative and q_value is not None and q_span is not None and q_value.value == q_span.value and (
         q_value.unit is None or q_span.unit is None or q_value.unit == q_span.unit
     ):
         return Support("normalised", f"the span gives {_number_text(q_span)}, the same quantity")
 
     abbr = abbreviations(source_text)
     vk = _key_words(value, abbr)
-    if vk and vk <= _key_words(span, abbr):
+    if vk and vk <= _key_words(span, abbr) and not negative:
         return Support("normalised", "the span gives the same title or name in other words")
 
-    if aliases is not None:
+    if aliases is not None and not negative:
         named = aliases.named_in(value, span)
         if named:
             return Support("normalised", f"the span names {named!r}, an alias of {value!r} in the entity table")
