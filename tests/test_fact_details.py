@@ -45,6 +45,19 @@ def test_each_rule_and_timeline_is_held_once(demo):
     ).fetchone() == (0,)
 
 
+def _tampered_copy(demo, tmp_path, sql):
+    """A copy of the demo ledger with ``sql`` (changing one row) applied, opened without migrating."""
+    copy = tmp_path / "copy.db"
+    src = sqlite3.connect(demo)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    with dst:
+        assert dst.execute(sql).rowcount == 1
+    dst.close()
+    return open_db(copy, migrate=False)
+
+
 @pytest.mark.parametrize(
     "sql",
     [
@@ -58,15 +71,7 @@ def test_each_rule_and_timeline_is_held_once(demo):
     ids=["rule", "timeline", "timeline_gone", "timeline_flag", "values_list", "value"],
 )
 def test_verify_deep_names_a_changed_fact_wherever_it_is_held(demo, tmp_path, sql):
-    copy = tmp_path / "copy.db"
-    src = sqlite3.connect(demo)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    with dst:
-        assert dst.execute(sql).rowcount == 1
-    dst.close()
-    db = open_db(copy, migrate=False)
+    db = _tampered_copy(demo, tmp_path, sql)
     # a timeline changed in fact_timelines: that table is named as well (audit5)
     timelines = ["derived table fact_timelines"] if "fact_timelines" in sql.split(" WHERE")[0] else []
     assert [item for item, _ in check_derived(db)] == ["derived table facts", *timelines]
@@ -97,14 +102,6 @@ def test_verify_deep_names_a_change_to_what_the_file_holds_that_the_view_does_no
     """audit5: facts, fact_timelines and fact_details are all published (Datasette shows every table): a row
     changed where the view happens to write the same is a changed row (before m142 every byte of a fact was
     compared)."""
-    copy = tmp_path / "copy.db"
-    src = sqlite3.connect(demo)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    with dst:
-        assert dst.execute(sql).rowcount == 1
-    dst.close()
-    db = open_db(copy, migrate=False)
+    db = _tampered_copy(demo, tmp_path, sql)
     assert item in [item for item, _ in check_derived(db)]
     db.close()

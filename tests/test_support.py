@@ -192,26 +192,13 @@ def test_verify_exits_11_naming_an_unsupported_claim_recorded_without_the_input_
     """A claim written by code that skips the input check (an older version,
     a script calling the store directly), in a proper history entry so that
     every hash and the schema hold: the support check alone fails, exit 11."""
-    from ledger.store import history
-    from ledger.store.db import open_db, write_transaction
-    from ledger.store.shape import ensure_shape
-    from ledger.store.writer import claim_id, insert_claims
-
-    db = open_db(seed_db)
-    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
-    row.pop("entry_id")
-    row.update(value="70,000", support="exact", recorded_at="2026-12-07T06:00:00+00:00")
-    row["id"] = claim_id(row)
-    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
-        insert_claims(db, [row])
-        ensure_shape(db)
-    db.close()
+    cid = _record_behind_the_check(seed_db, "70,000")
     result = run("verify", "--db", seed_db, ok=False)
     assert result.exit_code == 11, result.output
-    assert (f"support: {row['id']}: the value '70,000' is not supported by its span 'a seating capacity of "
+    assert (f"support: {cid}: the value '70,000' is not supported by its span 'a seating capacity of "
             "60,000': the span gives 60,000 seats; the claim says 70,000") in result.output
     failures = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)["failures"]
-    assert [(f["kind"], f["item"]) for f in failures] == [("support", row["id"])]
+    assert [(f["kind"], f["item"]) for f in failures] == [("support", cid)]
 
 
 # ---------------------------------------------------------------- the claim page
@@ -310,22 +297,9 @@ def test_import_names_a_claim_whose_number_is_inside_a_longer_one(seed_db, tmp_p
 def test_verify_names_a_number_inside_a_longer_one_recorded_without_the_input_check(seed_db):
     """audit6: verify's cheap pass (support.evident) settled any value found as characters in its span,
     so '60' recorded on 'a seating capacity of 60,000' passed verify."""
-    from ledger.store import history
-    from ledger.store.db import open_db, write_transaction
-    from ledger.store.shape import ensure_shape
-    from ledger.store.writer import claim_id, insert_claims
-
-    db = open_db(seed_db)
-    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
-    row.pop("entry_id")
-    row.update(value="60", support="exact", recorded_at="2026-12-07T06:00:00+00:00")
-    row["id"] = claim_id(row)
-    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
-        insert_claims(db, [row])
-        ensure_shape(db)
-    db.close()
+    cid = _record_behind_the_check(seed_db, "60")
     failures = json.loads(run("verify", "--db", seed_db, "--json", ok=False).output)["failures"]
-    assert [(f["kind"], f["item"]) for f in failures] == [("support", row["id"])]
+    assert [(f["kind"], f["item"]) for f in failures] == [("support", cid)]
 
 
 @pytest.mark.parametrize(
@@ -362,3 +336,24 @@ def test_a_signed_value_the_span_gives_with_its_sign_stays_supported(value, span
 def test_a_negative_value_declared_a_paraphrase_is_a_paraphrase():
     got = assess("-3%", "GDP fell 3% last year", "x", paraphrase="'fell 3%' is a change of -3%")
     assert got.level == "paraphrase"
+
+
+def _record_behind_the_check(seed_db, value: str) -> str:
+    """Record the stadium's capacity claim again with ``value``, as code that skips the input check would (an
+    older version, a script calling the store directly), in a proper history entry: every hash and the schema
+    hold. Returns the new claim's id."""
+    from ledger.store import history
+    from ledger.store.db import open_db, write_transaction
+    from ledger.store.shape import ensure_shape
+    from ledger.store.writer import claim_id, insert_claims
+
+    db = open_db(seed_db)
+    row = dict(next(db.query("SELECT * FROM claims WHERE subject = ? AND predicate = ?", STADIUM)))
+    row.pop("entry_id")
+    row.update(value=value, support="exact", recorded_at="2026-12-07T06:00:00+00:00")
+    row["id"] = claim_id(row)
+    with write_transaction(db), history.entry(db, "import", actor="a script", at="2026-12-07T06:00:00+00:00"):
+        insert_claims(db, [row])
+        ensure_shape(db)
+    db.close()
+    return row["id"]
