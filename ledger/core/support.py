@@ -137,15 +137,20 @@ def _whole_in(needle: str, text: str) -> bool:
     """``needle`` occurs in ``text`` without cutting a word or number: "60" is not in "60,000" or "1960"."""
     i = text.find(needle)
     while i != -1:
-        j = i + len(needle)
-        cut_before = needle[0].isalnum() and i > 0 and (
-            text[i - 1].isalnum() or (text[i - 1] in ".,:/" and i > 1 and text[i - 2].isalnum()))
-        cut_after = needle[-1].isalnum() and j < len(text) and (
-            text[j].isalnum() or (text[j] in ".,:/" and j + 1 < len(text) and text[j + 1].isalnum()))
-        if not cut_before and not cut_after:
+        if not _cuts(text, i, i + len(needle), str.isalnum):
             return True
         i = text.find(needle, i + 1)
     return False
+
+
+def _cuts(text: str, i: int, j: int, joins) -> bool:
+    """Whether ``text[i:j]`` cuts a word or number of ``text``: it starts or ends with a letter or digit that
+    continues on the other side, directly or across one of ``.,:/`` ("60" in "60,000", "3" in "1.3");
+    ``joins(ch)``: whether ``ch`` counts as a letter or digit there."""
+    if i and text[i].isalnum() and (joins(text[i - 1]) or (text[i - 1] in ".,:/" and i > 1 and joins(text[i - 2]))):
+        return True
+    return j < len(text) and text[j - 1].isalnum() and (
+        joins(text[j]) or (text[j] in ".,:/" and j + 1 < len(text) and joins(text[j + 1])))
 
 
 def _as_date(value: str):
@@ -353,8 +358,17 @@ _SETTLED = frozenset((None, *SUPPORTED))  # a recorded level evident may pass
 
 
 def _may_join(ch: str) -> bool:
-    """``ch`` is, or may fold into, a letter or digit (or vanish in the fold): a value beside it may cut a word."""
-    return ch.isalnum() or (ch >= "\x80" and (_INVISIBLE_RE.match(ch) is not None or unicodedata.normalize("NFKC", ch) != ch))
+    """``ch`` is a letter or digit, or may become part of one in the fold: a combining mark (it composes with
+    the letter before it), a character the fold removes (its neighbours meet) or one NFKC turns into letters or
+    digits. A no-break space (NFKC: a space) is none of these."""
+    if ch.isalnum():
+        return True
+    if ch < "\x80":
+        return False
+    if _INVISIBLE_RE.match(ch) is not None or unicodedata.category(ch)[0] == "M":
+        return True
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded != ch and (not folded or any(c.isalnum() for c in folded))
 
 
 def evident(value, span, level) -> bool:
@@ -387,12 +401,9 @@ def evident(value, span, level) -> bool:
         if i < 0:
             return False
     j = i + len(value)
-    # the value must not cut a word or number of the span ("60" in "60,000"): else assess decides
-    if i and value[0].isalnum() and (_may_join(span[i - 1]) or (
-            span[i - 1] in ".,:/" and i > 1 and _may_join(span[i - 2]))):
-        return False
-    if j < len(span) and value[-1].isalnum() and (span[j].isalnum() or (
-            span[j] in ".,:/" and j + 1 < len(span) and _may_join(span[j + 1]))):
+    if value[-1] >= "\x80" and not value[-1].isalnum() and _may_join(value[-1]):
+        return False  # a last character the fold removes or composes: its true end is the fold's, assess decides
+    if _cuts(span, i, j, _may_join):  # a word or number of the span cut ("60" in "60,000"): assess decides
         return False
     if span.isascii():
         return True
