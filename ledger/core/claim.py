@@ -147,18 +147,14 @@ def validate(rec: Record) -> ClaimInput:
         missing = [k for k in REQUIRED if get(k) is None]
         fail(f"missing required field{'s' if len(missing) > 1 else ''} {', '.join(f'`{m}`' for m in missing)}")
 
-    # the text fields, each read once: a str that is ASCII holds no surrogate (the common case, no regex)
     out: dict[str, Any] = {}
     for k in ("source", "subject", "quote"):
-        v = data[k]
-        out[k] = v if v.__class__ is str and v.isascii() else _text(v, k, fail)
+        out[k] = _text(data[k], k, fail)
     for k in ("source", "subject"):
         if not out[k].strip():
             fail(f"`{k}` is empty")
-    if not out["subject"].isprintable():
-        _one_line(out["subject"], "subject", fail)
-    v = data["predicate"]
-    out["predicate"] = v if v.__class__ is str and v.isascii() else _text(v, "predicate", fail)
+    _one_line(out["subject"], "subject", fail)
+    out["predicate"] = _text(data["predicate"], "predicate", fail)
     if not PREDICATE_RE.match(out["predicate"]):
         suggestion = re.sub(r"[^a-z0-9]+", "_", out["predicate"].lower()).strip("_")
         fail(
@@ -175,7 +171,7 @@ def validate(rec: Record) -> ClaimInput:
             value = str(value)
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()
-    out["value"] = value if value.__class__ is str and value.isascii() else _text(value, "value", fail)
+    out["value"] = _text(value, "value", fail)
     if not out["value"].strip():
         fail("`value` is empty")
     if not out["quote"].strip():
@@ -196,9 +192,9 @@ def validate(rec: Record) -> ClaimInput:
         for k in ("speaker", "recorded_by"):
             v = get(k)
             if v is not None:
-                out[k] = v if v.__class__ is str and v.isascii() else _text(v, k, fail)
+                out[k] = _text(v, k, fail)
         for k in ("speaker", "recorded_by"):
-            if k in out and not out[k].isprintable():
+            if k in out:
                 _one_line(out[k], k, fail)
         v = get("recorded_at")
         if v is not None:
@@ -282,6 +278,8 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _text(v, name, fail) -> str:
+    if v.__class__ is str and v.isascii():  # no surrogate in ASCII: the common case, without the regex
+        return v
     if isinstance(v, str):
         bad = _SURROGATE_RE.search(v)
         if bad:
